@@ -14,6 +14,7 @@ std::string_view code_name(Code code) {
     case Code::kIOError: return "I/O error";
     case Code::kBusy: return "busy";
     case Code::kUnavailable: return "unavailable";
+    case Code::kOutOfRange: return "out of range";
   }
   return "unknown";
 }

@@ -22,6 +22,7 @@ enum class Code : unsigned char {
   kIOError,
   kBusy,
   kUnavailable,
+  kOutOfRange,  // an offset before the log start or past the log end
 };
 
 std::string_view code_name(Code code);
@@ -40,6 +41,7 @@ class [[nodiscard]] Status {
   static Status FromErrno(std::string_view what, int err);
   static Status Busy(std::string msg) { return {Code::kBusy, std::move(msg)}; }
   static Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
+  static Status OutOfRange(std::string msg) { return {Code::kOutOfRange, std::move(msg)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -77,6 +79,7 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(value()); }
 
  private:
   std::optional<T> value_;

@@ -1,0 +1,155 @@
+#include "daemon/storage/file.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace ks::storage {
+
+Result<std::shared_ptr<File>> File::Open(const std::string& path, Mode mode) {
+  int flags = O_CLOEXEC;
+  switch (mode) {
+    case Mode::kRead: flags |= O_RDONLY; break;
+    case Mode::kReadWrite: flags |= O_RDWR; break;
+    case Mode::kCreate: flags |= O_RDWR | O_CREAT; break;
+  }
+  int fd = ::open(path.c_str(), flags, 0644);
+  if (fd < 0) {
+    int err = errno;
+    if (err == ENOENT) return Status::NotFound(path + ": no such file");
+    return Status::FromErrno("open " + path, err);
+  }
+  return std::shared_ptr<File>(new File(fd, path));
+}
+
+File::~File() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<uint64_t> File::size() const {
+  struct stat st;
+  if (::fstat(fd_, &st) != 0) return Status::FromErrno("stat " + path_, errno);
+  return static_cast<uint64_t>(st.st_size);
+}
+
+Result<size_t> File::read_at(uint64_t pos, char* buf, size_t n) const {
+  size_t done = 0;
+  while (done < n) {
+    ssize_t r = ::pread(fd_, buf + done, n - done, static_cast<off_t>(pos + done));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno("read " + path_, errno);
+    }
+    if (r == 0) break;
+    done += static_cast<size_t>(r);
+  }
+  return done;
+}
+
+Status File::write_at(uint64_t pos, const char* buf, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    ssize_t r = ::pwrite(fd_, buf + done, n - done, static_cast<off_t>(pos + done));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno("write " + path_, errno);
+    }
+    done += static_cast<size_t>(r);
+  }
+  return Status::OK();
+}
+
+Status File::truncate(uint64_t size) {
+  if (::ftruncate(fd_, static_cast<off_t>(size)) != 0)
+    return Status::FromErrno("truncate " + path_, errno);
+  return Status::OK();
+}
+
+Status File::sync() {
+  if (::fdatasync(fd_) != 0) return Status::FromErrno("fdatasync " + path_, errno);
+  return Status::OK();
+}
+
+Status write_file_atomic(const std::string& path, std::string_view contents, bool durable) {
+  std::string tmp = path + ".tmp";
+  {
+    auto f = File::Open(tmp, File::Mode::kCreate);
+    if (!f.ok()) return f.status();
+    KS_RETURN_IF_ERROR((*f)->truncate(0));
+    KS_RETURN_IF_ERROR((*f)->write_at(0, contents.data(), contents.size()));
+    if (durable) KS_RETURN_IF_ERROR((*f)->sync());
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::FromErrno("rename " + tmp, errno);
+  if (durable) {
+    auto slash = path.rfind('/');
+    return sync_dir(slash == std::string::npos ? "." : path.substr(0, slash));
+  }
+  return Status::OK();
+}
+
+Result<std::string> read_file(const std::string& path) {
+  auto f = File::Open(path, File::Mode::kRead);
+  if (!f.ok()) return f.status();
+  auto size = (*f)->size();
+  if (!size.ok()) return size.status();
+  std::string s(*size, '\0');
+  auto n = (*f)->read_at(0, s.data(), s.size());
+  if (!n.ok()) return n.status();
+  s.resize(*n);
+  return s;
+}
+
+Status sync_dir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno("open directory " + dir, errno);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return Status::FromErrno("fsync directory " + dir, err);
+  return Status::OK();
+}
+
+Status make_dir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    return Status::FromErrno("mkdir " + dir, errno);
+  return Status::OK();
+}
+
+Result<std::vector<std::string>> list_dir(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    if (errno == ENOENT) return Status::NotFound(dir + ": no such directory");
+    return Status::FromErrno("open directory " + dir, errno);
+  }
+  std::vector<std::string> names;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string_view n(e->d_name);
+    if (n != "." && n != "..") names.emplace_back(n);
+  }
+  ::closedir(d);
+  return names;
+}
+
+bool path_exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+Status remove_file(const std::string& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    return Status::FromErrno("remove " + path, errno);
+  return Status::OK();
+}
+
+Status remove_tree(const std::string& dir) {
+  auto names = list_dir(dir);
+  if (!names.ok()) return names.status().code() == Code::kNotFound ? Status::OK() : names.status();
+  for (const auto& n : *names) KS_RETURN_IF_ERROR(remove_file(dir + "/" + n));
+  if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) return Status::FromErrno("rmdir " + dir, errno);
+  return Status::OK();
+}
+
+}  // namespace ks::storage

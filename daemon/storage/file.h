@@ -1,0 +1,62 @@
+// Thin RAII wrappers over POSIX file calls, each reporting failure as a
+// Status that names the file. No buffering: the log decides what to write
+// and when to sync.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace ks::storage {
+
+// An open file descriptor. Shared (std::shared_ptr<File>) between a segment
+// and the reads it handed out, so a read in flight keeps the file open even
+// after retention unlinks it.
+class File {
+ public:
+  enum class Mode { kRead, kReadWrite, kCreate };
+
+  static Result<std::shared_ptr<File>> Open(const std::string& path, Mode mode);
+  ~File();
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+
+  int fd() const { return fd_; }
+  const std::string& path() const { return path_; }
+
+  Result<uint64_t> size() const;
+  // Reads up to n bytes at pos; fewer only at end of file.
+  Result<size_t> read_at(uint64_t pos, char* buf, size_t n) const;
+  // Writes all n bytes at pos or returns an error; a partial write is left
+  // for the caller to truncate.
+  Status write_at(uint64_t pos, const char* buf, size_t n);
+  Status truncate(uint64_t size);
+  // Data (and the size, when it changed) reaches the disk.
+  Status sync();
+
+ private:
+  File(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  int fd_;
+  std::string path_;
+};
+
+// Writes `contents` to `path` through a temporary file and a rename, so a
+// reader sees the old or the new contents, never a mix. `durable` adds
+// fsyncs of the file and the directory.
+Status write_file_atomic(const std::string& path, std::string_view contents, bool durable);
+Result<std::string> read_file(const std::string& path);
+
+Status sync_dir(const std::string& dir);
+Status make_dir(const std::string& dir);  // one level; fine if it exists
+Result<std::vector<std::string>> list_dir(const std::string& dir);  // names, unsorted
+bool path_exists(const std::string& path);
+Status remove_file(const std::string& path);  // fine if it does not exist
+Status remove_tree(const std::string& dir);   // the directory and its files
+
+}  // namespace ks::storage

@@ -1,0 +1,288 @@
+#include "daemon/storage/log.h"
+
+#include <algorithm>
+
+#include "common/coding.h"
+#include "common/crc32c.h"
+#include "common/record_batch.h"
+#include "daemon/storage/format.h"
+
+namespace ks::storage {
+
+Status FlushJob::run() const {
+  for (const Item& item : items) KS_RETURN_IF_ERROR(item.file->sync());
+  if (!dir_to_sync.empty()) KS_RETURN_IF_ERROR(sync_dir(dir_to_sync));
+  return Status::OK();
+}
+
+Result<std::unique_ptr<Log>> Log::Open(const std::string& dir, const LogConfig& config,
+                                       const Clock* clock) {
+  std::unique_ptr<Log> log(new Log(dir, config, clock));
+  Status s = log->load();
+  if (!s.ok()) return s;
+  return log;
+}
+
+Log::~Log() = default;
+
+Status Log::load() {
+  KS_RETURN_IF_ERROR(make_dir(dir_));
+  auto names = list_dir(dir_);
+  if (!names.ok()) return names.status();
+  std::vector<int64_t> bases;
+  std::vector<std::string> index_files;
+  for (const std::string& name : *names) {
+    int64_t base;
+    std::string suffix;
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) {
+      // An interrupted atomic write.
+      KS_RETURN_IF_ERROR(remove_file(dir_ + "/" + name));
+      continue;
+    }
+    if (!parse_segment_file_name(name, &base, &suffix)) continue;
+    if (suffix == kLogSuffix) bases.push_back(base);
+    else if (suffix == kIndexSuffix || suffix == kTimeIndexSuffix) index_files.push_back(name);
+  }
+  std::sort(bases.begin(), bases.end());
+  // Index files whose .log is gone (a crash during segment deletion).
+  for (const std::string& name : index_files) {
+    int64_t base;
+    std::string suffix;
+    parse_segment_file_name(name, &base, &suffix);
+    if (!std::binary_search(bases.begin(), bases.end(), base)) {
+      report_.messages.push_back(dir_ + "/" + name + ": removing index of a missing segment");
+      KS_RETURN_IF_ERROR(remove_file(dir_ + "/" + name));
+    }
+  }
+
+  const std::string marker = dir_ + "/" + kCleanShutdownFile;
+  const bool clean = path_exists(marker);
+  if (!clean && !bases.empty())
+    report_.messages.push_back(dir_ + ": no clean-shutdown marker; validating the last segment");
+  for (size_t i = 0; i < bases.size(); ++i) {
+    bool last = i + 1 == bases.size();
+    auto mode = (clean || !last) ? Segment::Open::kTrustIndexes : Segment::Open::kRecover;
+    auto seg = Segment::Load(dir_, bases[i], config_.index_interval_bytes, mode, &report_);
+    if (!seg.ok()) return seg.status();
+    segments_.push_back(std::move(*seg));
+  }
+  if (segments_.empty()) {
+    auto seg = Segment::Create(dir_, 0, config_.index_interval_bytes, clock_->now_ms());
+    if (!seg.ok()) return seg.status();
+    segments_.push_back(std::move(*seg));
+    dir_dirty_ = true;
+  }
+  if (clean) {
+    // From here on a crash must lead to recovery, even after power loss.
+    KS_RETURN_IF_ERROR(remove_file(marker));
+    KS_RETURN_IF_ERROR(sync_dir(dir_));
+    durable_ = end_offset();
+  } else {
+    // What survived in the page cache is on its way to disk; make it so
+    // before anything new is acknowledged on top of it.
+    for (auto& s : segments_) s->set_synced_size(0);
+    dir_dirty_ = true;
+    KS_RETURN_IF_ERROR(flush());
+  }
+  return Status::OK();
+}
+
+Offset Log::start_offset() const { return Offset(segments_.front()->base_offset()); }
+Offset Log::end_offset() const { return Offset(active()->next_offset()); }
+
+uint64_t Log::size_bytes() const {
+  uint64_t n = 0;
+  for (const auto& s : segments_) n += s->size();
+  return n;
+}
+
+size_t Log::segment_for(int64_t offset) const {
+  auto it = std::upper_bound(segments_.begin(), segments_.end(), offset,
+                             [](int64_t o, const auto& s) { return o < s->base_offset(); });
+  return it == segments_.begin() ? 0 : static_cast<size_t>(it - segments_.begin() - 1);
+}
+
+bool Log::should_roll(size_t incoming) const {
+  const Segment* seg = active();
+  if (seg->empty()) return false;
+  if (seg->size() + incoming > static_cast<uint64_t>(config_.segment_bytes)) return true;
+  // Positions in the offset index are 32-bit.
+  if (seg->size() + incoming > UINT32_MAX) return true;
+  if (seg->roll_reference_ms() && clock_->now_ms() - *seg->roll_reference_ms() >= config_.segment_ms)
+    return true;
+  return false;
+}
+
+Status Log::roll(int64_t base_offset) {
+  Segment* old = active();
+  if (Status s = old->write_indexes(); !s.ok()) {
+    // Indexes are caches: without them the segment is rebuilt on open.
+    report_.messages.push_back(old->log_path() + ": could not write indexes: " + s.to_string());
+  }
+  auto seg = Segment::Create(dir_, base_offset, config_.index_interval_bytes, clock_->now_ms());
+  if (!seg.ok()) return seg.status();
+  segments_.push_back(std::move(*seg));
+  dir_dirty_ = true;
+  return Status::OK();
+}
+
+Result<AppendResult> Log::append(char* data, size_t n) {
+  if (closed_) return Status::Unavailable(dir_ + ": log is closed");
+  if (!failed_.ok())
+    return Status::IOError(dir_ + ": an earlier fsync failed (" + failed_.message() +
+                           "); the log takes no writes until it is reopened");
+  plan_.clear();
+  AppendResult result;
+  int64_t next = active()->next_offset();
+  result.base_offset = Offset(next);
+  batch::BatchCursor cursor(std::string_view(data, n));
+  std::string_view b;
+  while (cursor.next(&b)) {
+    const size_t pos = static_cast<size_t>(b.data() - data);
+    auto context = [&] {
+      return "batch " + std::to_string(plan_.size()) + " (byte " + std::to_string(pos) + ")";
+    };
+    auto info = batch::validate(b);
+    if (!info.ok()) return Status(info.status()).prepend(context());
+    const batch::BatchHeader& h = info->header;
+    if (b.size() > static_cast<uint64_t>(config_.max_message_bytes))
+      return Status::InvalidArgument(context() + " is " + std::to_string(b.size()) +
+                                     " bytes, over max.message.bytes (" +
+                                     std::to_string(config_.max_message_bytes) + ")");
+    if (h.records_count == 0) return Status::InvalidArgument(context() + " holds no records");
+    if (h.last_offset_delta != h.records_count - 1)
+      return Status::InvalidArgument(context() + ": lastOffsetDelta " +
+                                     std::to_string(h.last_offset_delta) + " with " +
+                                     std::to_string(h.records_count) + " records");
+    if (h.is_control())
+      return Status::InvalidArgument(context() + " is a control batch (transactions are not supported)");
+    if (h.compression() == batch::Compression::kNone && info->max_timestamp != h.max_timestamp) {
+      // The time index relies on the header; fix a producer's wrong value.
+      put_be64(data + pos + batch::kMaxTimestampPos, static_cast<uint64_t>(info->max_timestamp));
+      put_be32(data + pos + batch::kCrcPos,
+               crc32c::value(data + pos + batch::kCrcStart, b.size() - batch::kCrcStart));
+    }
+    plan_.push_back(PlannedBatch{pos, b.size(), next, next + h.last_offset_delta, info->max_timestamp});
+    next += h.last_offset_delta + 1;
+    result.records += h.records_count;
+  }
+  if (!cursor.status().ok()) return cursor.status();
+  if (cursor.truncated())
+    return Status::Corruption("the request ends inside a batch at byte " +
+                              std::to_string(cursor.position()));
+  if (plan_.empty()) return Status::InvalidArgument("no record batches to append");
+
+  for (const PlannedBatch& p : plan_) {
+    batch::stamp_base_offset(data + p.offset_in_buffer, p.base_offset);
+    batch::stamp_leader_epoch(data + p.offset_in_buffer, 0);
+  }
+  if (should_roll(n) || next - 1 - active()->base_offset() > INT32_MAX)
+    KS_RETURN_IF_ERROR(roll(plan_.front().base_offset));
+  KS_RETURN_IF_ERROR(active()->append(data, n, plan_, clock_->now_ms()));
+  result.last_offset = Offset(next - 1);
+  result.batches = static_cast<int32_t>(plan_.size());
+  result.bytes = n;
+  return result;
+}
+
+Result<ReadResult> Log::read(Offset from, uint64_t max_bytes) const {
+  const int64_t f = from.value();
+  if (from < start_offset() || from > end_offset())
+    return Status::OutOfRange("offset " + std::to_string(f) + " is outside the log [" +
+                              std::to_string(start_offset().value()) + ", " +
+                              std::to_string(end_offset().value()) + "]");
+  for (size_t i = segment_for(f); i < segments_.size(); ++i) {
+    const Segment& seg = *segments_[i];
+    auto range = seg.read(std::max(f, seg.base_offset()), max_bytes);
+    if (!range.ok()) return range.status();
+    if (*range) return ReadResult{seg.file(), (*range)->position, (*range)->size};
+  }
+  return ReadResult{};
+}
+
+Result<Offset> Log::offset_for_time(int64_t ts) const {
+  for (const auto& seg : segments_) {
+    auto o = seg->offset_for_time(ts, start_offset().value());
+    if (!o.ok()) return o.status();
+    if (*o) return Offset(**o);
+  }
+  return end_offset();
+}
+
+FlushJob Log::prepare_flush() {
+  FlushJob job;
+  for (const auto& s : segments_) {
+    if (s->size() > s->synced_size()) job.items.push_back({s->base_offset(), s->file(), s->size()});
+  }
+  if (dir_dirty_) {
+    job.dir_to_sync = dir_;
+    dir_dirty_ = false;
+  }
+  job.upto = end_offset();
+  return job;
+}
+
+void Log::flush_done(const FlushJob& job, const Status& status) {
+  if (!status.ok()) {
+    failed_ = status;
+    if (!job.dir_to_sync.empty()) dir_dirty_ = true;
+    return;
+  }
+  for (const auto& item : job.items) {
+    size_t i = segment_for(item.segment_base);
+    Segment& s = *segments_[i];
+    if (s.base_offset() == item.segment_base && item.size > s.synced_size()) s.set_synced_size(item.size);
+  }
+  durable_ = std::max(durable_, job.upto);
+}
+
+Status Log::flush() {
+  FlushJob job = prepare_flush();
+  Status s = job.run();
+  flush_done(job, s);
+  return s;
+}
+
+Result<int> Log::apply_retention() {
+  const int64_t now = clock_->now_ms();
+  int deleted = 0;
+  auto drop_oldest = [&]() -> Status {
+    Segment& s = *segments_.front();
+    KS_RETURN_IF_ERROR(s.remove_files());
+    segments_.erase(segments_.begin());
+    dir_dirty_ = true;
+    ++deleted;
+    return Status::OK();
+  };
+  if (config_.retention_ms >= 0) {
+    while (segments_.size() > 1) {
+      const Segment& s = *segments_.front();
+      int64_t newest = s.max_timestamp().value_or(INT64_MIN);
+      if (newest >= now - config_.retention_ms) break;
+      KS_RETURN_IF_ERROR(drop_oldest());
+    }
+  }
+  if (config_.retention_bytes >= 0) {
+    uint64_t total = size_bytes();
+    while (segments_.size() > 1 &&
+           total - segments_.front()->size() >= static_cast<uint64_t>(config_.retention_bytes)) {
+      total -= segments_.front()->size();
+      KS_RETURN_IF_ERROR(drop_oldest());
+    }
+  }
+  return deleted;
+}
+
+Status Log::close() {
+  if (closed_) return Status::OK();
+  KS_RETURN_IF_ERROR(flush());
+  for (const auto& s : segments_)
+    if (!s->indexes_saved()) KS_RETURN_IF_ERROR(s->write_indexes());
+  KS_RETURN_IF_ERROR(write_file_atomic(dir_ + "/" + kCleanShutdownFile, "", true));
+  closed_ = true;
+  return Status::OK();
+}
+
+Status Log::Destroy(const std::string& dir) { return remove_tree(dir); }
+
+}  // namespace ks::storage

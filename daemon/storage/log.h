@@ -1,0 +1,152 @@
+// A partition's log: an ordered list of segments in one directory, the
+// only writer of that directory. Not thread-safe: one owner thread calls
+// everything, except FlushJob::run(), which may run on any thread while the
+// owner goes on appending.
+//
+// Promises:
+//  - append() returning OK: the batches are in the file (page cache) with
+//    their offsets; they survive a crash of the process, not of the machine.
+//  - a FlushJob that ran OK and was handed to flush_done(): every offset
+//    below job.upto is on disk (fdatasync of each segment written since the
+//    last flush, and of the directory when segments were created).
+//  - close(): everything flushed, indexes written, marked clean so the
+//    next open skips the recovery scan.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/types.h"
+#include "daemon/storage/clock.h"
+#include "daemon/storage/format.h"
+#include "daemon/storage/segment.h"
+
+namespace ks::storage {
+
+struct LogConfig {
+  int64_t segment_bytes = int64_t{1} << 30;
+  int64_t segment_ms = int64_t{7} * 24 * 3600 * 1000;
+  int64_t retention_ms = int64_t{7} * 24 * 3600 * 1000;  // -1: keep forever
+  int64_t retention_bytes = -1;                           // -1: no size limit
+  int64_t max_message_bytes = 1048588;                    // Kafka's default
+  uint32_t index_interval_bytes = kDefaultIndexIntervalBytes;
+};
+
+struct AppendResult {
+  Offset base_offset;  // first offset assigned
+  Offset last_offset;  // last offset assigned
+  int32_t batches = 0;
+  int64_t records = 0;
+  uint64_t bytes = 0;
+};
+
+// A byte range of whole batches in one segment file. `file` keeps the
+// file open while the range is being sent, even if retention removes the
+// segment meanwhile. size 0: nothing to read yet.
+struct ReadResult {
+  std::shared_ptr<File> file;
+  uint64_t position = 0;
+  uint64_t size = 0;
+};
+
+// fdatasync work prepared on the owner thread and run anywhere.
+struct FlushJob {
+  struct Item {
+    int64_t segment_base;
+    std::shared_ptr<File> file;
+    uint64_t size;  // bytes this job makes durable
+  };
+  std::vector<Item> items;
+  std::string dir_to_sync;  // empty: no new files since the last flush
+  Offset upto;              // offsets below this are durable when it succeeds
+
+  // Blocking: syncs the files, then the directory.
+  Status run() const;
+};
+
+class Log {
+ public:
+  // Opens (or creates) the log in `dir`. After an unclean stop, the last
+  // segment is validated batch by batch and a torn tail truncated; every
+  // other segment gets cheap index checks and a full scan only when they
+  // fail. `clock` must outlive the log.
+  static Result<std::unique_ptr<Log>> Open(const std::string& dir, const LogConfig& config,
+                                           const Clock* clock);
+  ~Log();
+
+  // Validates every batch in data[0, n) — one or more RecordBatch v2, as a
+  // producer sends them: CRC, lengths, records, count, size limit — then
+  // assigns offsets by stamping each header in place and appends all of
+  // them with one write. On any error nothing is written.
+  Result<AppendResult> append(char* data, size_t n);
+
+  // Whole batches from the one holding `from` (or the first after it), up
+  // to max_bytes but always at least one batch, from a single segment.
+  // from == end_offset(): an empty result. Outside [start, end]: kOutOfRange.
+  Result<ReadResult> read(Offset from, uint64_t max_bytes) const;
+
+  // The first offset whose record timestamp is >= ts; end_offset() when
+  // there is none.
+  Result<Offset> offset_for_time(int64_t ts) const;
+
+  Offset start_offset() const;
+  Offset end_offset() const;  // high watermark: the next offset to assign
+  uint64_t size_bytes() const;
+  size_t segment_count() const { return segments_.size(); }
+  const std::vector<std::unique_ptr<Segment>>& segments() const { return segments_; }
+  const std::string& dir() const { return dir_; }
+  const LogConfig& config() const { return config_; }
+  void set_config(const LogConfig& config) { config_ = config; }
+
+  // Durability. prepare_flush() is cheap and returns a job covering every
+  // byte appended so far; flush_done() records its outcome. A failed
+  // fsync may have lost dirty pages, so the log refuses further appends
+  // until it is reopened (and recovered).
+  FlushJob prepare_flush();
+  void flush_done(const FlushJob& job, const Status& status);
+  Status flush();  // all three, on the calling thread
+  Offset durable_offset() const { return durable_; }
+
+  // Deletes closed segments past retention.ms (by their largest
+  // timestamp) and, oldest first, while the log exceeds retention.bytes.
+  // The active segment is never deleted. Returns segments deleted.
+  Result<int> apply_retention();
+
+  // Flushes, writes indexes and marks the directory clean. The log must
+  // not be used afterwards.
+  Status close();
+
+  // What open() found and did (torn tails truncated, indexes rebuilt,
+  // corrupt batches), one line each.
+  const RecoveryReport& recovery_report() const { return report_; }
+
+  // Removes a partition's directory and everything in it.
+  static Status Destroy(const std::string& dir);
+
+ private:
+  Log(std::string dir, const LogConfig& config, const Clock* clock)
+      : dir_(std::move(dir)), config_(config), clock_(clock) {}
+
+  Status load();
+  Status roll(int64_t base_offset);
+  Segment* active() const { return segments_.back().get(); }
+  bool should_roll(size_t incoming) const;
+  // Index of the segment that may hold `offset` (largest base <= offset).
+  size_t segment_for(int64_t offset) const;
+
+  std::string dir_;
+  LogConfig config_;
+  const Clock* clock_;
+  std::vector<std::unique_ptr<Segment>> segments_;
+  Offset durable_{0};
+  bool dir_dirty_ = false;
+  bool closed_ = false;
+  Status failed_;  // set by a failed fsync; appends refuse while set
+  RecoveryReport report_;
+  std::vector<PlannedBatch> plan_;  // reused by append()
+};
+
+}  // namespace ks::storage

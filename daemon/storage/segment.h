@@ -1,0 +1,131 @@
+// One segment of a partition log: a .log file of batches plus its two
+// indexes (formats in format.h). Owned by its Log; used from one thread,
+// except that its File may be synced from another (see Log's flush).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/record_batch.h"
+#include "common/status.h"
+#include "daemon/storage/file.h"
+#include "daemon/storage/index.h"
+
+namespace ks::storage {
+
+// What opening or recovering found and did, for the daemon's log and for
+// tests. Nothing is dropped without a line here.
+struct RecoveryReport {
+  std::vector<std::string> messages;
+  uint64_t truncated_bytes = 0;
+  int rebuilt_indexes = 0;
+  int corrupt_batches = 0;
+};
+
+// A batch already validated and stamped, about to be written.
+struct PlannedBatch {
+  size_t offset_in_buffer;
+  size_t size;
+  int64_t base_offset;
+  int64_t last_offset;
+  int64_t max_timestamp;
+};
+
+// A byte range of whole batches in one segment file.
+struct SegmentRange {
+  uint64_t position = 0;
+  uint64_t size = 0;
+};
+
+class Segment {
+ public:
+  enum class Open {
+    kTrustIndexes,  // after a clean close: load indexes, check them cheaply
+    kRecover,       // after an unclean stop: validate every batch, rebuild
+  };
+
+  // A new, empty segment. Fails if its .log already exists.
+  static Result<std::unique_ptr<Segment>> Create(const std::string& dir, int64_t base_offset,
+                                                 uint32_t index_interval, int64_t now_ms);
+  // An existing segment. kTrustIndexes still falls back to a full scan
+  // when an index is missing or fails its checks.
+  static Result<std::unique_ptr<Segment>> Load(const std::string& dir, int64_t base_offset,
+                                               uint32_t index_interval, Open mode,
+                                               RecoveryReport* report);
+
+  int64_t base_offset() const { return base_offset_; }
+  // The offset the next appended batch gets.
+  int64_t next_offset() const { return next_offset_; }
+  uint64_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const std::shared_ptr<File>& file() const { return log_; }
+  std::string log_path() const;
+  // Largest record timestamp in the segment, if it holds any records.
+  std::optional<int64_t> max_timestamp() const { return max_timestamp_; }
+  // When the segment started, for segment.ms: the clock at its first
+  // append, or the first batch's largest timestamp for a loaded segment.
+  std::optional<int64_t> roll_reference_ms() const { return roll_reference_ms_; }
+  // Set when a batch in the middle failed validation: reads stop there.
+  std::optional<uint64_t> corrupt_position() const { return corrupt_pos_; }
+
+  // Writes batches that the Log validated and stamped. The bytes are in
+  // the file (page cache) when it returns OK. On error the file is cut
+  // back to its previous size and the segment is unchanged.
+  Status append(const char* data, size_t n, const std::vector<PlannedBatch>& batches,
+                int64_t now_ms);
+
+  // The batches holding offsets >= `from` in this segment: starting at the
+  // batch that contains `from` (or the first batch after it), whole
+  // batches up to `max_bytes`, always at least one. nullopt when the
+  // segment has no offset >= from.
+  Result<std::optional<SegmentRange>> read(int64_t from, uint64_t max_bytes) const;
+
+  // The first offset >= `min_offset` whose record timestamp is >= `ts`.
+  Result<std::optional<int64_t>> offset_for_time(int64_t ts, int64_t min_offset) const;
+
+  // Writes both indexes to their files (at roll and at clean close).
+  Status write_indexes();
+  // True when the index files match the in-memory indexes.
+  bool indexes_saved() const { return indexes_saved_; }
+  // Removes the segment's files (log first, so a crash leaves only index
+  // files, which open() discards).
+  Status remove_files();
+
+  // Bytes known to be on disk; maintained by the Log's flush.
+  uint64_t synced_size() const { return synced_size_; }
+  void set_synced_size(uint64_t s) { synced_size_ = s; }
+
+ private:
+  Segment(std::string dir, int64_t base_offset, uint32_t index_interval)
+      : dir_(std::move(dir)), base_offset_(base_offset), index_interval_(index_interval) {}
+
+  std::string path(const char* suffix) const;
+  // Updates the in-memory indexes for a batch at `position`.
+  void index_batch(uint64_t position, uint64_t size, int64_t base, int64_t last, int64_t max_ts);
+  // Reads and validates every batch, rebuilding the indexes; truncates a
+  // torn tail; fails when damage cannot be framed.
+  Status scan_all(RecoveryReport* report);
+  Status load_indexes(RecoveryReport* report, bool* usable);
+  uint64_t readable_end() const { return corrupt_pos_ ? *corrupt_pos_ : size_; }
+
+  std::string dir_;
+  int64_t base_offset_;
+  uint32_t index_interval_;
+  std::shared_ptr<File> log_;
+  uint64_t size_ = 0;
+  uint64_t synced_size_ = 0;
+  int64_t next_offset_ = 0;
+  OffsetIndex offset_index_;
+  TimeIndex time_index_;
+  uint64_t bytes_since_index_ = 0;
+  std::optional<int64_t> max_timestamp_;
+  int64_t offset_of_max_timestamp_ = 0;
+  std::optional<int64_t> roll_reference_ms_;
+  std::optional<uint64_t> corrupt_pos_;
+  bool indexes_saved_ = false;
+};
+
+}  // namespace ks::storage
