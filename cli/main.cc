@@ -1,1 +1,51 @@
-int main() { return 0; }
+// The ks executable: one binary, every subcommand. `ks daemon run` is the
+// daemon; everything else is a client.
+#include <CLI/CLI.hpp>
+#include <signal.h>
+
+#include <cstdio>
+
+#include "cli/commands/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/output.h"
+
+#ifndef KS_VERSION
+#define KS_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+  using namespace ks::cli;
+  // A closed stdout shows up as EPIPE on write, handled as a quiet exit.
+  ::signal(SIGPIPE, SIG_IGN);
+
+  CLI::App app{"ks: a Kafka-style event-streaming toolkit for the terminal", "ks"};
+  app.set_version_flag("-V,--version", "ks " KS_VERSION);
+  app.require_subcommand(1);
+  app.footer("Exit codes: 0 ok, 1 error, 2 usage, 3 daemon unreachable, 4 not found, 5 partial delivery.\n"
+             "See ks(1) and `ks <command> --help`.");
+  Runner run;
+  set_log_command(app, &run);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    print_error(e.what(), "see `ks --help`");
+    return exit_code(Exit::kUsage);
+  }
+  try {
+    int code = run ? run() : 0;
+    Stdout::get().flush();
+    return code;
+  } catch (const StdoutClosed&) {
+    return 0;
+  } catch (const std::exception& e) {
+    print_error(e.what());
+    return exit_code(Exit::kError);
+  }
+}

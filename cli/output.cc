@@ -1,0 +1,53 @@
+#include "cli/output.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+namespace ks::cli {
+
+Stdout& Stdout::get() {
+  static Stdout out;
+  return out;
+}
+
+void Stdout::flush() {
+  size_t done = 0;
+  while (done < buf_.size()) {
+    ssize_t n = ::write(STDOUT_FILENO, buf_.data() + done, buf_.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      buf_.clear();
+      if (errno == EPIPE) throw StdoutClosed{};
+      throw std::runtime_error(std::string("writing to stdout: ") + std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+  buf_.clear();
+}
+
+bool Stdout::is_terminal() const { return ::isatty(STDOUT_FILENO) == 1; }
+
+void print_error(std::string_view message, std::string_view hint) {
+  std::string s = "ks: error: ";
+  s += message;
+  s += '\n';
+  if (!hint.empty()) {
+    s += "hint: ";
+    s += hint;
+    s += '\n';
+  }
+  std::fwrite(s.data(), 1, s.size(), stderr);
+}
+
+void print_warning(std::string_view message) {
+  std::string s = "ks: warning: ";
+  s += message;
+  s += '\n';
+  std::fwrite(s.data(), 1, s.size(), stderr);
+}
+
+}  // namespace ks::cli

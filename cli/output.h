@@ -1,0 +1,38 @@
+// stdout for data, stderr for diagnostics. Stdout is written through one
+// buffer; when the reader goes away (`ks ... | head`) the next write throws
+// StdoutClosed, which main() turns into a quiet exit 0.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace ks::cli {
+
+struct StdoutClosed {};
+
+class Stdout {
+ public:
+  static Stdout& get();
+  void write(std::string_view s) {
+    buf_.append(s);
+    if (buf_.size() >= kFlushAt) flush();
+  }
+  std::string& buffer() { return buf_; }  // append directly, then maybe_flush()
+  void maybe_flush() {
+    if (buf_.size() >= kFlushAt) flush();
+  }
+  void flush();  // throws StdoutClosed on EPIPE
+  bool is_terminal() const;
+
+ private:
+  static constexpr size_t kFlushAt = 256 << 10;
+  std::string buf_;
+};
+
+// "ks: error: <message>" (and "hint: ..." when given) on stderr.
+void print_error(std::string_view message, std::string_view hint = {});
+void print_warning(std::string_view message);
+
+}  // namespace ks::cli
