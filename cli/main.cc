@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/commands/commands.h"
+#include "cli/context.h"
 #include "cli/exit_codes.h"
 #include "cli/output.h"
 
@@ -23,7 +24,18 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer("Exit codes: 0 ok, 1 error, 2 usage, 3 daemon unreachable, 4 not found, 5 partial delivery.\n"
              "See ks(1) and `ks <command> --help`.");
+  GlobalOptions& g = global_options();
+  app.add_option("--home", g.home, "Home directory (default: $KS_HOME, else $XDG_DATA_HOME/ks or ~/.local/share/ks)")
+      ->envname("KS_HOME");
+  app.add_option("--addr", g.addr, "Reach the daemon over TCP: tcp://HOST:PORT (default: $KS_ADDR, else the home's socket)");
+  app.add_flag("--no-autostart", g.no_autostart, "Do not start a daemon when none is running (also KS_NO_AUTOSTART=1)");
   Runner run;
+  set_produce_command(app, &run);
+  set_consume_command(app, &run);
+  set_tail_command(app, &run);
+  set_topic_command(app, &run);
+  set_offsets_command(app, &run);
+  set_daemon_command(app, &run);
   set_log_command(app, &run);
 
   try {

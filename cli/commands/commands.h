@@ -15,5 +15,11 @@ namespace ks::cli {
 using Runner = std::function<int()>;
 
 void set_log_command(CLI::App& app, Runner* run);
+void set_daemon_command(CLI::App& app, Runner* run);
+void set_produce_command(CLI::App& app, Runner* run);
+void set_consume_command(CLI::App& app, Runner* run);
+void set_tail_command(CLI::App& app, Runner* run);
+void set_topic_command(CLI::App& app, Runner* run);
+void set_offsets_command(CLI::App& app, Runner* run);
 
 }  // namespace ks::cli

@@ -1,0 +1,288 @@
+#include "cli/client.h"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include "common/coding.h"
+#include "common/protocol.h"
+
+#ifndef KS_VERSION
+#define KS_VERSION "0.0.0"
+#endif
+
+namespace ks::cli {
+namespace {
+
+const char* env(const char* name) {
+  const char* v = std::getenv(name);
+  return (v != nullptr && *v != '\0') ? v : nullptr;
+}
+
+// Connects to a Unix socket; -1 with errno set on failure.
+int connect_unix(const std::string& path) {
+  sockaddr_un sa{};
+  if (path.size() >= sizeof sa.sun_path) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  sa.sun_family = AF_UNIX;
+  std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    int err = errno;
+    ::close(fd);
+    errno = err;
+    return -1;
+  }
+  return fd;
+}
+
+Result<int> connect_tcp(const std::string& addr) {
+  std::string hostport = addr.substr(6);  // after tcp://
+  auto colon = hostport.rfind(':');
+  if (colon == std::string::npos)
+    return Status::InvalidArgument("bad address '" + addr + "': expected tcp://HOST:PORT");
+  std::string host = hostport.substr(0, colon), port = hostport.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &res);
+  if (rc != 0) return Status::Unavailable("cannot resolve " + addr + ": " + gai_strerror(rc));
+  int fd = -1, err = 0;
+  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+    fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) continue;
+    if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) break;
+    err = errno;
+    ::close(fd);
+    fd = -1;
+  }
+  ::freeaddrinfo(res);
+  if (fd < 0) return Status::Unavailable("cannot connect to " + addr + ": " + std::strerror(err));
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+std::string self_exe() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "ks";
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+}  // namespace
+
+std::string resolve_home(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* h = env("KS_HOME")) return h;
+  if (const char* x = env("XDG_DATA_HOME")) return std::string(x) + "/ks";
+  if (const char* h = env("HOME")) return std::string(h) + "/.local/share/ks";
+  return ".ks";
+}
+
+void apply_environment(ConnectOptions* opts) {
+  if (opts->addr.empty())
+    if (const char* a = env("KS_ADDR")) opts->addr = a;
+  if (opts->token.empty())
+    if (const char* t = env("KS_TOKEN")) opts->token = t;
+  if (const char* n = env("KS_NO_AUTOSTART"); n != nullptr && std::string_view(n) != "0")
+    opts->autostart = false;
+}
+
+std::string socket_path(const std::string& home) { return home + "/ks.sock"; }
+
+Status Response::status() const {
+  auto it = header.find("error");
+  if (it == header.end() || it->is_null()) return Status::OK();
+  std::string code = it->value("code", "io_error");
+  std::string msg = it->value("message", "");
+  switch (protocol::error_code_from_name(code)) {
+    case Code::kNotFound: return Status::NotFound(msg);
+    case Code::kAlreadyExists: return Status::AlreadyExists(msg);
+    case Code::kInvalidArgument: return Status::InvalidArgument(msg);
+    case Code::kCorruption: return Status::Corruption(msg);
+    case Code::kBusy: return Status::Busy(msg);
+    case Code::kUnavailable: return Status::Unavailable(msg);
+    case Code::kOutOfRange: return Status::OutOfRange(msg);
+    default: return Status::IOError(msg);
+  }
+}
+
+Status start_daemon(const std::string& home, const std::string& extra_args) {
+  if (::mkdir(home.c_str(), 0700) != 0 && errno != EEXIST)
+    return Status::FromErrno("create home " + home, errno);
+  int ready[2];
+  if (::pipe2(ready, O_CLOEXEC) != 0) return Status::FromErrno("pipe", errno);
+  std::string exe = self_exe();
+  pid_t pid = ::fork();
+  if (pid < 0) return Status::FromErrno("fork", errno);
+  if (pid == 0) {
+    // Child: detach into its own session, then fork again so the daemon is
+    // not our child and never becomes a zombie of this client.
+    ::setsid();
+    if (::fork() != 0) ::_exit(0);
+    int devnull = ::open("/dev/null", O_RDWR);
+    std::string logpath = home + "/daemon.log";
+    int logfd = ::open(logpath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    ::dup2(devnull, 0);
+    ::dup2(logfd >= 0 ? logfd : devnull, 1);
+    ::dup2(logfd >= 0 ? logfd : devnull, 2);
+    ::fcntl(ready[1], F_SETFD, 0);  // the daemon inherits the write end
+    std::string fdarg = std::to_string(ready[1]);
+    ::setenv("KS_READY_FD", fdarg.c_str(), 1);
+    std::string cmd = "exec \"$0\" --home \"$1\" daemon run " + extra_args;
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), exe.c_str(), home.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(ready[1]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  // The daemon writes one byte once it listens; EOF means it exited (for
+  // example because another daemon holds the home's lock).
+  pollfd p{ready[0], POLLIN, 0};
+  int rc;
+  do rc = ::poll(&p, 1, 10000);
+  while (rc < 0 && errno == EINTR);
+  char byte = 0;
+  ssize_t n = rc > 0 ? ::read(ready[0], &byte, 1) : 0;
+  ::close(ready[0]);
+  if (rc == 0) return Status::Unavailable("the daemon did not start within 10 s (see " + home + "/daemon.log)");
+  if (n == 1) return Status::OK();
+  return Status::Busy("the new daemon exited early (see " + home + "/daemon.log)");
+}
+
+Result<std::unique_ptr<Client>> Client::Connect(const ConnectOptions& opts) {
+  int fd = -1;
+  if (!opts.addr.empty()) {
+    if (opts.addr.rfind("tcp://", 0) != 0)
+      return Status::InvalidArgument("bad address '" + opts.addr + "': expected tcp://HOST:PORT");
+    auto r = connect_tcp(opts.addr);
+    if (!r.ok()) return r.status();
+    fd = *r;
+  } else {
+    const std::string path = socket_path(opts.home);
+    fd = connect_unix(path);
+    if (fd < 0 && (errno == ENOENT || errno == ECONNREFUSED) && opts.autostart) {
+      Status s = start_daemon(opts.home, "");
+      // Another client may have started the daemon at the same moment: its
+      // daemon wins the lock and ours exits; wait for the winner.
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      for (;;) {
+        fd = connect_unix(path);
+        if (fd >= 0 || std::chrono::steady_clock::now() > deadline) break;
+        if (s.ok() && errno != ENOENT && errno != ECONNREFUSED) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      if (fd < 0 && !s.ok()) return Status::Unavailable(s.message());
+    }
+    if (fd < 0) {
+      int err = errno;
+      if (err == ENOENT || err == ECONNREFUSED)
+        return Status::Unavailable("no daemon is running for " + opts.home);
+      return Status::Unavailable("cannot connect to " + path + ": " + std::strerror(err));
+    }
+  }
+  std::unique_ptr<Client> c(new Client(fd));
+  nlohmann::json hello = {{"op", "hello"}, {"client", "ks " KS_VERSION}};
+  if (!opts.token.empty()) hello["token"] = opts.token;
+  auto r = c->call(std::move(hello));
+  if (!r.ok()) return r.status();
+  return c;
+}
+
+Client::~Client() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status Client::write_all(const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = ::send(fd_, p, n, MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Status::Unavailable(std::string("lost the daemon: ") + std::strerror(errno));
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return Status::OK();
+}
+
+Status Client::read_exact(char* p, size_t n) {
+  while (n > 0) {
+    ssize_t r = ::recv(fd_, p, n, 0);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return Status::Unavailable(std::string("lost the daemon: ") + std::strerror(errno));
+    }
+    if (r == 0) return Status::Unavailable("the daemon closed the connection");
+    p += r;
+    n -= static_cast<size_t>(r);
+  }
+  return Status::OK();
+}
+
+Result<uint64_t> Client::send(nlohmann::json request, std::string_view payload) {
+  return send_with_payload(std::move(request), payload);
+}
+
+Result<uint64_t> Client::send_with_payload(nlohmann::json request, std::string_view payload) {
+  uint64_t id = next_id_++;
+  request["id"] = id;
+  std::string header = request.dump();
+  std::string buf(protocol::kFramePrefix, '\0');
+  protocol::put_frame_prefix(buf.data(), header.size(), payload.size());
+  buf += header;
+  if (payload.size() < (64 << 10)) {
+    buf.append(payload);
+    KS_RETURN_IF_ERROR(write_all(buf.data(), buf.size()));
+  } else {
+    KS_RETURN_IF_ERROR(write_all(buf.data(), buf.size()));
+    KS_RETURN_IF_ERROR(write_all(payload.data(), payload.size()));
+  }
+  return id;
+}
+
+Result<Response> Client::receive() {
+  char prefix[protocol::kFramePrefix];
+  KS_RETURN_IF_ERROR(read_exact(prefix, sizeof prefix));
+  uint32_t length = get_be32(prefix), hlen = get_be32(prefix + 4);
+  if (length < 4 || hlen > length - 4) return Status::Corruption("malformed frame from the daemon");
+  std::string header(hlen, '\0');
+  KS_RETURN_IF_ERROR(read_exact(header.data(), hlen));
+  Response r;
+  r.payload.resize(length - 4 - hlen);
+  KS_RETURN_IF_ERROR(read_exact(r.payload.data(), r.payload.size()));
+  r.header = nlohmann::json::parse(header, nullptr, false);
+  if (r.header.is_discarded() || !r.header.is_object())
+    return Status::Corruption("the daemon sent a header that is not a JSON object");
+  return r;
+}
+
+Result<Response> Client::call(nlohmann::json request, std::string_view payload) {
+  auto id = send(std::move(request), payload);
+  if (!id.ok()) return id.status();
+  auto r = receive();
+  if (!r.ok()) return r.status();
+  Status s = r->status();
+  if (!s.ok()) return s;
+  return r;
+}
+
+}  // namespace ks::cli

@@ -1,0 +1,73 @@
+// The client side of the native protocol (common/protocol.h): a blocking
+// connection to the daemon over its Unix socket or TCP, started on demand.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+
+namespace ks::cli {
+
+// Where the daemon is and how to reach it; filled from global flags and
+// the environment (see resolve_connection()).
+struct ConnectOptions {
+  std::string home;      // --home, KS_HOME, $XDG_DATA_HOME/ks, ~/.local/share/ks
+  std::string addr;      // --addr / KS_ADDR: tcp://HOST:PORT; empty = the home's socket
+  std::string token;     // KS_TOKEN, for a TCP listener that asks for one
+  bool autostart = true;  // off with --no-autostart / KS_NO_AUTOSTART=1
+};
+
+// The home directory from a --home value (may be empty) and the environment.
+std::string resolve_home(const std::string& flag);
+// Fills addr/token/autostart from the environment where the flags left
+// them unset.
+void apply_environment(ConnectOptions* opts);
+
+struct Response {
+  nlohmann::json header;
+  std::string payload;
+  // OK, or the error the daemon sent.
+  Status status() const;
+};
+
+class Client {
+ public:
+  // Connects, starting a daemon in the home first when none answers and
+  // autostart is on. kUnavailable when no daemon can be reached.
+  static Result<std::unique_ptr<Client>> Connect(const ConnectOptions& opts);
+  ~Client();
+
+  // Sends one request (op and arguments in `request`); returns its id.
+  Result<uint64_t> send(nlohmann::json request, std::string_view payload = {});
+  // Sends a request whose payload is `payload`, without copying it into a
+  // frame buffer first.
+  Result<uint64_t> send_with_payload(nlohmann::json request, std::string_view payload);
+  // The next response, in request order.
+  Result<Response> receive();
+  // send() then receive(); the daemon's error becomes the returned Status.
+  Result<Response> call(nlohmann::json request, std::string_view payload = {});
+
+  int fd() const { return fd_; }
+
+ private:
+  explicit Client(int fd) : fd_(fd) {}
+  Status write_all(const char* p, size_t n);
+  Status read_exact(char* p, size_t n);
+
+  int fd_;
+  uint64_t next_id_ = 1;
+};
+
+// Starts a daemon for `home` in the background (detached, logging to
+// home/daemon.log) and waits until it accepts connections or gives up.
+Status start_daemon(const std::string& home, const std::string& extra_args);
+
+// The socket path of a home.
+std::string socket_path(const std::string& home);
+
+}  // namespace ks::cli

@@ -1,0 +1,2 @@
+// Placeholder: tabular output for admin commands (replaced by its own change).
+#pragma once

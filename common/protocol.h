@@ -1,0 +1,79 @@
+// The native protocol between `ks` and the daemon, over a Unix socket or
+// TCP. Every message is one frame:
+//
+//    0  frame length   uint32 BE  bytes after this field (4 + H + P)
+//    4  header length  uint32 BE  H
+//    8  header         H bytes    a JSON object (UTF-8)
+//  8+H  payload        P bytes    record batches (produce requests, fetch
+//                                 responses); empty otherwise
+//
+// Requests carry {"op": "...", "id": N, ...arguments}; the response to a
+// request carries the same "id" and either the op's results or
+// "error": {"code": "<code>", "message": "..."}. Codes are the Status code
+// names with underscores: not_found, already_exists, invalid_argument,
+// corruption, io_error, busy, unavailable, out_of_range.
+// Requests may be pipelined; responses come back in request order. A frame
+// over the size limit or a header that is not a JSON object gets an error
+// response (id 0 when unknown) and the connection is closed.
+//
+// Ops (arguments → results):
+//   hello          {client, token?}                         → {server, pid}
+//   topics         {topics?: [name], detail?: bool}         → {topics: [TopicInfo]}
+//                  TopicInfo = {name, partitions, created_ms, configs: {k: v},
+//                   partition_info?: [{partition, start, end, size, segments}]}
+//                  (detail adds partition_info; a named topic that does not
+//                  exist is a not_found error)
+//   create_topic   {topic, partitions?, configs?: {k: v}}   → {}
+//   delete_topic   {topic}                                  → {}
+//   alter_topic    {topic, set?: {k: v}, unset?: [k], partitions?} → {}
+//   produce        {topic, partition, acks: 0|1|-1, auto_create?: bool}
+//                  + payload of one or more RecordBatch v2  → {base_offset, last_offset}
+//                  acks 0 gets no response at all; -1 ("all") is answered
+//                  once the records are fsynced.
+//   fetch          {topic, partitions: [{partition, offset}], max_wait_ms,
+//                   min_bytes, max_bytes}                   → {partitions: [{partition,
+//                   start, end, bytes, error?}]} + payload: each partition's
+//                  `bytes` of whole batches, in order. Waits up to max_wait_ms
+//                  until min_bytes are available (long poll).
+//   list_offsets   {topic, timestamp: ms | -1 latest | -2 earliest}
+//                                                           → {partitions: [{partition, offset,
+//                                                              start, end}]}
+//   status         {}                                       → {pid, version, home, uptime_ms,
+//                                                              listeners, topics, partitions, bytes}
+//   shutdown       {}                                       → {} then a graceful stop
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace ks::protocol {
+
+inline constexpr size_t kLengthSize = 4;
+inline constexpr size_t kFramePrefix = 8;  // frame length + header length
+inline constexpr size_t kMaxHeaderSize = 1 << 20;
+inline constexpr size_t kDefaultMaxFrameSize = 64 << 20;
+
+// Appends a frame with `header` (a serialized JSON object) and `payload`.
+void append_frame(std::string* out, std::string_view header, std::string_view payload);
+// Writes the 8-byte prefix for a frame whose header and payload follow.
+void put_frame_prefix(char* p, size_t header_size, size_t payload_size);
+
+struct Frame {
+  std::string_view header;
+  std::string_view payload;
+  size_t size = 0;  // bytes the whole frame took, prefix included
+};
+
+// Frames the bytes at the start of `buf`. kOk + *frame when a whole frame
+// is there; kBusy (not an error: "need more bytes") when it is not yet;
+// kInvalidArgument when the lengths are impossible or over `max_frame`.
+Status parse_frame(std::string_view buf, size_t max_frame, Frame* frame);
+
+// The wire name of a status code ("not_found") and back.
+std::string_view error_code_name(Code code);
+Code error_code_from_name(std::string_view name);
+
+}  // namespace ks::protocol
