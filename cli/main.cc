@@ -9,6 +9,7 @@
 #include "cli/context.h"
 #include "cli/exit_codes.h"
 #include "cli/output.h"
+#include "daemon/server/options.h"
 
 #ifndef KS_VERSION
 #define KS_VERSION "0.0.0"
@@ -35,7 +36,7 @@ int main(int argc, char** argv) {
   set_tail_command(app, &run);
   set_topic_command(app, &run);
   set_offsets_command(app, &run);
-  set_daemon_command(app, &run);
+  set_daemon_command(app, &run, &ks::server::run_daemon);
   set_log_command(app, &run);
 
   try {

@@ -9,13 +9,20 @@ namespace CLI {
 class App;
 }
 
+namespace ks::server {
+struct DaemonOptions;
+}
+
 namespace ks::cli {
 
 // What main() calls after parsing; returns the exit code.
 using Runner = std::function<int()>;
 
 void set_log_command(CLI::App& app, Runner* run);
-void set_daemon_command(CLI::App& app, Runner* run);
+// `ks daemon run` calls `daemon_main`, which main() takes from the daemon
+// library, so the CLI library itself does not link the daemon.
+using DaemonMain = int (*)(const server::DaemonOptions&);
+void set_daemon_command(CLI::App& app, Runner* run, DaemonMain daemon_main);
 void set_produce_command(CLI::App& app, Runner* run);
 void set_consume_command(CLI::App& app, Runner* run);
 void set_tail_command(CLI::App& app, Runner* run);

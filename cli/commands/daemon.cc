@@ -1,7 +1,154 @@
+// `ks daemon run|start|stop|status`: explicit control of the daemon for a
+// home. `run` stays in the foreground; `start` detaches and returns once
+// the daemon accepts connections.
 #include <CLI/CLI.hpp>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <memory>
+#include <string>
 
 #include "cli/commands/commands.h"
+#include "cli/context.h"
+#include "cli/output.h"
+#include "daemon/server/options.h"
 
 namespace ks::cli {
-void set_daemon_command(CLI::App&, Runner*) {}
+namespace {
+
+struct DaemonCliOptions {
+  server::DaemonOptions daemon;
+  std::string auto_create = "true";
+  std::string output = "text";
+};
+
+// Flags `ks daemon start` passes on to the `daemon run` it spawns.
+std::string run_args(const DaemonCliOptions& o) {
+  auto q = [](const std::string& s) {
+    std::string r = "'";
+    for (char c : s) r += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return r + "'";
+  };
+  std::string a;
+  if (!o.daemon.listen.empty()) a += " --listen " + q(o.daemon.listen);
+  if (o.daemon.allow_remote) a += " --allow-remote";
+  a += " --auto-create " + q(o.auto_create);
+  a += " --default-partitions " + std::to_string(o.daemon.default_partitions);
+  return a;
+}
+
+bool parse_bool(const std::string& s, bool* out) {
+  if (s == "true" || s == "1" || s == "yes" || s == "on") return *out = true, true;
+  if (s == "false" || s == "0" || s == "no" || s == "off") return *out = false, true;
+  return false;
+}
+
+void add_run_flags(CLI::App* cmd, DaemonCliOptions* o) {
+  cmd->add_option("--listen", o->daemon.listen, "Also serve the native protocol on TCP: tcp://HOST:PORT (loopback unless --allow-remote)");
+  cmd->add_flag("--allow-remote", o->daemon.allow_remote, "Allow a non-loopback --listen address; clients then need the home's token (KS_TOKEN)");
+  cmd->add_option("--auto-create", o->auto_create, "Create missing topics on produce: true or false")
+      ->check(CLI::IsMember({"true", "false", "1", "0", "yes", "no", "on", "off"}));
+  cmd->add_option("--default-partitions", o->daemon.default_partitions, "Partitions of auto-created topics")
+      ->check(CLI::Range(1, 10000));
+}
+
+int run_start(const DaemonCliOptions& o) {
+  ConnectOptions c = global_options().connect_options();
+  c.autostart = false;
+  c.addr.clear();
+  if (Client::Connect(c).ok()) {
+    print_warning("a daemon is already running for " + c.home);
+    return 0;
+  }
+  Status s = start_daemon(c.home, run_args(o));
+  if (!s.ok()) return report(s);
+  return 0;
+}
+
+int run_stop() {
+  ConnectOptions c = global_options().connect_options();
+  c.autostart = false;
+  auto client = Client::Connect(c);
+  if (!client.ok()) return report(client.status(), "nothing to stop");
+  auto r = (*client)->call({{"op", "shutdown"}});
+  if (!r.ok()) return report(r.status());
+  // The daemon closes the connection once it has answered everything;
+  // then wait for the socket to stop accepting (the process has exited).
+  char byte;
+  while (::recv((*client)->fd(), &byte, 1, 0) > 0) {
+  }
+  for (int i = 0; i < 3000; ++i) {
+    if (!Client::Connect(c).ok()) return 0;
+    ::poll(nullptr, 0, 10);
+  }
+  return report(Status::IOError("the daemon did not exit within 30 s"));
+}
+
+std::string human_duration(int64_t ms) {
+  int64_t s = ms / 1000;
+  if (s < 60) return std::to_string(s) + "s";
+  if (s < 3600) return std::to_string(s / 60) + "m" + std::to_string(s % 60) + "s";
+  if (s < 86400) return std::to_string(s / 3600) + "h" + std::to_string(s / 60 % 60) + "m";
+  return std::to_string(s / 86400) + "d" + std::to_string(s / 3600 % 24) + "h";
+}
+
+int run_status(const DaemonCliOptions& o) {
+  ConnectOptions c = global_options().connect_options();
+  c.autostart = false;
+  auto client = Client::Connect(c);
+  if (!client.ok()) return report(client.status(), "start one with `ks daemon start`");
+  auto r = (*client)->call({{"op", "status"}});
+  if (!r.ok()) return report(r.status());
+  nlohmann::json j = r->header;
+  j.erase("id");
+  Stdout& out = Stdout::get();
+  if (o.output == "json") {
+    out.write(j.dump(out.is_terminal() ? 2 : -1) + "\n");
+    return 0;
+  }
+  std::string listeners;
+  for (const auto& l : j["listeners"]) listeners += (listeners.empty() ? "" : " ") + l.get<std::string>();
+  out.write("pid          " + std::to_string(j["pid"].get<int64_t>()) + "\n" +
+            "version      " + j["version"].get<std::string>() + "\n" +
+            "home         " + j["home"].get<std::string>() + "\n" +
+            "uptime       " + human_duration(j["uptime_ms"].get<int64_t>()) + "\n" +
+            "listeners    " + listeners + "\n" +
+            "connections  " + std::to_string(j["connections"].get<int64_t>()) + "\n" +
+            "topics       " + std::to_string(j["topics"].get<int64_t>()) + "\n" +
+            "partitions   " + std::to_string(j["partitions"].get<int64_t>()) + "\n" +
+            "bytes        " + std::to_string(j["bytes"].get<uint64_t>()) + "\n");
+  return 0;
+}
+
+}  // namespace
+
+void set_daemon_command(CLI::App& app, Runner* run, DaemonMain daemon_main) {
+  auto* cmd = app.add_subcommand("daemon", "Run, start, stop or inspect the daemon for the home");
+  cmd->require_subcommand(1);
+  auto o = std::make_shared<DaemonCliOptions>();
+
+  auto* r = cmd->add_subcommand("run", "Run the daemon in the foreground, logging to stderr");
+  add_run_flags(r, o.get());
+  r->callback([o, run, daemon_main] {
+    *run = [o, daemon_main] {
+      server::DaemonOptions d = o->daemon;
+      d.home = resolve_home(global_options().home);
+      if (!parse_bool(o->auto_create, &d.auto_create)) return report(Status::InvalidArgument("--auto-create takes true or false"));
+      return daemon_main(d);
+    };
+  });
+
+  auto* s = cmd->add_subcommand("start", "Start the daemon in the background (log in HOME/daemon.log)");
+  add_run_flags(s, o.get());
+  s->callback([o, run] { *run = [o] { return run_start(*o); }; });
+
+  auto* st = cmd->add_subcommand("stop", "Stop the daemon gracefully: finish requests, flush, close");
+  st->callback([run] { *run = [] { return run_stop(); }; });
+
+  auto* status = cmd->add_subcommand("status", "Show pid, uptime, listeners, topics and bytes on disk");
+  status->add_option("-o,--output", o->output, "Output format")->check(CLI::IsMember({"text", "json"}));
+  status->callback([o, run] { *run = [o] { return run_status(*o); }; });
+  cmd->footer("Examples:\n  ks daemon start --listen tcp://127.0.0.1:9000\n  ks daemon status -o json\n  ks daemon stop");
+}
+
 }  // namespace ks::cli

@@ -1,0 +1,350 @@
+#include "daemon/server/broker.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "daemon/server/logging.h"
+#include "daemon/storage/file.h"
+
+namespace ks::server {
+
+Result<std::unique_ptr<Broker>> Broker::Open(const BrokerOptions& options, Executor* executor) {
+  std::unique_ptr<Broker> b(new Broker(options, executor));
+  Status s = b->load();
+  if (!s.ok()) return s;
+  return b;
+}
+
+Broker::~Broker() = default;
+
+std::string Broker::partition_dir(const std::string& topic, int32_t id) const {
+  return options_.home + "/data/" + topic + "-" + std::to_string(id);
+}
+
+Status Broker::load() {
+  KS_RETURN_IF_ERROR(storage::make_dir(options_.home + "/data"));
+  auto meta = meta::MetaStore::Open(options_.home + "/meta.db");
+  if (!meta.ok()) return meta.status();
+  meta_ = std::move(*meta);
+  auto list = meta_->list_topics();
+  if (!list.ok()) return list.status();
+  for (auto& tm : *list) {
+    Topic t;
+    t.meta = tm;
+    t.policy = policy_for(tm.configs);
+    for (int32_t i = 0; i < tm.partitions; ++i) {
+      auto p = open_partition(tm.name, i, t.policy);
+      if (!p.ok()) return Status(p.status()).prepend("topic " + tm.name);
+      t.partitions.push_back(std::move(*p));
+    }
+    topics_.emplace(tm.name, std::move(t));
+  }
+  // Leftovers of deletions interrupted by a crash.
+  auto names = storage::list_dir(options_.home + "/data");
+  if (names.ok()) {
+    for (const auto& n : *names) {
+      if (n.size() > 8 && n.compare(n.size() - 8, 8, ".deleted") == 0)
+        (void)storage::remove_tree(options_.home + "/data/" + n);
+    }
+  }
+  last_retention_ms_ = clock_.now_ms();
+  return Status::OK();
+}
+
+Result<std::shared_ptr<Broker::Partition>> Broker::open_partition(const std::string& topic, int32_t id,
+                                                                   const TopicPolicy& policy) {
+  auto log = storage::Log::Open(partition_dir(topic, id), policy.log, &clock_);
+  if (!log.ok()) return log.status();
+  for (const auto& line : (*log)->recovery_report().messages) log_warn("recovery: %s", line.c_str());
+  auto p = std::make_shared<Partition>();
+  p->topic = topic;
+  p->id = id;
+  p->log = std::move(*log);
+  p->commit = std::make_unique<storage::GroupCommit>(p->log.get());
+  p->last_flush_ms = clock_.now_ms();
+  return p;
+}
+
+Status Broker::create_topic(const std::string& name, int32_t partitions, const ConfigMap& configs) {
+  auto valid = TopicName::Parse(name);
+  if (!valid.ok()) return valid.status();
+  if (partitions < 1 || partitions > meta::kMaxPartitionsPerTopic)
+    return Status::InvalidArgument("partition count must be 1.." +
+                                   std::to_string(meta::kMaxPartitionsPerTopic) + ", not " +
+                                   std::to_string(partitions));
+  KS_RETURN_IF_ERROR(validate_configs(configs));
+  if (topics_.count(name)) return Status::AlreadyExists("topic '" + name + "' already exists");
+  Topic t;
+  t.meta.name = name;
+  t.meta.partitions = partitions;
+  t.meta.created_ms = clock_.now_ms();
+  t.meta.configs = std::map<std::string, std::string>(configs.begin(), configs.end());
+  t.policy = policy_for(configs);
+  for (int32_t i = 0; i < partitions; ++i) {
+    auto p = open_partition(name, i, t.policy);
+    if (!p.ok()) {
+      for (auto& made : t.partitions) (void)storage::Log::Destroy(made->log->dir());
+      return p.status();
+    }
+    t.partitions.push_back(std::move(*p));
+  }
+  Status s = meta_->create_topic(t.meta);
+  if (!s.ok()) {
+    for (auto& made : t.partitions) (void)storage::Log::Destroy(made->log->dir());
+    return s;
+  }
+  log_info("created topic %s with %d partition(s)", name.c_str(), partitions);
+  topics_.emplace(name, std::move(t));
+  return Status::OK();
+}
+
+Status Broker::delete_topic(const std::string& name) {
+  auto it = topics_.find(name);
+  if (it == topics_.end()) return Status::NotFound("topic '" + name + "' does not exist");
+  KS_RETURN_IF_ERROR(meta_->delete_topic(name));
+  int64_t stamp = clock_.now_ms();
+  for (auto& p : it->second.partitions) {
+    p->deleted = true;
+    // Rename now so the name is free at once; remove the files off the loop.
+    std::string dir = p->log->dir();
+    std::string gone = dir + "." + std::to_string(stamp) + ".deleted";
+    if (std::rename(dir.c_str(), gone.c_str()) != 0) gone = dir;
+    executor_->run([gone] { return storage::remove_tree(gone); },
+                   [gone](Status s) {
+                     if (!s.ok()) log_warn("removing %s: %s", gone.c_str(), s.to_string().c_str());
+                   });
+    wake(*p);  // long polls on it answer now
+  }
+  topics_.erase(it);
+  log_info("deleted topic %s", name.c_str());
+  return Status::OK();
+}
+
+Status Broker::alter_topic(const std::string& name, const ConfigMap& set,
+                           const std::vector<std::string>& unset, std::optional<int32_t> partitions) {
+  auto it = topics_.find(name);
+  if (it == topics_.end()) return Status::NotFound("topic '" + name + "' does not exist");
+  Topic& t = it->second;
+  KS_RETURN_IF_ERROR(validate_configs(set));
+  for (const auto& k : unset)
+    if (!default_configs().count(k))
+      return Status::InvalidArgument("unknown topic config '" + k + "'");
+  if (partitions) {
+    if (*partitions < t.meta.partitions)
+      return Status::InvalidArgument("topic '" + name + "' has " + std::to_string(t.meta.partitions) +
+                                     " partitions; the count can only grow");
+    if (*partitions > meta::kMaxPartitionsPerTopic)
+      return Status::InvalidArgument("partition count must be at most " +
+                                     std::to_string(meta::kMaxPartitionsPerTopic));
+  }
+  if (!set.empty() || !unset.empty()) {
+    KS_RETURN_IF_ERROR(meta_->set_topic_configs(name, std::map<std::string, std::string>(set.begin(), set.end()), unset));
+    for (const auto& k : unset) t.meta.configs.erase(k);
+    for (const auto& [k, v] : set) t.meta.configs[k] = v;
+    t.policy = policy_for(ConfigMap(t.meta.configs.begin(), t.meta.configs.end()));
+    for (auto& p : t.partitions) p->log->set_config(t.policy.log);
+  }
+  if (partitions && *partitions > t.meta.partitions) {
+    std::vector<std::shared_ptr<Partition>> added;
+    for (int32_t i = t.meta.partitions; i < *partitions; ++i) {
+      auto p = open_partition(name, i, t.policy);
+      if (!p.ok()) return p.status();
+      added.push_back(std::move(*p));
+    }
+    KS_RETURN_IF_ERROR(meta_->add_partitions(name, *partitions));
+    for (auto& p : added) t.partitions.push_back(std::move(p));
+    t.meta.partitions = *partitions;
+  }
+  return Status::OK();
+}
+
+Result<std::vector<TopicInfo>> Broker::topics(const std::vector<std::string>& names, bool detail) {
+  std::vector<const Topic*> chosen;
+  if (names.empty()) {
+    for (const auto& [n, t] : topics_) chosen.push_back(&t);
+  } else {
+    for (const auto& n : names) {
+      auto it = topics_.find(n);
+      if (it == topics_.end()) return Status::NotFound("topic '" + n + "' does not exist");
+      chosen.push_back(&it->second);
+    }
+  }
+  std::vector<TopicInfo> out;
+  for (const Topic* t : chosen) {
+    TopicInfo info{t->meta.name, t->meta.partitions, t->meta.created_ms,
+                   ConfigMap(t->meta.configs.begin(), t->meta.configs.end()), {}};
+    if (detail) {
+      for (const auto& p : t->partitions)
+        info.partition_info.push_back({p->id, p->log->start_offset().value(), p->log->end_offset().value(),
+                                       p->log->size_bytes(), p->log->segment_count()});
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Result<int32_t> Broker::partition_count(const std::string& topic, bool auto_create) {
+  auto it = topics_.find(topic);
+  if (it != topics_.end()) return it->second.meta.partitions;
+  auto valid = TopicName::Parse(topic);
+  if (!valid.ok()) return valid.status();
+  if (!auto_create || !options_.auto_create)
+    return Status::NotFound("topic '" + topic + "' does not exist" +
+                            (options_.auto_create ? "" : " (the daemon does not auto-create topics)"));
+  KS_RETURN_IF_ERROR(create_topic(topic, options_.default_partitions, {}));
+  return options_.default_partitions;
+}
+
+Result<Broker::Partition*> Broker::find(const std::string& topic, int32_t partition) {
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) return Status::NotFound("topic '" + topic + "' does not exist");
+  if (partition < 0 || partition >= it->second.meta.partitions)
+    return Status::NotFound("topic '" + topic + "' has no partition " + std::to_string(partition) +
+                            " (it has " + std::to_string(it->second.meta.partitions) + ")");
+  return it->second.partitions[static_cast<size_t>(partition)].get();
+}
+
+void Broker::schedule_flush(const std::shared_ptr<Partition>& p, storage::FlushJob job) {
+  ++flushes_in_flight_;
+  auto shared_job = std::make_shared<storage::FlushJob>(std::move(job));
+  executor_->run([shared_job] { return shared_job->run(); },
+                 [this, p, shared_job](Status s) {
+                   --flushes_in_flight_;
+                   if (!s.ok()) log_error("flush of %s failed: %s", p->log->dir().c_str(), s.to_string().c_str());
+                   p->last_flush_ms = clock_.now_ms();
+                   if (auto next = p->commit->complete(*shared_job, s)) schedule_flush(p, std::move(*next));
+                 });
+}
+
+void Broker::request_flush(const std::shared_ptr<Partition>& p, Offset upto,
+                           storage::GroupCommit::Callback done) {
+  if (auto job = p->commit->request(upto, std::move(done))) schedule_flush(p, std::move(*job));
+}
+
+void Broker::produce(const std::string& topic, int32_t partition, Acks acks, bool auto_create, char* data,
+                     size_t n, ProduceDone done) {
+  auto count = partition_count(topic, auto_create);
+  if (!count.ok()) return done(count.status());
+  auto it = topics_.find(topic);
+  if (partition < 0 || partition >= *count)
+    return done(Status::NotFound("topic '" + topic + "' has no partition " + std::to_string(partition) +
+                                 " (it has " + std::to_string(*count) + ")"));
+  Topic& t = it->second;
+  std::shared_ptr<Partition> p = t.partitions[static_cast<size_t>(partition)];
+  auto r = p->log->append(data, n);
+  if (!r.ok()) return done(r.status());
+  wake(*p);
+  Offset upto = r->last_offset + 1;
+  if (acks == Acks::kAll) {
+    storage::AppendResult result = *r;
+    request_flush(p, upto, [done, result](const Status& s) {
+      if (s.ok()) done(result);
+      else done(s);
+    });
+    return;
+  }
+  if (t.policy.flush_messages > 0 && upto - p->log->durable_offset() >= t.policy.flush_messages)
+    request_flush(p, upto, [](const Status&) {});
+  done(*r);
+}
+
+Result<storage::ReadResult> Broker::read(const std::string& topic, int32_t partition, Offset from,
+                                         uint64_t max_bytes) {
+  auto p = find(topic, partition);
+  if (!p.ok()) return p.status();
+  return (*p)->log->read(from, max_bytes);
+}
+
+Result<Broker::Offsets> Broker::offsets(const std::string& topic, int32_t partition) {
+  auto p = find(topic, partition);
+  if (!p.ok()) return p.status();
+  return Offsets{(*p)->log->start_offset().value(), (*p)->log->end_offset().value()};
+}
+
+Result<int64_t> Broker::offset_for_time(const std::string& topic, int32_t partition, int64_t ts) {
+  auto p = find(topic, partition);
+  if (!p.ok()) return p.status();
+  if (ts == -1) return (*p)->log->end_offset().value();
+  if (ts == -2) return (*p)->log->start_offset().value();
+  auto o = (*p)->log->offset_for_time(ts);
+  if (!o.ok()) return o.status();
+  return o->value();
+}
+
+uint64_t Broker::watch(const std::string& topic, int32_t partition, std::function<void()> wake_fn) {
+  auto it = topics_.find(topic);
+  uint64_t id = next_watch_++;
+  if (it == topics_.end() || partition < 0 || partition >= it->second.meta.partitions) return id;
+  auto p = it->second.partitions[static_cast<size_t>(partition)];
+  p->watchers.emplace(id, std::move(wake_fn));
+  watch_index_.emplace(id, std::make_pair(p, id));
+  return id;
+}
+
+void Broker::unwatch(uint64_t id) {
+  auto it = watch_index_.find(id);
+  if (it == watch_index_.end()) return;
+  it->second.first->watchers.erase(id);
+  watch_index_.erase(it);
+}
+
+void Broker::wake(Partition& p) {
+  if (p.watchers.empty()) return;
+  auto watchers = std::move(p.watchers);
+  p.watchers.clear();
+  for (auto& [id, fn] : watchers) {
+    watch_index_.erase(id);
+    fn();
+  }
+}
+
+void Broker::tick() {
+  int64_t now = clock_.now_ms();
+  for (auto& [name, t] : topics_) {
+    for (auto& p : t.partitions) {
+      if (t.policy.flush_ms >= 0 && p->log->durable_offset() < p->log->end_offset() &&
+          now - p->last_flush_ms >= t.policy.flush_ms && !p->commit->in_flight())
+        request_flush(p, p->log->end_offset(), [](const Status&) {});
+    }
+  }
+  if (now - last_retention_ms_ < 1000) return;
+  last_retention_ms_ = now;
+  for (auto& [name, t] : topics_) {
+    for (auto& p : t.partitions) {
+      auto deleted = p->log->apply_retention();
+      if (!deleted.ok()) {
+        log_error("retention on %s: %s", p->log->dir().c_str(), deleted.status().to_string().c_str());
+      } else if (*deleted > 0) {
+        log_info("retention removed %d segment(s) of %s-%d; log starts at %lld", *deleted, name.c_str(),
+                 p->id, static_cast<long long>(p->log->start_offset().value()));
+        (void)meta_->set_log_start_offset(name, p->id, p->log->start_offset().value());
+      }
+    }
+  }
+}
+
+Status Broker::close() {
+  Status first;
+  for (auto& [name, t] : topics_) {
+    for (auto& p : t.partitions) {
+      Status s = p->log->close();
+      if (!s.ok() && first.ok()) first = s;
+    }
+  }
+  return first;
+}
+
+uint64_t Broker::total_bytes() const {
+  uint64_t n = 0;
+  for (const auto& [name, t] : topics_)
+    for (const auto& p : t.partitions) n += p->log->size_bytes();
+  return n;
+}
+
+size_t Broker::partition_total() const {
+  size_t n = 0;
+  for (const auto& [name, t] : topics_) n += t.partitions.size();
+  return n;
+}
+
+}  // namespace ks::server

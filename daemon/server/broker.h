@@ -1,0 +1,140 @@
+// The broker core both protocols adapt to: topics and their partition
+// logs, metadata in SQLite, durability (group commit), long-poll wake-ups.
+// Everything runs on the loop thread; blocking fsyncs go through the
+// Executor, which runs them elsewhere and completes on the loop thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/types.h"
+#include "daemon/meta/meta_store.h"
+#include "daemon/server/topic_config.h"
+#include "daemon/storage/clock.h"
+#include "daemon/storage/group_commit.h"
+#include "daemon/storage/log.h"
+
+namespace ks::server {
+
+// Runs blocking work off the loop thread. `done` runs on the loop thread.
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  virtual void run(std::function<Status()> work, std::function<void(Status)> done) = 0;
+};
+
+struct BrokerOptions {
+  std::string home;
+  bool auto_create = true;
+  int32_t default_partitions = 1;
+};
+
+struct PartitionInfo {
+  int32_t partition;
+  int64_t start;
+  int64_t end;
+  uint64_t size;
+  size_t segments;
+};
+
+struct TopicInfo {
+  std::string name;
+  int32_t partitions;
+  int64_t created_ms;
+  ConfigMap configs;  // overrides only
+  std::vector<PartitionInfo> partition_info;  // filled when asked for detail
+};
+
+enum class Acks { kNone = 0, kLeader = 1, kAll = -1 };
+
+class Broker {
+ public:
+  // Opens meta.db and every partition log under home/data. `executor` must
+  // outlive the broker.
+  static Result<std::unique_ptr<Broker>> Open(const BrokerOptions& options, Executor* executor);
+  ~Broker();
+
+  Status create_topic(const std::string& name, int32_t partitions, const ConfigMap& configs);
+  Status delete_topic(const std::string& name);
+  Status alter_topic(const std::string& name, const ConfigMap& set, const std::vector<std::string>& unset,
+                     std::optional<int32_t> partitions);
+  // All topics (names empty) or the named ones (kNotFound for a missing one).
+  Result<std::vector<TopicInfo>> topics(const std::vector<std::string>& names, bool detail);
+  // Partition count, creating the topic when allowed.
+  Result<int32_t> partition_count(const std::string& topic, bool auto_create);
+
+  using ProduceDone = std::function<void(Result<storage::AppendResult>)>;
+  // Appends producer batches (stamped in place). `done` runs at once for
+  // acks 0/1 and after the group fsync for acks all.
+  void produce(const std::string& topic, int32_t partition, Acks acks, bool auto_create, char* data,
+               size_t n, ProduceDone done);
+
+  Result<storage::ReadResult> read(const std::string& topic, int32_t partition, Offset from,
+                                   uint64_t max_bytes);
+  struct Offsets {
+    int64_t start, end;
+  };
+  Result<Offsets> offsets(const std::string& topic, int32_t partition);
+  // First offset with timestamp >= ts (-1: the end, -2: the start).
+  Result<int64_t> offset_for_time(const std::string& topic, int32_t partition, int64_t ts);
+
+  // Long poll: `wake` runs (once) after the next append to the partition.
+  uint64_t watch(const std::string& topic, int32_t partition, std::function<void()> wake);
+  void unwatch(uint64_t id);
+
+  // Periodic work: retention, and flushes due by flush.ms.
+  void tick();
+  // In-flight fsyncs; shutdown waits for zero.
+  int flushes_in_flight() const { return flushes_in_flight_; }
+  // Flushes and closes every log (marks them clean). Blocking.
+  Status close();
+
+  uint64_t total_bytes() const;
+  size_t topic_count() const { return topics_.size(); }
+  size_t partition_total() const;
+
+ private:
+  struct Partition {
+    std::string topic;
+    int32_t id;
+    std::unique_ptr<storage::Log> log;
+    std::unique_ptr<storage::GroupCommit> commit;
+    std::map<uint64_t, std::function<void()>> watchers;
+    int64_t last_flush_ms = 0;
+    bool deleted = false;
+  };
+  struct Topic {
+    meta::TopicMeta meta;
+    TopicPolicy policy;
+    std::vector<std::shared_ptr<Partition>> partitions;
+  };
+
+  Broker(BrokerOptions options, Executor* executor) : options_(std::move(options)), executor_(executor) {}
+  Status load();
+  Result<std::shared_ptr<Partition>> open_partition(const std::string& topic, int32_t id,
+                                                    const TopicPolicy& policy);
+  std::string partition_dir(const std::string& topic, int32_t id) const;
+  Result<Partition*> find(const std::string& topic, int32_t partition);
+  void schedule_flush(const std::shared_ptr<Partition>& p, storage::FlushJob job);
+  void request_flush(const std::shared_ptr<Partition>& p, Offset upto,
+                     storage::GroupCommit::Callback done);
+  void wake(Partition& p);
+
+  BrokerOptions options_;
+  Executor* executor_;
+  storage::SystemClock clock_;
+  std::unique_ptr<meta::MetaStore> meta_;
+  std::map<std::string, Topic> topics_;
+  std::map<uint64_t, std::pair<std::shared_ptr<Partition>, uint64_t>> watch_index_;
+  uint64_t next_watch_ = 1;
+  int flushes_in_flight_ = 0;
+  int64_t last_retention_ms_ = 0;
+};
+
+}  // namespace ks::server

@@ -1,0 +1,187 @@
+// One daemon process: the home directory, its lock and pid file, the
+// broker, the listeners, signals, periodic work, and a graceful stop.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "daemon/server/broker.h"
+#include "daemon/server/logging.h"
+#include "daemon/server/options.h"
+#include "daemon/server/server.h"
+#include "daemon/storage/file.h"
+
+namespace ks::server {
+namespace {
+
+// Holds the home's lock for the life of the process: a second daemon for
+// the same home fails here, whichever way it was started.
+int take_lock(const std::string& home, std::string* holder) {
+  std::string path = home + "/daemon.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return -1;
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    auto pid = storage::read_file(home + "/daemon.pid");
+    *holder = pid.ok() ? *pid : "?";
+    while (!holder->empty() && holder->back() == '\n') holder->pop_back();
+    ::close(fd);
+    errno = EWOULDBLOCK;
+    return -1;
+  }
+  return fd;
+}
+
+std::string make_token(const std::string& home) {
+  std::string path = home + "/token";
+  auto existing = storage::read_file(path);
+  if (existing.ok() && existing->size() >= 32) {
+    std::string t = *existing;
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
+    return t;
+  }
+  unsigned char raw[16];
+  if (::getrandom(raw, sizeof raw, 0) != static_cast<ssize_t>(sizeof raw)) return "";
+  static const char kHex[] = "0123456789abcdef";
+  std::string t;
+  for (unsigned char b : raw) {
+    t += kHex[b >> 4];
+    t += kHex[b & 15];
+  }
+  mode_t old = ::umask(0077);
+  (void)storage::write_file_atomic(path, t + "\n", true);
+  ::umask(old);
+  return t;
+}
+
+struct Daemon {
+  uv_loop_t loop;
+  uv_signal_t sigterm, sigint;
+  uv_timer_t tick;
+  std::unique_ptr<UvExecutor> executor;
+  std::unique_ptr<Broker> broker;
+  std::unique_ptr<Server> server;
+  uv_timer_t drain;
+  bool stopping = false;
+  int exit_code = 0;
+};
+
+void close_all_handles(Daemon* d) {
+  uv_walk(&d->loop, [](uv_handle_t* h, void*) {
+    if (!uv_is_closing(h)) uv_close(h, nullptr);
+  }, nullptr);
+}
+
+// Waits for in-flight fsyncs, closes the logs (clean marker), then lets
+// the loop end.
+void finish_stop(Daemon* d) {
+  uv_timer_init(&d->loop, &d->drain);
+  d->drain.data = d;
+  uv_timer_start(&d->drain, [](uv_timer_t* t) {
+    auto* d = static_cast<Daemon*>(t->data);
+    if (d->broker->flushes_in_flight() > 0 || d->executor->in_flight() > 0) return;
+    uv_timer_stop(t);
+    Status s = d->broker->close();
+    if (!s.ok()) {
+      log_error("closing logs: %s", s.to_string().c_str());
+      d->exit_code = 1;
+    }
+    log_info("stopped");
+    close_all_handles(d);
+  }, 0, 5);
+}
+
+void stop(Daemon* d, const char* why) {
+  if (d->stopping) return;
+  d->stopping = true;
+  log_info("stopping (%s)", why);
+  d->server->begin_shutdown([d] { finish_stop(d); });
+}
+
+}  // namespace
+
+int run_daemon(const DaemonOptions& options) {
+  const std::string& home = options.home;
+  if (::mkdir(home.c_str(), 0700) != 0 && errno != EEXIST) {
+    log_error("cannot create home %s: %s", home.c_str(), std::strerror(errno));
+    return 1;
+  }
+  ::chmod(home.c_str(), 0700);
+  std::string holder;
+  int lock = take_lock(home, &holder);
+  if (lock < 0) {
+    if (errno == EWOULDBLOCK) log_error("another daemon (pid %s) already runs for %s", holder.c_str(), home.c_str());
+    else log_error("cannot lock %s/daemon.lock: %s", home.c_str(), std::strerror(errno));
+    return 1;
+  }
+
+  Daemon d;
+  uv_loop_init(&d.loop);
+  d.executor = std::make_unique<UvExecutor>(&d.loop);
+  BrokerOptions bo;
+  bo.home = home;
+  bo.auto_create = options.auto_create;
+  bo.default_partitions = options.default_partitions;
+  auto broker = Broker::Open(bo, d.executor.get());
+  if (!broker.ok()) {
+    log_error("cannot open the data in %s: %s", home.c_str(), broker.status().to_string().c_str());
+    return 1;
+  }
+  d.broker = std::move(*broker);
+  d.server = std::make_unique<Server>(&d.loop, d.broker.get(), options);
+  Status s = d.server->listen_unix(home + "/ks.sock");
+  if (s.ok() && !options.listen.empty()) {
+    std::string hp = options.listen;
+    if (hp.rfind("tcp://", 0) == 0) hp = hp.substr(6);
+    s = d.server->listen_tcp(hp, options.allow_remote, options.allow_remote ? make_token(home) : "");
+  }
+  if (!s.ok()) {
+    log_error("%s", s.to_string().c_str());
+    (void)d.broker->close();
+    return 1;
+  }
+  (void)storage::write_file_atomic(home + "/daemon.pid", std::to_string(::getpid()) + "\n", false);
+
+  d.server->set_shutdown_hook([&d] { stop(&d, "shutdown request"); });
+  uv_signal_init(&d.loop, &d.sigterm);
+  uv_signal_init(&d.loop, &d.sigint);
+  d.sigterm.data = d.sigint.data = &d;
+  uv_signal_start(&d.sigterm, [](uv_signal_t* h, int) { stop(static_cast<Daemon*>(h->data), "SIGTERM"); }, SIGTERM);
+  uv_signal_start(&d.sigint, [](uv_signal_t* h, int) { stop(static_cast<Daemon*>(h->data), "SIGINT"); }, SIGINT);
+  ::signal(SIGPIPE, SIG_IGN);
+  uv_timer_init(&d.loop, &d.tick);
+  d.tick.data = &d;
+  uv_timer_start(&d.tick, [](uv_timer_t* t) {
+    auto* d = static_cast<Daemon*>(t->data);
+    if (!d->stopping) d->broker->tick();
+  }, 100, 100);
+
+  std::string listening;
+  for (const auto& l : d.server->listeners()) listening += " " + l;
+  log_info("ks daemon pid %d serving %s on%s", ::getpid(), home.c_str(), listening.c_str());
+  // Tell whoever started us (ks daemon start / autostart) that we accept.
+  if (const char* fd = std::getenv("KS_READY_FD")) {
+    int rfd = std::atoi(fd);
+    char one = 1;
+    if (::write(rfd, &one, 1) < 0) {}
+    ::close(rfd);
+    ::unsetenv("KS_READY_FD");
+  }
+
+  uv_run(&d.loop, UV_RUN_DEFAULT);
+  d.server.reset();
+  uv_run(&d.loop, UV_RUN_DEFAULT);  // close callbacks of what the server freed
+  if (uv_loop_close(&d.loop) != 0) log_warn("event loop closed with handles still open");
+  ::unlink((home + "/ks.sock").c_str());
+  ::unlink((home + "/daemon.pid").c_str());
+  ::close(lock);
+  return d.exit_code;
+}
+
+}  // namespace ks::server

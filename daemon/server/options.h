@@ -1,0 +1,24 @@
+// Settings of one daemon process: what `ks daemon run|start` accepts. A
+// plain struct so the CLI can fill it without linking the daemon.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace ks::server {
+
+struct DaemonOptions {
+  std::string home;
+  std::string listen;          // tcp://HOST:PORT for the native protocol; empty: Unix socket only
+  bool allow_remote = false;   // let `listen` bind a non-loopback address
+  bool auto_create = true;     // produce to a missing topic creates it
+  int32_t default_partitions = 1;
+  int64_t max_frame_bytes = 64 << 20;
+  int64_t retention_check_ms = 60 * 1000;
+};
+
+// Runs the daemon in the foreground until SIGTERM/SIGINT or a shutdown
+// request; returns the process exit code.
+int run_daemon(const DaemonOptions& options);
+
+}  // namespace ks::server

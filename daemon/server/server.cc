@@ -1,0 +1,693 @@
+#include "daemon/server/server.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <nlohmann/json.hpp>
+
+#include "common/protocol.h"
+#include "daemon/server/logging.h"
+
+#ifndef KS_VERSION
+#define KS_VERSION "0.0.0"
+#endif
+
+namespace ks::server {
+
+using json = nlohmann::json;
+
+namespace {
+
+// Backpressure: a connection whose unsent answers pass the high-water mark
+// stops being read until they drain below the low one.
+constexpr size_t kHighWater = 16 << 20;
+constexpr size_t kLowWater = 4 << 20;
+constexpr size_t kMaxSlots = 4096;  // requests answered out of this many queued
+constexpr size_t kReadChunk = 256 << 10;
+constexpr int64_t kMaxWaitMs = 5 * 60 * 1000;
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string frame_of(const json& header, std::string_view payload = {}) {
+  std::string h = header.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string out;
+  out.reserve(protocol::kFramePrefix + h.size() + payload.size());
+  protocol::append_frame(&out, h, payload);
+  return out;
+}
+
+json error_json(const Status& s) {
+  return json{{"code", std::string(protocol::error_code_name(s.code()))}, {"message", s.message()}};
+}
+
+std::string error_frame(uint64_t id, const Status& s) {
+  return frame_of(json{{"id", id}, {"error", error_json(s)}});
+}
+
+// A growable byte buffer without zero-filling, for socket reads.
+class Buffer {
+ public:
+  char* data() { return data_.get(); }
+  size_t size() const { return size_; }
+  // Room for n more bytes at data() + size().
+  char* reserve(size_t n) {
+    if (size_ + n > cap_) {
+      size_t cap = std::max(cap_ * 2, size_ + n);
+      std::unique_ptr<char[]> d(new char[cap]);
+      if (size_) std::memcpy(d.get(), data_.get(), size_);
+      data_ = std::move(d);
+      cap_ = cap;
+    }
+    return data_.get() + size_;
+  }
+  void grow(size_t n) { size_ += n; }
+  void consume(size_t n) {
+    if (n == size_) {
+      size_ = 0;
+    } else if (n > 0) {
+      std::memmove(data_.get(), data_.get() + n, size_ - n);
+      size_ -= n;
+    }
+  }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0;
+  size_t cap_ = 0;
+};
+
+}  // namespace
+
+// --- executor -----------------------------------------------------------------
+
+namespace {
+struct Work {
+  uv_work_t req;
+  std::function<Status()> work;
+  std::function<void(Status)> done;
+  Status result;
+  UvExecutor* owner;
+  int* counter;
+};
+}  // namespace
+
+void UvExecutor::run(std::function<Status()> work, std::function<void(Status)> done) {
+  auto* w = new Work{{}, std::move(work), std::move(done), Status(), this, &in_flight_};
+  w->req.data = w;
+  ++in_flight_;
+  int rc = uv_queue_work(
+      loop_, &w->req, [](uv_work_t* r) {
+        auto* w = static_cast<Work*>(r->data);
+        w->result = w->work();
+      },
+      [](uv_work_t* r, int status) {
+        auto* w = static_cast<Work*>(r->data);
+        --*w->counter;
+        Status s = status == 0 ? w->result : Status::Unavailable("work cancelled");
+        try {
+          w->done(s);
+        } catch (const std::exception& e) {
+          log_error("work completion threw: %s", e.what());
+        }
+        delete w;
+      });
+  if (rc != 0) {
+    --in_flight_;
+    Status s = Status::IOError(std::string("uv_queue_work: ") + uv_strerror(rc));
+    auto done_fn = std::move(w->done);
+    delete w;
+    done_fn(s);
+  }
+}
+
+// --- connections ------------------------------------------------------------------
+
+struct Server::Slot {
+  bool ready = false;
+  bool silent = false;  // acks=0 produce: nothing is sent
+  std::string frame;
+};
+
+struct Server::Conn : std::enable_shared_from_this<Server::Conn> {
+  Server* server = nullptr;
+  union {
+    uv_pipe_t pipe;
+    uv_tcp_t tcp;
+  } h;
+  bool tcp = false;
+  bool authed = true;
+  bool reading = false;
+  bool closing = false;
+  bool close_after_flush = false;
+  Buffer in;
+  std::deque<std::unique_ptr<Slot>> slots;
+  std::shared_ptr<Conn> self;  // keeps the object alive until the close callback
+
+  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&h); }
+  uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&h); }
+};
+
+struct Server::Fetch {
+  std::weak_ptr<Conn> conn;
+  Slot* slot = nullptr;
+  uint64_t id = 0;
+  std::string topic;
+  std::vector<std::pair<int32_t, int64_t>> parts;
+  uint64_t min_bytes = 1;
+  uint64_t max_bytes = 1 << 20;
+  uv_timer_t timer;
+  bool timer_started = false;
+  bool done = false;
+  std::vector<uint64_t> watches;
+  std::shared_ptr<Fetch> self;  // while the timer handle is open
+};
+
+namespace {
+struct WriteReq {
+  uv_write_t req;
+  std::string data;
+  std::weak_ptr<Server::Conn> conn;
+};
+}  // namespace
+
+Server::Server(uv_loop_t* loop, Broker* broker, const DaemonOptions& options)
+    : loop_(loop), broker_(broker), options_(options), started_ms_(now_ms()) {}
+
+Server::~Server() = default;
+
+Status Server::listen_unix(const std::string& path) {
+  auto* pipe = new uv_pipe_t;
+  uv_pipe_init(loop_, pipe, 0);
+  pipe->data = this;
+  ::unlink(path.c_str());  // a stale socket; the home's lock says no daemon owns it
+  mode_t old = ::umask(0177);  // the socket is created 0600
+  int rc = uv_pipe_bind(pipe, path.c_str());
+  ::umask(old);
+  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(pipe), 511, on_connection);
+  if (rc != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(pipe), [](uv_handle_t* h) { delete reinterpret_cast<uv_pipe_t*>(h); });
+    return Status::IOError("listen on " + path + ": " + uv_strerror(rc));
+  }
+  listeners_.push_back(reinterpret_cast<uv_handle_t*>(pipe));
+  listener_names_.push_back("unix:" + path);
+  return Status::OK();
+}
+
+Status Server::listen_tcp(const std::string& hostport, bool allow_remote, const std::string& token) {
+  auto colon = hostport.rfind(':');
+  if (colon == std::string::npos)
+    return Status::InvalidArgument("bad listen address '" + hostport + "': expected tcp://HOST:PORT");
+  std::string host = hostport.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  int port = std::atoi(hostport.c_str() + colon + 1);
+  sockaddr_storage addr{};
+  bool v6 = host.find(':') != std::string::npos;
+  int rc = v6 ? uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr))
+              : uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr));
+  if (rc != 0) return Status::InvalidArgument("bad listen address '" + hostport + "': " + uv_strerror(rc));
+  bool loopback = v6 ? host == "::1" : host.rfind("127.", 0) == 0;
+  if (!loopback && !allow_remote)
+    return Status::InvalidArgument("refusing to listen on non-loopback address " + host +
+                                   " without --allow-remote");
+  if (!loopback) token_ = token;
+  auto* tcp = new uv_tcp_t;
+  uv_tcp_init(loop_, tcp);
+  tcp->data = this;
+  rc = uv_tcp_bind(tcp, reinterpret_cast<sockaddr*>(&addr), 0);
+  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(tcp), 511, on_connection);
+  if (rc != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(tcp), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+    return Status::IOError("listen on " + hostport + ": " + uv_strerror(rc));
+  }
+  listeners_.push_back(reinterpret_cast<uv_handle_t*>(tcp));
+  listener_names_.push_back("tcp://" + hostport);
+  return Status::OK();
+}
+
+void Server::on_connection(uv_stream_t* listener, int status) {
+  auto* self = static_cast<Server*>(listener->data);
+  if (status < 0) {
+    log_warn("accept: %s", uv_strerror(status));
+    return;
+  }
+  self->accept(listener, listener->type == UV_TCP);
+}
+
+void Server::accept(uv_stream_t* listener, bool tcp) {
+  auto c = std::make_shared<Conn>();
+  c->server = this;
+  c->tcp = tcp;
+  if (tcp) {
+    uv_tcp_init(loop_, &c->h.tcp);
+    uv_tcp_nodelay(&c->h.tcp, 1);
+    c->authed = token_.empty();
+  } else {
+    uv_pipe_init(loop_, &c->h.pipe, 0);
+  }
+  c->handle()->data = c.get();
+  c->self = c;
+  if (uv_accept(listener, c->stream()) != 0) {
+    close_conn(c);
+    return;
+  }
+  conns_.insert(c);
+  if (shutting_down_) {
+    close_conn(c);
+    return;
+  }
+  c->reading = true;
+  uv_read_start(
+      c->stream(),
+      [](uv_handle_t* h, size_t, uv_buf_t* buf) {
+        auto* c = static_cast<Conn*>(h->data);
+        buf->base = c->in.reserve(kReadChunk);
+        buf->len = kReadChunk;
+      },
+      [](uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
+        auto* raw = static_cast<Conn*>(s->data);
+        std::shared_ptr<Conn> c = raw->shared_from_this();
+        Server* server = c->server;
+        if (nread < 0) {
+          server->close_conn(c);
+          return;
+        }
+        c->in.grow(static_cast<size_t>(nread));
+        try {
+          server->process(c);
+        } catch (const std::exception& e) {
+          log_error("connection dropped: %s", e.what());
+          server->close_conn(c);
+        }
+      });
+}
+
+void Server::process(const std::shared_ptr<Conn>& c) {
+  size_t pos = 0;
+  while (!c->closing && !c->close_after_flush) {
+    if (c->slots.size() >= kMaxSlots || c->stream()->write_queue_size > kHighWater) {
+      // Answers are piling up: stop reading until they drain.
+      if (c->reading) {
+        uv_read_stop(c->stream());
+        c->reading = false;
+      }
+      break;
+    }
+    protocol::Frame f;
+    std::string_view rest(c->in.data() + pos, c->in.size() - pos);
+    Status s = protocol::parse_frame(rest, static_cast<size_t>(options_.max_frame_bytes), &f);
+    if (s.code() == Code::kBusy) break;
+    if (!s.ok()) {
+      auto slot = std::make_unique<Slot>();
+      Slot* raw = slot.get();
+      c->slots.push_back(std::move(slot));
+      complete(c, raw, error_frame(0, s));
+      c->close_after_flush = true;
+      flush_slots(c);
+      pos = c->in.size();
+      break;
+    }
+    char* payload = c->in.data() + pos + (f.payload.data() - rest.data());
+    dispatch(c, f.header, payload, f.payload.size());
+    pos += f.size;
+  }
+  c->in.consume(pos);
+}
+
+void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, char* payload,
+                      size_t payload_size) {
+  auto slot_ptr = std::make_unique<Slot>();
+  Slot* slot = slot_ptr.get();
+  c->slots.push_back(std::move(slot_ptr));
+
+  json req = json::parse(header, nullptr, false);
+  if (req.is_discarded() || !req.is_object()) {
+    complete(c, slot, error_frame(0, Status::InvalidArgument("request header is not a JSON object")));
+    c->close_after_flush = true;
+    flush_slots(c);
+    return;
+  }
+  uint64_t id = 0;
+  auto reply = [&](const Status& s, json body = json::object(), std::string_view data = {}) {
+    if (!s.ok()) {
+      complete(c, slot, error_frame(id, s));
+      return;
+    }
+    body["id"] = id;
+    complete(c, slot, frame_of(body, data));
+  };
+  try {
+    if (req.contains("id") && req["id"].is_number_unsigned()) id = req["id"].get<uint64_t>();
+    const std::string op = req.value("op", "");
+    if (!c->authed && op != "hello")
+      return reply(Status::InvalidArgument("this listener needs a token: send hello with KS_TOKEN first"));
+
+    if (op == "hello") {
+      if (!c->authed) {
+        if (req.value("token", "") != token_) {
+          reply(Status::InvalidArgument("wrong or missing token (set KS_TOKEN to the contents of the home's token file)"));
+          c->close_after_flush = true;
+          flush_slots(c);
+          return;
+        }
+        c->authed = true;
+      }
+      return reply(Status::OK(), json{{"server", "ks " KS_VERSION}, {"pid", ::getpid()}});
+    }
+    if (op == "produce") {
+      const std::string topic = req.at("topic").get<std::string>();
+      int32_t partition = req.value("partition", 0);
+      int acks = req.value("acks", 1);
+      bool auto_create = req.value("auto_create", true);
+      if (acks != 0 && acks != 1 && acks != -1)
+        return reply(Status::InvalidArgument("acks must be 0, 1 or -1 (all)"));
+      if (acks == 0) slot->silent = true;
+      std::weak_ptr<Conn> weak = c;
+      broker_->produce(topic, partition, static_cast<Acks>(acks), auto_create, payload, payload_size,
+                       [this, weak, slot, id, acks, topic, partition](Result<storage::AppendResult> r) {
+                         auto conn = weak.lock();
+                         if (!r.ok() && acks == 0)
+                           log_warn("acks=0 produce to %s-%d failed: %s", topic.c_str(), partition,
+                                    r.status().to_string().c_str());
+                         if (!conn || conn->closing) return;
+                         if (!r.ok()) return complete(conn, slot, error_frame(id, r.status()));
+                         complete(conn, slot,
+                                  frame_of(json{{"id", id},
+                                                {"base_offset", r->base_offset.value()},
+                                                {"last_offset", r->last_offset.value()}}));
+                       });
+      return;
+    }
+    if (op == "fetch") return start_fetch(c, slot, id, &req);
+    if (op == "topics") {
+      std::vector<std::string> names;
+      if (req.contains("topics") && req["topics"].is_array()) names = req["topics"].get<std::vector<std::string>>();
+      auto r = broker_->topics(names, req.value("detail", false));
+      if (!r.ok()) return reply(r.status());
+      json arr = json::array();
+      for (const auto& t : *r) {
+        json o{{"name", t.name}, {"partitions", t.partitions}, {"created_ms", t.created_ms}, {"configs", t.configs}};
+        if (req.value("detail", false)) {
+          json parts = json::array();
+          for (const auto& p : t.partition_info)
+            parts.push_back({{"partition", p.partition}, {"start", p.start}, {"end", p.end},
+                             {"size", p.size}, {"segments", p.segments}});
+          o["partition_info"] = parts;
+        }
+        arr.push_back(o);
+      }
+      return reply(Status::OK(), json{{"topics", arr}});
+    }
+    if (op == "create_topic") {
+      ConfigMap configs;
+      if (req.contains("configs")) configs = req["configs"].get<ConfigMap>();
+      return reply(broker_->create_topic(req.at("topic").get<std::string>(),
+                                         req.value("partitions", options_.default_partitions), configs));
+    }
+    if (op == "delete_topic") return reply(broker_->delete_topic(req.at("topic").get<std::string>()));
+    if (op == "alter_topic") {
+      ConfigMap set;
+      std::vector<std::string> unset;
+      std::optional<int32_t> partitions;
+      if (req.contains("set")) set = req["set"].get<ConfigMap>();
+      if (req.contains("unset")) unset = req["unset"].get<std::vector<std::string>>();
+      if (req.contains("partitions") && !req["partitions"].is_null()) partitions = req["partitions"].get<int32_t>();
+      return reply(broker_->alter_topic(req.at("topic").get<std::string>(), set, unset, partitions));
+    }
+    if (op == "list_offsets") {
+      const std::string topic = req.at("topic").get<std::string>();
+      int64_t ts = req.value("timestamp", int64_t{-1});
+      auto count = broker_->partition_count(topic, false);
+      if (!count.ok()) return reply(count.status());
+      json arr = json::array();
+      for (int32_t p = 0; p < *count; ++p) {
+        auto o = broker_->offset_for_time(topic, p, ts);
+        auto se = broker_->offsets(topic, p);
+        if (!o.ok()) return reply(o.status());
+        if (!se.ok()) return reply(se.status());
+        arr.push_back({{"partition", p}, {"offset", *o}, {"start", se->start}, {"end", se->end}});
+      }
+      return reply(Status::OK(), json{{"partitions", arr}});
+    }
+    if (op == "status") {
+      json s = json::parse(status_json(id));
+      return reply(Status::OK(), s);
+    }
+    if (op == "shutdown") {
+      reply(Status::OK());
+      if (shutdown_hook_) shutdown_hook_();
+      return;
+    }
+    return reply(Status::InvalidArgument("unknown op '" + op + "'"));
+  } catch (const json::exception& e) {
+    return reply(Status::InvalidArgument(std::string("bad request: ") + e.what()));
+  }
+}
+
+std::string Server::status_json(uint64_t id) const {
+  json s{{"id", id},
+         {"pid", ::getpid()},
+         {"version", KS_VERSION},
+         {"home", options_.home},
+         {"uptime_ms", now_ms() - started_ms_},
+         {"listeners", listener_names_},
+         {"connections", conns_.size()},
+         {"topics", broker_->topic_count()},
+         {"partitions", broker_->partition_total()},
+         {"bytes", broker_->total_bytes()}};
+  return s.dump();
+}
+
+void Server::complete(const std::shared_ptr<Conn>& c, Slot* slot, std::string frame) {
+  slot->frame = std::move(frame);
+  slot->ready = true;
+  flush_slots(c);
+}
+
+void Server::flush_slots(const std::shared_ptr<Conn>& c) {
+  if (c->closing) return;
+  while (!c->slots.empty() && c->slots.front()->ready) {
+    std::unique_ptr<Slot> s = std::move(c->slots.front());
+    c->slots.pop_front();
+    if (s->silent) continue;
+    auto* w = new WriteReq{{}, std::move(s->frame), c};
+    uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
+    int rc = uv_write(&w->req, c->stream(), &buf, 1, [](uv_write_t* req, int status) {
+      auto* w = reinterpret_cast<WriteReq*>(req);
+      auto conn = w->conn.lock();
+      delete w;
+      if (!conn) return;
+      Server* server = conn->server;
+      if (status < 0) {
+        server->close_conn(conn);
+        return;
+      }
+      if (conn->close_after_flush && conn->slots.empty() && conn->stream()->write_queue_size == 0) {
+        server->close_conn(conn);
+        return;
+      }
+      if (!conn->reading && !conn->closing && !conn->close_after_flush &&
+          conn->stream()->write_queue_size < kLowWater && conn->slots.size() < kMaxSlots / 2 &&
+          !server->shutting_down_) {
+        conn->reading = true;
+        uv_read_start(conn->stream(),
+                      [](uv_handle_t* h, size_t, uv_buf_t* buf) {
+                        auto* c = static_cast<Conn*>(h->data);
+                        buf->base = c->in.reserve(kReadChunk);
+                        buf->len = kReadChunk;
+                      },
+                      [](uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
+                        auto* raw = static_cast<Conn*>(s->data);
+                        std::shared_ptr<Conn> c = raw->shared_from_this();
+                        if (nread < 0) {
+                          c->server->close_conn(c);
+                          return;
+                        }
+                        c->in.grow(static_cast<size_t>(nread));
+                        try {
+                          c->server->process(c);
+                        } catch (const std::exception& e) {
+                          log_error("connection dropped: %s", e.what());
+                          c->server->close_conn(c);
+                        }
+                      });
+        // Requests already buffered are processed now.
+        server->process(conn);
+      }
+    });
+    if (rc != 0) {
+      delete w;
+      close_conn(c);
+      return;
+    }
+  }
+  if (c->close_after_flush && c->slots.empty() && c->stream()->write_queue_size == 0) close_conn(c);
+  if (shutting_down_ && c->slots.empty() && c->stream()->write_queue_size == 0) close_conn(c);
+}
+
+void Server::close_conn(const std::shared_ptr<Conn>& c) {
+  if (c->closing) return;
+  c->closing = true;
+  uv_close(c->handle(), [](uv_handle_t* h) {
+    auto* raw = static_cast<Conn*>(h->data);
+    Server* server = raw->server;
+    std::shared_ptr<Conn> c = std::move(raw->self);
+    server->conns_.erase(c);
+    server->check_shutdown_done();
+  });
+}
+
+// --- fetch ----------------------------------------------------------------------
+
+void Server::start_fetch(const std::shared_ptr<Conn>& c, Slot* slot, uint64_t id, const void* request) {
+  const json& req = *static_cast<const json*>(request);
+  auto f = std::make_shared<Fetch>();
+  f->conn = c;
+  f->slot = slot;
+  f->id = id;
+  f->topic = req.at("topic").get<std::string>();
+  for (const auto& p : req.at("partitions"))
+    f->parts.emplace_back(p.at("partition").get<int32_t>(), p.at("offset").get<int64_t>());
+  f->min_bytes = req.value("min_bytes", uint64_t{1});
+  f->max_bytes = std::max<uint64_t>(1, req.value("max_bytes", uint64_t{1} << 20));
+  int64_t wait = std::clamp<int64_t>(req.value("max_wait_ms", int64_t{0}), 0, kMaxWaitMs);
+  fetches_.insert(f);
+  try_fetch(f, wait == 0 || shutting_down_);
+  if (f->done) return;
+  uv_timer_init(loop_, &f->timer);
+  f->timer.data = f.get();
+  f->self = f;
+  f->timer_started = true;
+  uv_timer_start(&f->timer, [](uv_timer_t* t) {
+    auto* raw = static_cast<Fetch*>(t->data);
+    std::shared_ptr<Fetch> f = raw->self;
+    Server* server = nullptr;
+    if (auto conn = f->conn.lock()) server = conn->server;
+    if (server) server->try_fetch(f, true);
+  }, static_cast<uint64_t>(wait), 0);
+}
+
+void Server::try_fetch(const std::shared_ptr<Fetch>& f, bool final) {
+  if (f->done) return;
+  auto conn = f->conn.lock();
+  if (!conn || conn->closing) {
+    finish_fetch(f);
+    return;
+  }
+  for (uint64_t w : f->watches) broker_->unwatch(w);
+  f->watches.clear();
+
+  json parts = json::array();
+  std::string payload;
+  uint64_t total = 0;
+  Status fatal;
+  for (auto& [partition, offset] : f->parts) {
+    json entry{{"partition", partition}};
+    auto se = broker_->offsets(f->topic, partition);
+    if (!se.ok()) {
+      entry["error"] = error_json(se.status());
+      entry["bytes"] = 0;
+      parts.push_back(entry);
+      continue;
+    }
+    entry["start"] = se->start;
+    entry["end"] = se->end;
+    uint64_t budget = total >= f->max_bytes ? 0 : f->max_bytes - total;
+    uint64_t got = 0;
+    if (offset < se->start || offset > se->end) {
+      entry["error"] = error_json(Status::OutOfRange(
+          "offset " + std::to_string(offset) + " is outside " + f->topic + "-" + std::to_string(partition) +
+          " [" + std::to_string(se->start) + ", " + std::to_string(se->end) + "]"));
+    } else if (offset < se->end && (budget > 0 || total == 0)) {
+      auto r = broker_->read(f->topic, partition, Offset(offset), budget);
+      if (!r.ok()) {
+        entry["error"] = error_json(r.status());
+      } else if (r->size > 0 && (total == 0 || r->size <= budget)) {
+        size_t at = payload.size();
+        payload.resize(at + r->size);
+        auto n = r->file->read_at(r->position, payload.data() + at, r->size);
+        if (!n.ok() || *n != r->size) {
+          payload.resize(at);
+          entry["error"] = error_json(n.ok() ? Status::IOError("short read") : n.status());
+        } else {
+          got = r->size;
+        }
+      }
+    }
+    entry["bytes"] = got;
+    total += got;
+    parts.push_back(entry);
+  }
+  (void)fatal;
+  if (!final && total < f->min_bytes && !shutting_down_) {
+    // Long poll: wake on the next append to any of the partitions.
+    std::weak_ptr<Fetch> weak = f;
+    for (auto& [partition, offset] : f->parts) {
+      f->watches.push_back(broker_->watch(f->topic, partition, [this, weak] {
+        if (auto fp = weak.lock()) try_fetch(fp, false);
+      }));
+    }
+    return;
+  }
+  f->done = true;
+  complete(conn, f->slot, frame_of(json{{"id", f->id}, {"partitions", parts}}, payload));
+  finish_fetch(f);
+}
+
+void Server::finish_fetch(const std::shared_ptr<Fetch>& f) {
+  f->done = true;
+  for (uint64_t w : f->watches) broker_->unwatch(w);
+  f->watches.clear();
+  fetches_.erase(f);
+  if (f->timer_started) {
+    f->timer_started = false;
+    uv_timer_stop(&f->timer);
+    uv_close(reinterpret_cast<uv_handle_t*>(&f->timer), [](uv_handle_t* h) {
+      auto* raw = static_cast<Fetch*>(h->data);
+      raw->self.reset();  // may free *raw
+    });
+  }
+}
+
+// --- shutdown ---------------------------------------------------------------------
+
+void Server::begin_shutdown(std::function<void()> done) {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  shutdown_done_ = std::move(done);
+  for (uv_handle_t* l : listeners_) {
+    uv_close(l, [](uv_handle_t* h) {
+      if (h->type == UV_TCP) delete reinterpret_cast<uv_tcp_t*>(h);
+      else delete reinterpret_cast<uv_pipe_t*>(h);
+    });
+  }
+  listeners_.clear();
+  // Long polls answer now with what they have.
+  std::vector<std::shared_ptr<Fetch>> pending(fetches_.begin(), fetches_.end());
+  for (auto& f : pending) try_fetch(f, true);
+  std::vector<std::shared_ptr<Conn>> conns(conns_.begin(), conns_.end());
+  for (auto& c : conns) {
+    c->close_after_flush = true;
+    if (c->reading) {
+      uv_read_stop(c->stream());
+      c->reading = false;
+    }
+    flush_slots(c);
+  }
+  check_shutdown_done();
+}
+
+void Server::check_shutdown_done() {
+  if (!shutting_down_ || !conns_.empty() || !shutdown_done_) return;
+  auto done = std::move(shutdown_done_);
+  shutdown_done_ = nullptr;
+  done();
+}
+
+}  // namespace ks::server

@@ -1,0 +1,85 @@
+// The libuv side of the daemon: listeners, connections, framing, and the
+// native protocol's ops mapped onto the Broker. One loop thread owns all
+// of it.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "daemon/server/broker.h"
+#include "daemon/server/options.h"
+
+namespace ks::server {
+
+// Runs blocking work on libuv's thread pool; `done` runs on the loop.
+class UvExecutor final : public Executor {
+ public:
+  explicit UvExecutor(uv_loop_t* loop) : loop_(loop) {}
+  void run(std::function<Status()> work, std::function<void(Status)> done) override;
+  int in_flight() const { return in_flight_; }
+
+ private:
+  uv_loop_t* loop_;
+  int in_flight_ = 0;
+};
+
+class Server {
+ public:
+  // `loop` and `broker` must outlive the server.
+  Server(uv_loop_t* loop, Broker* broker, const DaemonOptions& options);
+  ~Server();
+
+  Status listen_unix(const std::string& path);
+  // "HOST:PORT"; refuses a non-loopback host unless allow_remote, and then
+  // asks TCP clients for the token in `token`.
+  Status listen_tcp(const std::string& hostport, bool allow_remote, const std::string& token);
+
+  // Stops accepting, answers what was received, closes connections once
+  // their answers are written, then calls `done`.
+  void begin_shutdown(std::function<void()> done);
+  bool shutting_down() const { return shutting_down_; }
+  // Set by a client's shutdown request; the daemon then stops.
+  void set_shutdown_hook(std::function<void()> hook) { shutdown_hook_ = std::move(hook); }
+
+  const std::vector<std::string>& listeners() const { return listener_names_; }
+  size_t connection_count() const { return conns_.size(); }
+
+  struct Conn;
+  struct Slot;
+  struct Fetch;
+
+ private:
+  static void on_connection(uv_stream_t* listener, int status);
+  void accept(uv_stream_t* listener, bool tcp);
+  void process(const std::shared_ptr<Conn>& c);
+  void dispatch(const std::shared_ptr<Conn>& c, std::string_view header, char* payload, size_t payload_size);
+  void complete(const std::shared_ptr<Conn>& c, Slot* slot, std::string frame);
+  void flush_slots(const std::shared_ptr<Conn>& c);
+  void close_conn(const std::shared_ptr<Conn>& c);
+  void start_fetch(const std::shared_ptr<Conn>& c, Slot* slot, uint64_t id, const void* request);
+  void try_fetch(const std::shared_ptr<Fetch>& f, bool final);
+  void finish_fetch(const std::shared_ptr<Fetch>& f);
+  void check_shutdown_done();
+  std::string status_json(uint64_t id) const;
+
+  uv_loop_t* loop_;
+  Broker* broker_;
+  DaemonOptions options_;
+  std::string token_;
+  std::vector<uv_handle_t*> listeners_;
+  std::vector<std::string> listener_names_;
+  std::set<std::shared_ptr<Conn>> conns_;
+  std::set<std::shared_ptr<Fetch>> fetches_;
+  bool shutting_down_ = false;
+  std::function<void()> shutdown_done_;
+  std::function<void()> shutdown_hook_;
+  uint64_t started_ms_;
+};
+
+}  // namespace ks::server
