@@ -80,6 +80,8 @@ Result<int> connect_tcp(const std::string& addr) {
   return fd;
 }
 
+const volatile int* g_interrupt = nullptr;
+
 std::string self_exe() {
   char buf[4096];
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
@@ -107,6 +109,8 @@ void apply_environment(ConnectOptions* opts) {
 }
 
 std::string socket_path(const std::string& home) { return home + "/ks.sock"; }
+
+void set_interrupt_flag(const volatile int* flag) { g_interrupt = flag; }
 
 Status Response::status() const {
   auto it = header.find("error");
@@ -228,7 +232,10 @@ Status Client::read_exact(char* p, size_t n) {
   while (n > 0) {
     ssize_t r = ::recv(fd_, p, n, 0);
     if (r < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        if (g_interrupt != nullptr && *g_interrupt) return Status::Busy("interrupted");
+        continue;
+      }
       return Status::Unavailable(std::string("lost the daemon: ") + std::strerror(errno));
     }
     if (r == 0) return Status::Unavailable("the daemon closed the connection");

@@ -67,6 +67,10 @@ class Client {
 // home/daemon.log) and waits until it accepts connections or gives up.
 Status start_daemon(const std::string& home, const std::string& extra_args);
 
+// A flag a signal handler sets; a blocking receive interrupted by that
+// signal returns kBusy ("interrupted") instead of waiting on.
+void set_interrupt_flag(const volatile int* flag);
+
 // The socket path of a home.
 std::string socket_path(const std::string& home);
 

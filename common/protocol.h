@@ -18,11 +18,13 @@
 //
 // Ops (arguments → results):
 //   hello          {client, token?}                         → {server, pid}
-//   topics         {topics?: [name], detail?: bool}         → {topics: [TopicInfo]}
+//   topics         {topics?: [name], detail?: bool, auto_create?: bool}
+//                                                           → {topics: [TopicInfo]}
 //                  TopicInfo = {name, partitions, created_ms, configs: {k: v},
 //                   partition_info?: [{partition, start, end, size, segments}]}
 //                  (detail adds partition_info; a named topic that does not
-//                  exist is a not_found error)
+//                  exist is a not_found error unless auto_create is set and
+//                  the daemon auto-creates topics)
 //   create_topic   {topic, partitions?, configs?: {k: v}}   → {}
 //   delete_topic   {topic}                                  → {}
 //   alter_topic    {topic, set?: {k: v}, unset?: [k], partitions?} → {}

@@ -1,8 +1,338 @@
+// `ks consume TOPIC` and `ks tail TOPIC`: records from a topic to stdout.
+// From the beginning and following by default (like kcat and rpk); -e
+// stops at the end offsets seen at start. Long-polls the daemon, so a new
+// record shows up as soon as it is appended.
 #include <CLI/CLI.hpp>
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "cli/commands/commands.h"
+#include "cli/context.h"
+#include "cli/input/envelope.h"
+#include "cli/input/escapes.h"
+#include "cli/input/format.h"
+#include "cli/input/position.h"
+#include "cli/output.h"
+#include "common/record_batch.h"
 
 namespace ks::cli {
-void set_consume_command(CLI::App&, Runner*) {}
-void set_tail_command(CLI::App&, Runner*) {}
+namespace {
+
+volatile int g_signal = 0;
+
+void on_signal(int sig) { g_signal = sig; }
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: a blocking receive returns EINTR
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  set_interrupt_flag(&g_signal);
+}
+
+int signal_exit() { return g_signal == SIGINT ? 130 : 128 + g_signal; }
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct ConsumeOptions {
+  std::string topic;
+  std::string from = "beginning";
+  bool exit_at_end = false;
+  std::vector<int32_t> partitions;
+  int64_t count = -1;
+  std::string format;
+  bool json = false;
+  std::string delimiter = "\\n";
+  int64_t max_bytes = 4 << 20;
+  // tail
+  int64_t tail = -1;  // > 0: print the last N records first
+  bool follow = true;
+};
+
+// How records are written to stdout: the default (value + delimiter), a
+// template, or the JSON envelope.
+class Printer {
+ public:
+  Printer(const ConsumeOptions& o, std::optional<Format> format, std::string delim)
+      : topic_(o.topic), json_(o.json), format_(std::move(format)), delim_(std::move(delim)) {}
+
+  void print(int32_t partition, const batch::Record& r, std::string* out) const {
+    if (json_) {
+      write_envelope(out, topic_, partition, r);
+    } else if (format_) {
+      format_->render(out, topic_, partition, r);
+    } else {
+      if (r.value) out->append(*r.value);
+      out->append(delim_);
+    }
+  }
+
+ private:
+  std::string topic_;
+  bool json_;
+  std::optional<Format> format_;
+  std::string delim_;
+};
+
+struct PartState {
+  int32_t partition;
+  int64_t next;
+  int64_t stop;  // exclusive; INT64_MAX when following
+};
+
+// A record copied out of its batch, for tail's "last N across partitions".
+struct Kept {
+  int32_t partition;
+  int64_t offset, timestamp;
+  std::optional<std::string> key, value;
+  std::vector<std::pair<std::string, std::optional<std::string>>> headers;
+};
+
+std::optional<std::string_view> view(const std::optional<std::string>& s) {
+  return s ? std::optional<std::string_view>(*s) : std::nullopt;
+}
+
+class Consumer {
+ public:
+  Consumer(const ConsumeOptions& o, Client* client, const Printer& printer)
+      : o_(o), client_(client), printer_(printer) {}
+
+  // Fetches until every partition reaches its stop offset (or forever),
+  // handing each record to `sink`. Returns an exit code, or -1 to go on.
+  template <typename Sink>
+  int run(std::vector<PartState>& parts, bool follow, Sink&& sink) {
+    Stdout& out = Stdout::get();
+    for (;;) {
+      if (g_signal) return signal_exit();
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& p : parts)
+        if (p.next < p.stop) list.push_back({{"partition", p.partition}, {"offset", p.next}});
+      if (list.empty()) return -1;
+      nlohmann::json req = {{"op", "fetch"},        {"topic", o_.topic},       {"partitions", list},
+                            {"max_wait_ms", follow ? 30000 : 0}, {"min_bytes", 1}, {"max_bytes", o_.max_bytes}};
+      auto r = client_->call(std::move(req));
+      if (!r.ok()) {
+        if (g_signal) return signal_exit();
+        return report(r.status());
+      }
+      size_t pos = 0;
+      for (const auto& entry : r->header["partitions"]) {
+        int32_t partition = entry["partition"].get<int32_t>();
+        auto bytes = entry.value("bytes", uint64_t{0});
+        PartState* st = nullptr;
+        for (auto& p : parts)
+          if (p.partition == partition) st = &p;
+        std::string_view data(r->payload.data() + pos, std::min<size_t>(bytes, r->payload.size() - pos));
+        pos += data.size();
+        if (st == nullptr) continue;
+        if (entry.contains("error")) {
+          std::string code = entry["error"].value("code", "");
+          if (code == "out_of_range" && entry.contains("start")) {
+            int64_t start = entry["start"].get<int64_t>();
+            print_warning("partition " + std::to_string(partition) + ": offset " + std::to_string(st->next) +
+                          " is gone (retention); continuing at " + std::to_string(start));
+            st->next = std::max(st->next, start);
+            if (st->next > entry["end"].get<int64_t>()) st->next = entry["end"].get<int64_t>();
+            continue;
+          }
+          Status s = Response{nlohmann::json{{"error", entry["error"]}}, {}}.status();
+          return report(s);
+        }
+        batch::BatchCursor cursor(data);
+        std::string_view b;
+        while (cursor.next(&b)) {
+          auto info = batch::validate(b);
+          if (!info.ok())
+            return report(Status::Corruption("partition " + std::to_string(partition) + " near offset " +
+                                             std::to_string(st->next) + ": " + info.status().message()));
+          const auto& h = info->header;
+          if (h.compression() != batch::Compression::kNone)
+            return report(Status::InvalidArgument(std::string(batch::compression_name(h.compression())) +
+                                                  "-compressed batches cannot be decoded yet"));
+          if (!h.is_control()) {
+            batch::RecordReader reader(b);
+            while (reader.next(&rec_)) {
+              if (rec_.offset < st->next || rec_.offset >= st->stop) continue;
+              int code = sink(partition, rec_);
+              if (code >= 0) {
+                out.flush();
+                return code;
+              }
+            }
+          }
+          st->next = std::max(st->next, std::min(h.next_offset(), st->stop));
+        }
+        if (!cursor.status().ok()) return report(cursor.status());
+      }
+      out.flush();
+    }
+  }
+
+ private:
+  const ConsumeOptions& o_;
+  Client* client_;
+  const Printer& printer_;
+  batch::Record rec_;
+};
+
+int run_consume(const ConsumeOptions& o) {
+  std::optional<Format> format;
+  if (!o.format.empty()) {
+    auto f = Format::Compile(o.format);
+    if (!f.ok()) return report(f.status());
+    format = std::move(*f);
+  }
+  if (format && o.json) return report(Status::InvalidArgument("-f and --json cannot be used together"));
+  auto delim = parse_delimiter(o.delimiter, "-D");
+  if (!delim.ok()) return report(delim.status());
+  auto pos = parse_position(o.from, wall_ms());
+  if (!pos.ok()) return report(pos.status());
+  install_signal_handlers();
+
+  Status error;
+  auto client = connect_or_report(&error);
+  if (!client) return report(error);
+  auto meta = client->call({{"op", "topics"}, {"topics", {o.topic}}, {"detail", true}});
+  if (!meta.ok()) return report(meta.status());
+  const auto& info = meta->header["topics"][0]["partition_info"];
+  std::map<int32_t, std::pair<int64_t, int64_t>> bounds;  // partition -> start, end
+  for (const auto& p : info)
+    bounds[p["partition"].get<int32_t>()] = {p["start"].get<int64_t>(), p["end"].get<int64_t>()};
+  std::vector<int32_t> chosen = o.partitions;
+  if (chosen.empty())
+    for (const auto& [p, se] : bounds) chosen.push_back(p);
+  for (int32_t p : chosen)
+    if (!bounds.count(p))
+      return report(Status::NotFound("topic '" + o.topic + "' has no partition " + std::to_string(p) + " (it has " +
+                                     std::to_string(bounds.size()) + ")"));
+
+  std::map<int32_t, int64_t> at_time;
+  if (pos->kind == Position::Kind::kTimestamp) {
+    auto r = client->call({{"op", "list_offsets"}, {"topic", o.topic}, {"timestamp", pos->value}});
+    if (!r.ok()) return report(r.status());
+    for (const auto& p : r->header["partitions"]) at_time[p["partition"].get<int32_t>()] = p["offset"].get<int64_t>();
+  }
+  std::vector<PartState> parts;
+  for (int32_t p : chosen) {
+    auto [start, end] = bounds[p];
+    int64_t next = start;
+    const int64_t v = pos->value;
+    switch (pos->kind) {
+      case Position::Kind::kBeginning: next = start; break;
+      case Position::Kind::kEnd: next = end; break;
+      case Position::Kind::kAbsolute: next = std::clamp(v, start, end); break;
+      case Position::Kind::kFromEnd: next = std::max(start, end - v); break;
+      case Position::Kind::kFromStart: next = start + std::min(v, end - start); break;
+      case Position::Kind::kTimestamp: next = at_time.count(p) ? at_time[p] : end; break;
+    }
+    if (o.tail > 0) next = std::max(start, end - o.tail);
+    parts.push_back({p, next, o.exit_at_end || o.tail > 0 ? end : INT64_MAX});
+  }
+
+  Printer printer(o, std::move(format), *delim);
+  Consumer consumer(o, client.get(), printer);
+  Stdout& out = Stdout::get();
+  int64_t printed = 0;
+  auto print = [&](int32_t partition, const batch::Record& r) {
+    printer.print(partition, r, &out.buffer());
+    out.maybe_flush();
+    ++printed;
+    return (o.count >= 0 && printed >= o.count) ? 0 : -1;
+  };
+
+  if (o.tail > 0) {
+    // The last N records across the chosen partitions, oldest first.
+    std::vector<Kept> kept;
+    int code = consumer.run(parts, false, [&](int32_t partition, const batch::Record& r) {
+      Kept k{partition, r.offset, r.timestamp, {}, {}, {}};
+      if (r.key) k.key = std::string(*r.key);
+      if (r.value) k.value = std::string(*r.value);
+      for (const auto& h : r.headers)
+        k.headers.emplace_back(std::string(h.key), h.value ? std::optional<std::string>(std::string(*h.value)) : std::nullopt);
+      kept.push_back(std::move(k));
+      return -1;
+    });
+    if (code >= 0) return code;
+    std::stable_sort(kept.begin(), kept.end(), [](const Kept& a, const Kept& b) { return a.timestamp < b.timestamp; });
+    size_t from = kept.size() > static_cast<size_t>(o.tail) ? kept.size() - static_cast<size_t>(o.tail) : 0;
+    batch::Record r;
+    for (size_t i = from; i < kept.size(); ++i) {
+      const Kept& k = kept[i];
+      r.offset = k.offset;
+      r.timestamp = k.timestamp;
+      r.key = view(k.key);
+      r.value = view(k.value);
+      r.headers.clear();
+      for (const auto& [hk, hv] : k.headers) r.headers.push_back({hk, view(hv)});
+      printer.print(k.partition, r, &out.buffer());
+      out.maybe_flush();
+    }
+    out.flush();
+    if (!o.follow) return 0;
+    for (auto& p : parts) p.stop = INT64_MAX;
+  }
+  int code = consumer.run(parts, !o.exit_at_end, print);
+  out.flush();
+  return code < 0 ? 0 : code;
+}
+
+void add_output_flags(CLI::App* cmd, ConsumeOptions* o) {
+  cmd->add_option("-f,--format", o->format,
+                  "Template: %k key, %v value, %o offset, %p partition, %t epoch ms, %T RFC 3339, %h headers, "
+                  "%K/%V lengths, %s topic, %% percent; escapes \\n \\t \\0 \\xNN");
+  cmd->add_flag("--json", o->json, "One JSON envelope per line (what `ks produce --json` reads)");
+  cmd->add_option("-D,--delimiter", o->delimiter, "Written after each value (default \\n); escapes allowed");
+  cmd->add_option("-p,--partition", o->partitions, "Only these partitions (repeat or comma-separate)")->delimiter(',');
+}
+
+}  // namespace
+
+void set_consume_command(CLI::App& app, Runner* run) {
+  auto o = std::make_shared<ConsumeOptions>();
+  auto* cmd = app.add_subcommand("consume", "Print records of a topic: from the beginning, then follow");
+  cmd->add_option("topic", o->topic, "Topic to read")->required();
+  cmd->add_option("--from", o->from,
+                  "Start: beginning (default), end, N, -N (N before the end), +N (skip N), "
+                  "@TIME (RFC 3339, epoch ms, or relative like @-1h)");
+  cmd->add_flag("-e,--exit", o->exit_at_end, "Stop at the end offsets seen at start and exit 0");
+  cmd->add_option("-n,--count", o->count, "Exit after N records")->check(CLI::NonNegativeNumber);
+  add_output_flags(cmd, o.get());
+  cmd->footer(
+      "Examples:\n"
+      "  ks consume numbers -e | wc -l\n"
+      "  ks consume logs -f '%p/%o %k=%v\\n'\n"
+      "  ks consume events --from @-1h -n 20\n"
+      "  ks consume events --json -e | ks produce copy --json");
+  cmd->callback([o, run] { *run = [o] { return run_consume(*o); }; });
+}
+
+void set_tail_command(CLI::App& app, Runner* run) {
+  auto o = std::make_shared<ConsumeOptions>();
+  o->tail = 10;
+  o->follow = false;
+  auto* cmd = app.add_subcommand("tail", "Print the last records of a topic; -f to keep following");
+  cmd->add_option("topic", o->topic, "Topic to read")->required();
+  cmd->add_option("-n,--lines", o->tail, "How many records (default 10)")->check(CLI::PositiveNumber);
+  cmd->add_flag("-f,--follow", o->follow, "Keep printing new records");
+  cmd->add_option("--format", o->format, "Template, as in `ks consume -f`");
+  cmd->add_flag("--json", o->json, "One JSON envelope per line");
+  cmd->add_option("-D,--delimiter", o->delimiter, "Written after each value (default \\n)");
+  cmd->add_option("-p,--partition", o->partitions, "Only these partitions")->delimiter(',');
+  cmd->footer("Examples:\n  ks tail orders\n  ks tail logs -n 50 -f");
+  cmd->callback([o, run] { *run = [o] { return run_consume(*o); }; });
+}
+
 }  // namespace ks::cli

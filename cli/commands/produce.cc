@@ -1,7 +1,462 @@
+// `ks produce TOPIC`: records from stdin (or a file) into a topic. Lines by
+// default; any delimiter, key delimiters, fixed keys, headers, the NDJSON
+// envelope, or the whole input as one record. Batches per partition by size
+// and linger, pipelines requests, and reports what was not acknowledged.
 #include <CLI/CLI.hpp>
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "cli/commands/commands.h"
+#include "cli/context.h"
+#include "cli/input/envelope.h"
+#include "cli/input/escapes.h"
+#include "cli/input/partitioner.h"
+#include "cli/output.h"
+#include "common/record_batch.h"
+#include "common/types.h"
 
 namespace ks::cli {
-void set_produce_command(CLI::App&, Runner*) {}
+namespace {
+
+struct ProduceOptions {
+  std::string topic;
+  std::string delimiter = "\\n";
+  std::string key_delimiter;
+  std::string key;
+  bool key_set = false;
+  std::vector<std::string> headers;
+  bool json = false;
+  bool skip_bad = false;
+  bool raw = false;
+  std::string file;
+  int32_t partition = -1;
+  std::string acks = "1";
+  int64_t linger_ms = 5;
+  int64_t batch_bytes = 256 << 10;
+  int max_in_flight = 16;
+  bool verbose = false;
+};
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// One record as read from the input, before it is encoded.
+struct InputRecord {
+  std::optional<std::string_view> key;
+  std::optional<std::string_view> value;
+  std::vector<batch::Header> headers;
+  int64_t timestamp = 0;
+  int32_t partition = -1;
+  int64_t line = 0;  // 1-based position in the input, for messages
+};
+
+class Producer {
+ public:
+  Producer(const ProduceOptions& o, Client* client, int32_t partitions, int64_t max_message_bytes, int acks)
+      : o_(o), client_(client), partitions_(partitions), max_message_(max_message_bytes), acks_(acks),
+        builders_(static_cast<size_t>(partitions)) {}
+
+  // Adds a record; false (with *error set) when it cannot be sent.
+  bool add(const InputRecord& r, Status* error) {
+    int32_t p = r.partition;
+    if (p < 0) p = o_.partition;
+    if (p < 0) p = r.key ? partition_for_key(*r.key, partitions_) : sticky_;
+    if (p >= partitions_) {
+      *error = Status::InvalidArgument("record " + std::to_string(r.line) + ": partition " + std::to_string(p) +
+                                       " does not exist (topic '" + o_.topic + "' has " +
+                                       std::to_string(partitions_) + ")");
+      return false;
+    }
+    Pending& b = builders_[static_cast<size_t>(p)];
+    size_t rec = batch::BatchBuilder::record_size(r.key, r.value, r.headers, 0, 0) + 10;
+    if (batch::kHeaderSize + rec > static_cast<size_t>(max_message_)) {
+      *error = Status::InvalidArgument("record " + std::to_string(r.line) + " is about " +
+                                       std::to_string(batch::kHeaderSize + rec) +
+                                       " bytes, over the topic's max.message.bytes (" +
+                                       std::to_string(max_message_) + "); it and the records after it were not sent");
+      return false;
+    }
+    if (!b.builder.empty() && (b.builder.size() + rec > static_cast<size_t>(max_message_) ||
+                               b.builder.size() + rec > static_cast<size_t>(o_.batch_bytes))) {
+      if (!send(p, error)) return false;
+    }
+    if (b.builder.empty()) b.first_line = r.line;
+    b.builder.add(r.key, r.value, r.timestamp, r.headers);
+    ++records_;
+    if (b.builder.size() >= static_cast<size_t>(o_.batch_bytes)) return send(p, error);
+    return true;
+  }
+
+  bool has_pending() const {
+    for (const auto& b : builders_)
+      if (!b.builder.empty()) return true;
+    return false;
+  }
+
+  bool flush_all(Status* error) {
+    for (int32_t p = 0; p < partitions_; ++p)
+      if (!builders_[static_cast<size_t>(p)].builder.empty() && !send(p, error)) return false;
+    return true;
+  }
+
+  // Waits for every answer; false on a lost connection.
+  bool drain(Status* error) {
+    while (!in_flight_.empty())
+      if (!receive_one(error)) return false;
+    return true;
+  }
+
+  int64_t records() const { return records_; }
+  int64_t failed() const { return failed_; }
+  int64_t acked() const { return acked_; }
+  const Status& first_failure() const { return first_failure_; }
+
+ private:
+  struct Pending {
+    batch::BatchBuilder builder;
+    int64_t first_line = 0;
+  };
+  struct Sent {
+    int32_t partition;
+    int64_t records;
+    int64_t first_line;
+  };
+
+  bool send(int32_t p, Status* error) {
+    Pending& b = builders_[static_cast<size_t>(p)];
+    int64_t n = b.builder.record_count();
+    std::string_view bytes = b.builder.finish();
+    nlohmann::json req = {{"op", "produce"}, {"topic", o_.topic}, {"partition", p}, {"acks", acks_}};
+    auto id = client_->send_with_payload(std::move(req), bytes);
+    if (!id.ok()) {
+      *error = id.status();
+      return false;
+    }
+    b.builder.clear();
+    if (o_.partition < 0 && p == sticky_) sticky_ = (sticky_ + 1) % partitions_;
+    if (acks_ == 0) {
+      acked_ += n;
+      return true;
+    }
+    in_flight_.push_back({p, n, b.first_line});
+    while (in_flight_.size() >= static_cast<size_t>(o_.max_in_flight))
+      if (!receive_one(error)) return false;
+    return true;
+  }
+
+  bool receive_one(Status* error) {
+    auto r = client_->receive();
+    if (!r.ok()) {
+      *error = r.status();
+      return false;
+    }
+    Sent s = in_flight_.front();
+    in_flight_.pop_front();
+    Status st = r->status();
+    if (st.ok()) {
+      acked_ += s.records;
+    } else {
+      failed_ += s.records;
+      if (first_failure_.ok())
+        first_failure_ = Status(st).prepend("records from " + std::to_string(s.first_line) + " (" +
+                                            std::to_string(s.records) + " records to partition " +
+                                            std::to_string(s.partition) + ")");
+    }
+    return true;
+  }
+
+  const ProduceOptions& o_;
+  Client* client_;
+  int32_t partitions_;
+  int64_t max_message_;
+  int acks_;
+  std::vector<Pending> builders_;
+  std::deque<Sent> in_flight_;
+  int32_t sticky_ = 0;
+  int64_t records_ = 0, acked_ = 0, failed_ = 0;
+  Status first_failure_;
+};
+
+// Reads input in large chunks and hands out records split at a delimiter.
+class Splitter {
+ public:
+  Splitter(int fd, std::string delim) : fd_(fd), delim_(std::move(delim)) {}
+
+  // Waits up to timeout_ms (-1: forever) for input; false on timeout.
+  bool wait(int timeout_ms) {
+    if (pos_ < buf_.size() && find() != std::string::npos) return true;
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, timeout_ms) != 0;
+  }
+
+  // The next record (a view valid until the next call), or nullopt at the
+  // end. A last record without a trailing delimiter still counts.
+  std::optional<std::string_view> next() {
+    for (;;) {
+      size_t at = find();
+      if (at != std::string::npos) {
+        std::string_view rec(buf_.data() + pos_, at - pos_);
+        pos_ = at + delim_.size();
+        return rec;
+      }
+      if (eof_) {
+        if (pos_ < buf_.size()) {
+          std::string_view rec(buf_.data() + pos_, buf_.size() - pos_);
+          pos_ = buf_.size();
+          return rec;
+        }
+        return std::nullopt;
+      }
+      fill();
+    }
+  }
+
+  // Everything until EOF, as one record.
+  std::string_view all() {
+    while (!eof_) fill();
+    std::string_view rec(buf_.data() + pos_, buf_.size() - pos_);
+    pos_ = buf_.size();
+    return rec;
+  }
+
+  // Reads once from the input (blocking). Used when the buffer holds no
+  // whole record.
+  void fill() {
+    if (pos_ > 0 && pos_ >= buf_.size() / 2) {
+      buf_.erase(0, pos_);
+      scan_from_ = scan_from_ > pos_ ? scan_from_ - pos_ : 0;
+      pos_ = 0;
+    }
+    size_t old = buf_.size();
+    buf_.resize(old + kChunk);
+    ssize_t n;
+    do n = ::read(fd_, buf_.data() + old, kChunk);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+      buf_.resize(old);
+      eof_ = true;
+      if (n < 0) error_ = errno;
+      return;
+    }
+    buf_.resize(old + static_cast<size_t>(n));
+  }
+
+  bool eof() const { return eof_ && pos_ >= buf_.size(); }
+  int error() const { return error_; }
+
+ private:
+  static constexpr size_t kChunk = 1 << 20;
+
+  size_t find() {
+    size_t from = std::max(pos_, scan_from_);
+    const char* base = buf_.data();
+    size_t at;
+    if (delim_.size() == 1) {
+      const void* hit = std::memchr(base + from, delim_[0], buf_.size() - from);
+      at = hit ? static_cast<size_t>(static_cast<const char*>(hit) - base) : std::string::npos;
+    } else {
+      at = buf_.find(delim_, from);
+    }
+    // Remember how far we looked so a partial record is not rescanned.
+    if (at == std::string::npos)
+      scan_from_ = buf_.size() >= delim_.size() ? buf_.size() - delim_.size() + 1 : 0;
+    else
+      scan_from_ = 0;
+    return at;
+  }
+
+  int fd_;
+  std::string delim_;
+  std::string buf_;
+  size_t pos_ = 0;
+  size_t scan_from_ = 0;
+  bool eof_ = false;
+  int error_ = 0;
+};
+
+int run_produce(const ProduceOptions& o) {
+  auto name = TopicName::Parse(o.topic);
+  if (!name.ok()) return report(name.status());
+  auto delim = parse_delimiter(o.delimiter, "-D");
+  if (!delim.ok()) return report(delim.status());
+  std::optional<std::string> key_delim;
+  if (!o.key_delimiter.empty()) {
+    auto k = parse_delimiter(o.key_delimiter, "-K");
+    if (!k.ok()) return report(k.status());
+    key_delim = *k;
+  }
+  if (o.key_set && key_delim)
+    return report(Status::InvalidArgument("--key and -K cannot be used together"));
+  if (o.json && (o.raw || key_delim || o.key_set))
+    return report(Status::InvalidArgument("--json reads keys from the envelope; leave out --raw, -K and --key"));
+  std::vector<std::pair<std::string, std::string>> headers;
+  for (const auto& h : o.headers) {
+    auto eq = h.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return report(Status::InvalidArgument("bad header '" + h + "': expected -H key=value"));
+    headers.emplace_back(h.substr(0, eq), h.substr(eq + 1));
+  }
+  int acks = o.acks == "all" || o.acks == "-1" ? -1 : o.acks == "0" ? 0 : 1;
+
+  int fd = 0;
+  if (!o.file.empty()) {
+    fd = ::open(o.file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return report(Status::NotFound(o.file + ": " + std::strerror(errno)));
+  }
+
+  Status error;
+  auto client = connect_or_report(&error);
+  if (!client) return report(error);
+  // Partition count and size limit; creates the topic when allowed.
+  auto meta = client->call({{"op", "topics"}, {"topics", {o.topic}}, {"auto_create", true}});
+  if (!meta.ok()) return report(meta.status());
+  const auto& t = meta->header["topics"][0];
+  int32_t partitions = t["partitions"].get<int32_t>();
+  int64_t max_message = 1048588;
+  if (t["configs"].contains("max.message.bytes"))
+    max_message = std::stoll(t["configs"]["max.message.bytes"].get<std::string>());
+  if (o.partition >= partitions)
+    return report(Status::InvalidArgument("partition " + std::to_string(o.partition) + " does not exist (topic '" +
+                                          o.topic + "' has " + std::to_string(partitions) + ")"));
+
+  Producer producer(o, client.get(), partitions, max_message, acks);
+  Splitter in(fd, *delim);
+  std::vector<batch::Header> fixed_headers;
+  for (const auto& [k, v] : headers) fixed_headers.push_back({k, std::string_view(v)});
+
+  Status input_error;
+  int64_t line = 0, skipped = 0;
+  EnvelopeRecord env;
+  if (o.raw) {
+    std::string_view all = in.all();
+    InputRecord r{o.key_set ? std::optional<std::string_view>(o.key) : std::nullopt, all, fixed_headers, wall_ms(), -1, 1};
+    if (!producer.add(r, &input_error)) goto done;
+  } else {
+    for (;;) {
+      // Linger: when records wait in batches, send them if no input comes
+      // within linger_ms; otherwise block until input arrives.
+      if (producer.has_pending() && !in.wait(static_cast<int>(o.linger_ms))) {
+        if (!producer.flush_all(&input_error)) goto done;
+      }
+      auto rec = in.next();
+      if (!rec) break;
+      ++line;
+      InputRecord r;
+      r.line = line;
+      r.timestamp = wall_ms();
+      if (o.json) {
+        if (rec->empty() || *rec == "\r") continue;  // blank lines between objects
+        auto parsed = parse_envelope(*rec);
+        if (!parsed.ok()) {
+          Status bad = Status::InvalidArgument("line " + std::to_string(line) + ": " + parsed.status().message());
+          if (o.skip_bad) {
+            print_warning(bad.message() + " (skipped)");
+            ++skipped;
+            continue;
+          }
+          input_error = bad;
+          break;
+        }
+        env = std::move(*parsed);
+        r.key = env.key ? std::optional<std::string_view>(*env.key) : std::nullopt;
+        r.value = env.value ? std::optional<std::string_view>(*env.value) : std::nullopt;
+        for (const auto& [k, v] : env.headers)
+          r.headers.push_back({k, v ? std::optional<std::string_view>(*v) : std::nullopt});
+        if (env.timestamp) r.timestamp = *env.timestamp;
+        if (env.partition) r.partition = *env.partition;
+      } else {
+        r.headers = fixed_headers;
+        if (key_delim) {
+          size_t at = rec->find(*key_delim);
+          if (at == std::string_view::npos) {
+            r.value = *rec;  // no key delimiter: a record without a key
+          } else {
+            r.key = rec->substr(0, at);
+            r.value = rec->substr(at + key_delim->size());
+          }
+        } else {
+          if (o.key_set) r.key = o.key;
+          r.value = *rec;
+        }
+      }
+      if (!producer.add(r, &input_error)) break;
+    }
+    if (in.error() != 0 && input_error.ok())
+      input_error = Status::IOError(std::string("reading input: ") + std::strerror(in.error()));
+  }
+done:
+  Status send_error;
+  if (input_error.ok() || input_error.code() != Code::kUnavailable) {
+    if (producer.flush_all(&send_error)) producer.drain(&send_error);
+  }
+  if (o.verbose)
+    print_warning(std::to_string(producer.acked()) + " records acknowledged to " + o.topic +
+                  (producer.failed() ? ", " + std::to_string(producer.failed()) + " failed" : "") +
+                  (skipped ? ", " + std::to_string(skipped) + " bad lines skipped" : ""));
+  if (!send_error.ok()) {
+    report(send_error);
+    return exit_code(Exit::kPartial);
+  }
+  if (producer.failed() > 0) {
+    print_error(producer.first_failure().message());
+    print_error(std::to_string(producer.failed()) + " of " + std::to_string(producer.records()) +
+                " records were not acknowledged");
+    return exit_code(Exit::kPartial);
+  }
+  if (!input_error.ok()) {
+    print_error(input_error.message(), producer.acked() > 0 ? std::to_string(producer.acked()) +
+                                                                  " records before it were delivered"
+                                                            : "");
+    return input_error.code() == Code::kInvalidArgument ? exit_code(Exit::kError) : report(input_error);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void set_produce_command(CLI::App& app, Runner* run) {
+  auto o = std::make_shared<ProduceOptions>();
+  auto* cmd = app.add_subcommand("produce", "Write records from stdin (one per line by default) to a topic");
+  cmd->add_option("topic", o->topic, "Topic to write to (created when missing, if the daemon allows)")->required();
+  cmd->add_option("-D,--delimiter", o->delimiter, "Record delimiter; escapes \\n \\t \\0 \\xNN; several bytes allowed (default \\n)");
+  cmd->add_option("-K,--key-delimiter", o->key_delimiter, "Split each record into key and value at the first DELIM");
+  cmd->add_option("--key", o->key, "Use this key for every record")->each([o](const std::string&) { o->key_set = true; });
+  cmd->add_option("-H,--header", o->headers, "Add header key=value to every record (repeatable)");
+  cmd->add_flag("--json", o->json, "Read NDJSON envelopes {key, value, headers, timestamp, partition}");
+  cmd->add_flag("--skip-bad", o->skip_bad, "With --json: report malformed lines and go on");
+  cmd->add_flag("--raw", o->raw, "The whole input is one record");
+  cmd->add_option("--file", o->file, "Read FILE instead of stdin");
+  cmd->add_option("-p,--partition", o->partition, "Write every record to partition N")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--acks", o->acks, "0: no answer; 1: written to the log (default); all: fsynced")
+      ->check(CLI::IsMember({"0", "1", "all", "-1"}));
+  cmd->add_option("--linger-ms", o->linger_ms, "Send a partial batch after this long without input (default 5)")
+      ->check(CLI::Range(0, 60000));
+  cmd->add_option("--batch-bytes", o->batch_bytes, "Send a batch once it reaches this size (default 262144)")
+      ->check(CLI::Range(1024, 64 << 20));
+  cmd->add_flag("-v,--verbose", o->verbose, "Print a summary on stderr");
+  cmd->footer(
+      "Keyed records go to murmur2(key) % partitions, as in Kafka; records without a key\n"
+      "fill one partition's batch at a time, round robin.\n"
+      "Exit 5 when some records were not acknowledged.\n\n"
+      "Examples:\n"
+      "  seq 1000 | ks produce numbers\n"
+      "  ks produce logs -K: < kv.txt\n"
+      "  ks consume events --json -e | ks produce copy --json\n"
+      "  ks produce blobs --raw --file image.png --key logo");
+  cmd->callback([o, run] { *run = [o] { return run_produce(*o); }; });
+}
+
 }  // namespace ks::cli

@@ -388,6 +388,12 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
     if (op == "topics") {
       std::vector<std::string> names;
       if (req.contains("topics") && req["topics"].is_array()) names = req["topics"].get<std::vector<std::string>>();
+      if (req.value("auto_create", false)) {
+        for (const auto& n : names) {
+          auto created = broker_->partition_count(n, true);
+          if (!created.ok()) return reply(created.status());
+        }
+      }
       auto r = broker_->topics(names, req.value("detail", false));
       if (!r.ok()) return reply(r.status());
       json arr = json::array();
