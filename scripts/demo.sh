@@ -21,5 +21,8 @@ run() { printf '\n$ %s\n' "$*" >&2; eval "$@"; }
 
 run "seq 1 100000 | ks produce numbers"
 run "ks consume numbers --exit | tail -3"
+run "ks produce orders -K: <<< \$'alice:book\\nbob:pen\\nalice:lamp'"
+run "ks consume orders -e -f '%p/%o %k=%v\\n'"
 run "ks topic describe numbers"
+run "ks daemon stop"
 run "ks log verify \"$home/data\""

@@ -2,7 +2,10 @@
 // home. `run` stays in the foreground; `start` detaches and returns once
 // the daemon accepts connections.
 #include <CLI/CLI.hpp>
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include <memory>
@@ -72,15 +75,22 @@ int run_stop() {
   if (!client.ok()) return report(client.status(), "nothing to stop");
   auto r = (*client)->call({{"op", "shutdown"}});
   if (!r.ok()) return report(r.status());
-  // The daemon closes the connection once it has answered everything;
-  // then wait for the socket to stop accepting (the process has exited).
+  // The daemon closes the connection once it has answered everything,
+  // then flushes and closes its logs; it has exited when the home's lock
+  // is free.
   char byte;
   while (::recv((*client)->fd(), &byte, 1, 0) > 0) {
   }
+  int fd = ::open((c.home + "/daemon.lock").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
   for (int i = 0; i < 3000; ++i) {
-    if (!Client::Connect(c).ok()) return 0;
+    if (::flock(fd, LOCK_SH | LOCK_NB) == 0) {
+      ::close(fd);
+      return 0;
+    }
     ::poll(nullptr, 0, 10);
   }
+  ::close(fd);
   return report(Status::IOError("the daemon did not exit within 30 s"));
 }
 
