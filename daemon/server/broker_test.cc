@@ -1,0 +1,175 @@
+#include "daemon/server/broker.h"
+
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include <deque>
+
+#include "common/record_batch.h"
+#include "daemon/storage/file.h"
+
+using namespace ks;
+using namespace ks::server;
+
+namespace {
+
+// Runs work when told to, so tests decide when an fsync "finishes".
+class ManualExecutor final : public Executor {
+ public:
+  void run(std::function<Status()> work, std::function<void(Status)> done) override {
+    queue_.emplace_back(std::move(work), std::move(done));
+  }
+  void run_all() {
+    while (!queue_.empty()) {
+      auto [work, done] = std::move(queue_.front());
+      queue_.pop_front();
+      done(work());
+    }
+  }
+  size_t pending() const { return queue_.size(); }
+
+ private:
+  std::deque<std::pair<std::function<Status()>, std::function<void(Status)>>> queue_;
+};
+
+struct Home {
+  Home() {
+    char tmpl[] = "/tmp/ks-broker-test-XXXXXX";
+    REQUIRE(mkdtemp(tmpl) != nullptr);
+    path = tmpl;
+  }
+  ~Home() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
+  std::string path;
+};
+
+std::string batch_of(int n) {
+  batch::BatchBuilder b;
+  for (int i = 0; i < n; ++i) {
+    std::string v = "v" + std::to_string(i);
+    b.add(std::nullopt, std::string_view(v), 1000 + i);
+  }
+  return b.take();
+}
+
+std::unique_ptr<Broker> open(const Home& h, Executor* ex, bool auto_create = true) {
+  BrokerOptions o;
+  o.home = h.path;
+  o.auto_create = auto_create;
+  o.default_partitions = 3;
+  auto b = Broker::Open(o, ex);
+  REQUIRE_MESSAGE(b.ok(), b.status().to_string());
+  return std::move(*b);
+}
+
+}  // namespace
+
+TEST_CASE("produce with acks=all is answered only after the flush") {
+  Home h;
+  ManualExecutor ex;
+  auto b = open(h, &ex);
+  REQUIRE(b->create_topic("t", 2, {}).ok());
+  std::string data = batch_of(5);
+  int answered = 0;
+  b->produce("t", 1, Acks::kAll, false, data.data(), data.size(), [&](Result<storage::AppendResult> r) {
+    REQUIRE(r.ok());
+    CHECK(r->base_offset == Offset(0));
+    ++answered;
+  });
+  CHECK(answered == 0);
+  CHECK(ex.pending() == 1);
+  std::string more = batch_of(3);
+  b->produce("t", 1, Acks::kAll, false, more.data(), more.size(), [&](Result<storage::AppendResult> r) {
+    REQUIRE(r.ok());
+    CHECK(r->base_offset == Offset(5));
+    ++answered;
+  });
+  CHECK(ex.pending() == 1);  // rides on the next flush
+  ex.run_all();
+  CHECK(answered == 2);
+  CHECK(b->offsets("t", 1)->end == 8);
+  CHECK(b->offsets("t", 0)->end == 0);
+}
+
+TEST_CASE("acks=1 answers at once; missing topics are created only when allowed") {
+  Home h;
+  ManualExecutor ex;
+  auto b = open(h, &ex, /*auto_create=*/false);
+  std::string data = batch_of(2);
+  Status st;
+  b->produce("nope", 0, Acks::kLeader, true, data.data(), data.size(),
+             [&](Result<storage::AppendResult> r) { st = r.status(); });
+  CHECK(st.code() == Code::kNotFound);
+  CHECK(b->topic_count() == 0);
+  CHECK_FALSE(storage::path_exists(h.path + "/data/nope-0"));
+
+  auto b2 = open(h, &ex, true);
+  b.reset();
+  bool ok = false;
+  b2->produce("auto", 2, Acks::kLeader, true, data.data(), data.size(),
+              [&](Result<storage::AppendResult> r) { ok = r.ok(); });
+  CHECK(ok);
+  CHECK(b2->partition_count("auto", false).value() == 3);  // the daemon's default
+}
+
+TEST_CASE("invalid names and partitions are refused before touching disk") {
+  Home h;
+  ManualExecutor ex;
+  auto b = open(h, &ex);
+  for (std::string bad : std::vector<std::string>{"", ".", "..", "a/b", "../x", std::string(250, 'a'), "sp ace"})
+    CHECK(b->create_topic(bad, 1, {}).code() == Code::kInvalidArgument);
+  CHECK(b->create_topic("ok", 0, {}).code() == Code::kInvalidArgument);
+  CHECK(b->create_topic("ok", 1, {{"bogus", "1"}}).code() == Code::kInvalidArgument);
+  auto names = storage::list_dir(h.path + "/data");
+  REQUIRE(names.ok());
+  CHECK(names->empty());
+  CHECK(b->create_topic("ok", 1, {}).ok());
+  CHECK(b->create_topic("ok", 1, {}).code() == Code::kAlreadyExists);
+}
+
+TEST_CASE("a watcher is woken by the next append, once") {
+  Home h;
+  ManualExecutor ex;
+  auto b = open(h, &ex);
+  REQUIRE(b->create_topic("t", 1, {}).ok());
+  int woken = 0;
+  uint64_t id = b->watch("t", 0, [&] { ++woken; });
+  (void)id;
+  std::string data = batch_of(1);
+  b->produce("t", 0, Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
+  CHECK(woken == 1);
+  data = batch_of(1);
+  b->produce("t", 0, Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
+  CHECK(woken == 1);
+  uint64_t id2 = b->watch("t", 0, [&] { ++woken; });
+  b->unwatch(id2);
+  data = batch_of(1);
+  b->produce("t", 0, Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
+  CHECK(woken == 1);
+}
+
+TEST_CASE("topics, configs and data survive a restart; deleted topics do not") {
+  Home h;
+  ManualExecutor ex;
+  {
+    auto b = open(h, &ex);
+    REQUIRE(b->create_topic("keep", 2, {{"retention.ms", "5000"}}).ok());
+    REQUIRE(b->create_topic("drop", 1, {}).ok());
+    std::string data = batch_of(4);
+    b->produce("keep", 1, Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
+    REQUIRE(b->alter_topic("keep", {{"segment.ms", "1000"}}, {"retention.ms"}, 4).ok());
+    REQUIRE(b->delete_topic("drop").ok());
+    ex.run_all();
+    REQUIRE(b->close().ok());
+  }
+  auto b = open(h, &ex);
+  auto t = b->topics({}, true);
+  REQUIRE(t.ok());
+  REQUIRE(t->size() == 1);
+  CHECK((*t)[0].name == "keep");
+  CHECK((*t)[0].partitions == 4);
+  CHECK((*t)[0].configs == ConfigMap{{"segment.ms", "1000"}});
+  CHECK((*t)[0].partition_info[1].end == 4);
+  CHECK(b->topics({"drop"}, false).status().code() == Code::kNotFound);
+  CHECK_FALSE(storage::path_exists(h.path + "/data/drop-0"));
+  CHECK(b->alter_topic("keep", {}, {}, 2).code() == Code::kInvalidArgument);
+}
