@@ -59,8 +59,7 @@ void Table::render(std::string* out, bool terminal) const {
     return;
   }
 
-  const bool header = std::any_of(columns_.begin(), columns_.end(),
-                                  [](const Column& c) { return !c.header.empty(); });
+  const bool header = std::any_of(columns_.begin(), columns_.end(), [](const Column& c) { return !c.header.empty(); });
   std::vector<std::vector<std::string>> lines;
   lines.reserve(rows_.size() + 1);
   if (header) {

@@ -116,7 +116,8 @@ int run_offsets(const OffsetsOptions& opt) {
     int64_t lo = int_field(p, "offset");
     auto it = latest_of.find(partition);
     int64_t hi = it != latest_of.end() ? it->second : int_field(p, "end");
-    rows.push_back({{"partition", partition}, {"earliest", lo}, {"latest", hi}, {"records", std::max<int64_t>(hi - lo, 0)}});
+    rows.push_back(
+        {{"partition", partition}, {"earliest", lo}, {"latest", hi}, {"records", std::max<int64_t>(hi - lo, 0)}});
   }
   if (json_out) {
     print_json(out, rows, terminal);
@@ -134,7 +135,8 @@ int run_offsets(const OffsetsOptions& opt) {
 
 void set_offsets_command(CLI::App& app, Runner* run) {
   auto opt = std::make_shared<OffsetsOptions>();
-  auto* cmd = app.add_subcommand("offsets", "Show each partition's earliest and latest offsets, or the offset at a time");
+  auto* cmd =
+      app.add_subcommand("offsets", "Show each partition's earliest and latest offsets, or the offset at a time");
   cmd->add_option("topic", opt->topic, "Topic name")->required();
   auto* at = cmd->add_option("--at", opt->at,
                              "The first offset at or after TIME per partition (the latest offset when none): "

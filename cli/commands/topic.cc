@@ -29,8 +29,8 @@ constexpr const char* kConfigKeys =
 
 struct TopicOptions {
   std::string topic;
-  std::vector<std::string> topics;  // delete
-  int32_t partitions = 0;           // 0: not given
+  std::vector<std::string> topics;   // delete
+  int32_t partitions = 0;            // 0: not given
   std::vector<std::string> configs;  // KEY=VALUE
   std::vector<std::string> unset;    // --delete-config KEY
   std::string output = "table";
@@ -84,7 +84,8 @@ std::vector<std::string> config_pairs(const json& topic) {
   return out;
 }
 
-// Connects and makes one call; on failure reports it and sets *code.
+// A connection for one command; a failed connect or call is reported and
+// leaves its exit code in `code`.
 struct Session {
   std::unique_ptr<Client> client;
   int code = 0;
@@ -152,8 +153,8 @@ int run_describe(const TopicOptions& opt) {
   json req = {{"op", "topics"}, {"topics", json::array({opt.topic})}, {"detail", true}};
   if (!s.open() || !s.call(std::move(req), &resp)) return s.code;
   json topics = resp.header.value("topics", json::array());
-  auto match = std::find_if(topics.begin(), topics.end(),
-                            [&](const json& t) { return string_field(t, "name") == opt.topic; });
+  auto match =
+      std::find_if(topics.begin(), topics.end(), [&](const json& t) { return string_field(t, "name") == opt.topic; });
   if (match == topics.end()) return report(Status::NotFound("topic '" + opt.topic + "' does not exist"));
   const json& topic = *match;
 
@@ -190,8 +191,8 @@ int run_describe(const TopicOptions& opt) {
     int64_t end = int_field(*p, "end");
     int64_t size = int_field(*p, "size");
     // Piped output is for scripts: exact bytes, not "1.2 MiB".
-    std::string size_cell = terminal ? human_bytes(static_cast<uint64_t>(std::max<int64_t>(size, 0)))
-                                     : std::to_string(size);
+    std::string size_cell =
+        terminal ? human_bytes(static_cast<uint64_t>(std::max<int64_t>(size, 0))) : std::to_string(size);
     parts.add_row({std::to_string(int_field(*p, "partition")), std::to_string(start), std::to_string(end),
                    std::to_string(std::max<int64_t>(end - start, 0)), size_cell,
                    std::to_string(int_field(*p, "segments"))});
@@ -244,18 +245,21 @@ void set_topic_command(CLI::App& app, Runner* run) {
   topic->require_subcommand(1);
   auto opt = std::make_shared<TopicOptions>();
   const auto output_check = CLI::IsMember({"table", "json"});
-  const CLI::Validator kAtLeastOne(
+  const CLI::Validator at_least_one(
       [](std::string& v) {
         int32_t n = 0;
-        return CLI::detail::lexical_cast(v, n) && n >= 1 ? std::string() : "expected a number of at least 1, got '" + v + "'";
+        return CLI::detail::lexical_cast(v, n) && n >= 1 ? std::string()
+                                                         : "expected a number of at least 1, got '" + v + "'";
       },
       "N>=1");
 
   auto* create = topic->add_subcommand("create", "Create a topic");
   create->add_option("topic", opt->topic, "Topic name")->required();
   create->add_option("-p,--partitions", opt->partitions, "Number of partitions (default: the daemon's default)")
-      ->check(kAtLeastOne);
-  create->add_option("-c,--config", opt->configs, "A topic config KEY=VALUE (repeatable)")->type_name("KEY=VALUE")->allow_extra_args(false);
+      ->check(at_least_one);
+  create->add_option("-c,--config", opt->configs, "A topic config KEY=VALUE (repeatable)")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
   create->footer(std::string("Examples:\n  ks topic create orders -p 6\n"
                              "  ks topic create logs -c retention.ms=86400000 -c cleanup.policy=compact\n") +
                  kConfigKeys);
@@ -276,12 +280,14 @@ void set_topic_command(CLI::App& app, Runner* run) {
 
   auto* alter = topic->add_subcommand("alter", "Change a topic's configs or add partitions");
   alter->add_option("topic", opt->topic, "Topic name")->required();
-  alter->add_option("-c,--config", opt->configs, "Set a config KEY=VALUE (repeatable)")->type_name("KEY=VALUE")->allow_extra_args(false);
+  alter->add_option("-c,--config", opt->configs, "Set a config KEY=VALUE (repeatable)")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
   alter->add_option("--delete-config", opt->unset, "Remove an override, back to the default (repeatable)")
       ->type_name("KEY")
       ->allow_extra_args(false);
   alter->add_option("-p,--partitions", opt->partitions, "New partition count (partitions can only be added)")
-      ->check(kAtLeastOne);
+      ->check(at_least_one);
   alter->footer(std::string("Examples:\n  ks topic alter orders -c retention.ms=3600000\n"
                             "  ks topic alter orders --delete-config retention.ms -p 12\n") +
                 kConfigKeys);
