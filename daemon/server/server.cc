@@ -561,7 +561,9 @@ void Server::start_fetch(const std::shared_ptr<Conn>& c, Slot* slot, uint64_t id
   for (const auto& p : req.at("partitions"))
     f->parts.emplace_back(p.at("partition").get<int32_t>(), p.at("offset").get<int64_t>());
   f->min_bytes = req.value("min_bytes", uint64_t{1});
-  f->max_bytes = std::max<uint64_t>(1, req.value("max_bytes", uint64_t{1} << 20));
+  // A response is built in memory: keep it within what a frame may carry.
+  f->max_bytes = std::clamp<uint64_t>(req.value("max_bytes", uint64_t{1} << 20), 1,
+                                      static_cast<uint64_t>(options_.max_frame_bytes) / 2);
   int64_t wait = std::clamp<int64_t>(req.value("max_wait_ms", int64_t{0}), 0, kMaxWaitMs);
   fetches_.insert(f);
   try_fetch(f, wait == 0 || shutting_down_);
