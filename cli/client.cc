@@ -245,6 +245,22 @@ Status Client::read_exact(char* p, size_t n) {
   return Status::OK();
 }
 
+Status Client::wait_readable(int watch_fd) {
+  for (;;) {
+    pollfd fds[2] = {{fd_, POLLIN, 0}, {watch_fd, 0, 0}};
+    int rc = ::poll(fds, 2, -1);
+    if (rc < 0) {
+      if (errno == EINTR) {
+        if (g_interrupt != nullptr && *g_interrupt) return Status::Busy("interrupted");
+        continue;
+      }
+      return Status::IOError(std::string("poll: ") + std::strerror(errno));
+    }
+    if (fds[1].revents & (POLLERR | POLLHUP | POLLNVAL)) return Status::NotFound("output closed");
+    if (fds[0].revents) return Status::OK();
+  }
+}
+
 Result<uint64_t> Client::send(nlohmann::json request, std::string_view payload) {
   return send_with_payload(std::move(request), payload);
 }

@@ -54,6 +54,11 @@ class Client {
 
   int fd() const { return fd_; }
 
+  // Blocks until a response can be read, or `watch_fd` reports an error or
+  // hang-up (stdout whose reader went away). kOk: readable; kNotFound:
+  // watch_fd closed; kBusy: interrupted by the flagged signal.
+  Status wait_readable(int watch_fd);
+
  private:
   explicit Client(int fd) : fd_(fd) {}
   Status write_all(const char* p, size_t n);

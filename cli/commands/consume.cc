@@ -4,6 +4,7 @@
 // record shows up as soon as it is appended.
 #include <CLI/CLI.hpp>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -123,7 +124,20 @@ class Consumer {
       if (list.empty()) return -1;
       nlohmann::json req = {{"op", "fetch"},        {"topic", o_.topic},       {"partitions", list},
                             {"max_wait_ms", follow ? 30000 : 0}, {"min_bytes", 1}, {"max_bytes", o_.max_bytes}};
-      auto r = client_->call(std::move(req));
+      auto id = client_->send(std::move(req));
+      if (!id.ok()) return report(id.status());
+      // While the daemon holds the long poll, notice a reader that went
+      // away (`ks consume t | head -3` on an idle topic) and end quietly.
+      if (follow) {
+        Status w = client_->wait_readable(STDOUT_FILENO);
+        if (w.code() == Code::kNotFound) throw StdoutClosed{};
+        if (w.code() == Code::kBusy) return signal_exit();
+      }
+      auto r = client_->receive();
+      if (r.ok()) {
+        Status s = r->status();
+        if (!s.ok()) r = s;
+      }
       if (!r.ok()) {
         if (g_signal) return signal_exit();
         return report(r.status());
