@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
     return code;
   } catch (const StdoutClosed&) {
     return 0;
+  } catch (const Interrupted& i) {
+    return 128 + i.signal;
   } catch (const std::exception& e) {
     print_error(e.what());
     return exit_code(Exit::kError);

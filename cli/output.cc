@@ -17,9 +17,20 @@ Stdout& Stdout::get() {
 void Stdout::flush() {
   size_t done = 0;
   while (done < buf_.size()) {
+    // A signal may have cut a write short rather than failing it.
+    if (interrupt_ != nullptr && *interrupt_ != 0) {
+      buf_.clear();
+      throw Interrupted{*interrupt_};
+    }
     ssize_t n = ::write(STDOUT_FILENO, buf_.data() + done, buf_.size() - done);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        if (interrupt_ != nullptr && *interrupt_ != 0) {
+          buf_.clear();
+          throw Interrupted{*interrupt_};
+        }
+        continue;
+      }
       buf_.clear();
       if (errno == EPIPE) throw StdoutClosed{};
       throw std::runtime_error(std::string("writing to stdout: ") + std::strerror(errno));

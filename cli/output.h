@@ -11,6 +11,11 @@
 namespace ks::cli {
 
 struct StdoutClosed {};
+// Thrown when a write to stdout was interrupted by the flagged signal
+// (Ctrl-C while the reader is not reading); main() exits 128 + signal.
+struct Interrupted {
+  int signal;
+};
 
 class Stdout {
  public:
@@ -23,12 +28,15 @@ class Stdout {
   void maybe_flush() {
     if (buf_.size() >= kFlushAt) flush();
   }
-  void flush();  // throws StdoutClosed on EPIPE
+  void flush();  // throws StdoutClosed on EPIPE, Interrupted on the flagged signal
   bool is_terminal() const;
+  // A flag a signal handler sets (to the signal number).
+  void set_interrupt_flag(const volatile int* flag) { interrupt_ = flag; }
 
  private:
   static constexpr size_t kFlushAt = 256 << 10;
   std::string buf_;
+  const volatile int* interrupt_ = nullptr;
 };
 
 // "ks: error: <message>" (and "hint: ..." when given) on stderr.

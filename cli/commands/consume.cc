@@ -38,6 +38,7 @@ void install_signal_handlers() {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   set_interrupt_flag(&g_signal);
+  Stdout::get().set_interrupt_flag(&g_signal);
 }
 
 int signal_exit() { return g_signal == SIGINT ? 130 : 128 + g_signal; }

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -15,6 +16,7 @@
 #include "cli/context.h"
 #include "cli/output.h"
 #include "daemon/server/options.h"
+#include "daemon/storage/file.h"
 
 namespace ks::cli {
 namespace {
@@ -68,11 +70,22 @@ int run_start(const DaemonCliOptions& o) {
   return 0;
 }
 
+// True while `pid` runs (a zombie waiting for its parent has exited).
+bool running(pid_t pid) {
+  if (pid <= 0 || ::kill(pid, 0) != 0) return false;
+  auto stat = ks::storage::read_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat.ok()) return true;
+  auto paren = stat->rfind(')');
+  return !(paren != std::string::npos && paren + 2 < stat->size() && (*stat)[paren + 2] == 'Z');
+}
+
 int run_stop() {
   ConnectOptions c = global_options().connect_options();
   c.autostart = false;
   auto client = Client::Connect(c);
   if (!client.ok()) return report(client.status(), "nothing to stop");
+  auto st = (*client)->call({{"op", "status"}});
+  pid_t pid = st.ok() ? st->header.value("pid", 0) : 0;
   auto r = (*client)->call({{"op", "shutdown"}});
   if (!r.ok()) return report(r.status());
   // The daemon closes the connection once it has answered everything,
@@ -84,7 +97,9 @@ int run_stop() {
   int fd = ::open((c.home + "/daemon.lock").c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
   for (int i = 0; i < 3000; ++i) {
-    if (::flock(fd, LOCK_SH | LOCK_NB) == 0) {
+    // The lock is released just before the process ends; wait for the
+    // process too, so a caller never sees it still running.
+    if (::flock(fd, LOCK_SH | LOCK_NB) == 0 && (!c.addr.empty() || !running(pid))) {
       ::close(fd);
       return 0;
     }

@@ -47,6 +47,12 @@ struct ProduceOptions {
   bool verbose = false;
 };
 
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -94,17 +100,17 @@ class Producer {
       if (!send(p, error)) return false;
     }
     if (b.builder.empty()) b.first_line = r.line;
+    if (pending_records_ == 0) oldest_pending_ms_ = steady_ms();
     b.builder.add(r.key, r.value, r.timestamp, r.headers);
     ++records_;
+    ++pending_records_;
     if (b.builder.size() >= static_cast<size_t>(o_.batch_bytes)) return send(p, error);
     return true;
   }
 
-  bool has_pending() const {
-    for (const auto& b : builders_)
-      if (!b.builder.empty()) return true;
-    return false;
-  }
+  bool has_pending() const { return pending_records_ > 0; }
+  // When the oldest record waiting in a batch was added (steady clock, ms).
+  int64_t oldest_pending_ms() const { return oldest_pending_ms_; }
 
   bool flush_all(Status* error) {
     for (int32_t p = 0; p < partitions_; ++p)
@@ -138,6 +144,8 @@ class Producer {
   bool send(int32_t p, Status* error) {
     Pending& b = builders_[static_cast<size_t>(p)];
     int64_t n = b.builder.record_count();
+    pending_records_ -= n;
+    if (pending_records_ > 0) oldest_pending_ms_ = steady_ms();  // conservative for the rest
     std::string_view bytes = b.builder.finish();
     nlohmann::json req = {{"op", "produce"}, {"topic", o_.topic}, {"partition", p}, {"acks", acks_}};
     auto id = client_->send_with_payload(std::move(req), bytes);
@@ -187,6 +195,8 @@ class Producer {
   std::deque<Sent> in_flight_;
   int32_t sticky_ = 0;
   int64_t records_ = 0, acked_ = 0, failed_ = 0;
+  int64_t pending_records_ = 0;
+  int64_t oldest_pending_ms_ = 0;
   Status first_failure_;
 };
 
@@ -195,9 +205,12 @@ class Splitter {
  public:
   Splitter(int fd, std::string delim) : fd_(fd), delim_(std::move(delim)) {}
 
+  // True when a whole record is buffered (next() will not read).
+  bool has_record() { return eof_ || (pos_ < buf_.size() && find() != std::string::npos); }
+
   // Waits up to timeout_ms (-1: forever) for input; false on timeout.
   bool wait(int timeout_ms) {
-    if (pos_ < buf_.size() && find() != std::string::npos) return true;
+    if (has_record()) return true;
     pollfd p{fd_, POLLIN, 0};
     return ::poll(&p, 1, timeout_ms) != 0;
   }
@@ -235,6 +248,7 @@ class Splitter {
   // Reads once from the input (blocking). Used when the buffer holds no
   // whole record.
   void fill() {
+    hit_ = std::string::npos;
     if (pos_ > 0 && pos_ >= buf_.size() / 2) {
       buf_.erase(0, pos_);
       scan_from_ = scan_from_ > pos_ ? scan_from_ - pos_ : 0;
@@ -261,6 +275,7 @@ class Splitter {
   static constexpr size_t kChunk = 1 << 20;
 
   size_t find() {
+    if (hit_ != std::string::npos && hit_ >= pos_) return hit_;
     size_t from = std::max(pos_, scan_from_);
     const char* base = buf_.data();
     size_t at;
@@ -270,6 +285,7 @@ class Splitter {
     } else {
       at = buf_.find(delim_, from);
     }
+    hit_ = at;
     // Remember how far we looked so a partial record is not rescanned.
     if (at == std::string::npos)
       scan_from_ = buf_.size() >= delim_.size() ? buf_.size() - delim_.size() + 1 : 0;
@@ -283,6 +299,7 @@ class Splitter {
   std::string buf_;
   size_t pos_ = 0;
   size_t scan_from_ = 0;
+  size_t hit_ = std::string::npos;  // delimiter found by the last find()
   bool eof_ = false;
   int error_ = 0;
 };
@@ -346,10 +363,14 @@ int run_produce(const ProduceOptions& o) {
     if (!producer.add(r, &input_error)) goto done;
   } else {
     for (;;) {
-      // Linger: when records wait in batches, send them if no input comes
-      // within linger_ms; otherwise block until input arrives.
-      if (producer.has_pending() && !in.wait(static_cast<int>(o.linger_ms))) {
-        if (!producer.flush_all(&input_error)) goto done;
+      // Linger: no record waits in a batch longer than linger_ms, whether
+      // input pauses or trickles. The clock is read only when the buffer
+      // holds no whole record (before a read) or every 1024 records.
+      if (producer.has_pending() && (!in.has_record() || (line & 1023) == 0)) {
+        int64_t left = producer.oldest_pending_ms() + o.linger_ms - steady_ms();
+        if (left <= 0 || !in.wait(static_cast<int>(left))) {
+          if (!producer.flush_all(&input_error)) goto done;
+        }
       }
       auto rec = in.next();
       if (!rec) break;
