@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   CLI::App app{"ks: a Kafka-style event-streaming toolkit for the terminal", "ks"};
   app.set_version_flag("-V,--version", "ks " KS_VERSION);
   app.require_subcommand(1);
+  // --home, --addr and --no-autostart also work after the subcommand.
+  app.fallthrough();
   app.footer("Exit codes: 0 ok, 1 error, 2 usage, 3 daemon unreachable, 4 not found, 5 partial delivery.\n"
              "See ks(1) and `ks <command> --help`.");
   GlobalOptions& g = global_options();

@@ -211,6 +211,9 @@ int run_consume(const ConsumeOptions& o) {
     format = std::move(*f);
   }
   if (format && o.json) return report(Status::InvalidArgument("-f and --json cannot be used together"));
+  if ((format || o.json) && o.delimiter != "\\n")
+    return report(Status::InvalidArgument("-D applies to the default output; with -f put the delimiter in the template"));
+  if (o.count == 0) return 0;
   auto delim = parse_delimiter(o.delimiter, "-D");
   if (!delim.ok()) return report(delim.status());
   auto pos = parse_position(o.from, wall_ms());

@@ -317,8 +317,10 @@ int run_produce(const ProduceOptions& o) {
   }
   if (o.key_set && key_delim)
     return report(Status::InvalidArgument("--key and -K cannot be used together"));
-  if (o.json && (o.raw || key_delim || o.key_set))
-    return report(Status::InvalidArgument("--json reads keys from the envelope; leave out --raw, -K and --key"));
+  if (o.json && (o.raw || key_delim || o.key_set || !o.headers.empty()))
+    return report(Status::InvalidArgument("--json reads keys and headers from the envelope; leave out --raw, -K, --key and -H"));
+  if (o.raw && key_delim) return report(Status::InvalidArgument("--raw takes the whole input as the value; use --key, not -K"));
+  if (o.skip_bad && !o.json) return report(Status::InvalidArgument("--skip-bad applies to --json input only"));
   std::vector<std::pair<std::string, std::string>> headers;
   for (const auto& h : o.headers) {
     auto eq = h.find('=');
@@ -461,9 +463,9 @@ void set_produce_command(CLI::App& app, Runner* run) {
   cmd->add_flag("--raw", o->raw, "The whole input is one record");
   cmd->add_option("--file", o->file, "Read FILE instead of stdin");
   cmd->add_option("-p,--partition", o->partition, "Write every record to partition N")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--acks", o->acks, "0: no answer; 1: written to the log (default); all: fsynced")
+  cmd->add_option("--acks", o->acks, "0: no answer; 1: written to the log (default); all (or -1): fsynced")
       ->check(CLI::IsMember({"0", "1", "all", "-1"}));
-  cmd->add_option("--linger-ms", o->linger_ms, "Send a partial batch after this long without input (default 5)")
+  cmd->add_option("--linger-ms", o->linger_ms, "No record waits in a batch longer than this many ms (default 5)")
       ->check(CLI::Range(0, 60000));
   cmd->add_option("--batch-bytes", o->batch_bytes, "Send a batch once it reaches this size (default 262144)")
       ->check(CLI::Range(1024, 64 << 20));

@@ -25,7 +25,7 @@ using nlohmann::json;
 
 constexpr const char* kConfigKeys =
     "Topic configs (-c KEY=VALUE): retention.ms, retention.bytes, segment.bytes, segment.ms,\n"
-    "  max.message.bytes, flush.ms, flush.messages, cleanup.policy (delete|compact).";
+    "  max.message.bytes, flush.ms, flush.messages, cleanup.policy (delete; compact is not supported yet).";
 
 struct TopicOptions {
   std::string topic;
@@ -261,7 +261,7 @@ void set_topic_command(CLI::App& app, Runner* run) {
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);
   create->footer(std::string("Examples:\n  ks topic create orders -p 6\n"
-                             "  ks topic create logs -c retention.ms=86400000 -c cleanup.policy=compact\n") +
+                             "  ks topic create logs -c retention.ms=86400000 -c segment.ms=3600000\n") +
                  kConfigKeys);
   create->callback([opt, run] { *run = [opt] { return run_create(*opt); }; });
 
