@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace ks::storage {
@@ -95,10 +96,18 @@ Result<std::string> read_file(const std::string& path) {
   if (!f.ok()) return f.status();
   auto size = (*f)->size();
   if (!size.ok()) return size.status();
-  std::string s(*size, '\0');
-  auto n = (*f)->read_at(0, s.data(), s.size());
-  if (!n.ok()) return n.status();
-  s.resize(*n);
+  // The size is only a hint: files under /proc report 0 and still have
+  // contents, so read until end of file.
+  std::string s(std::max<uint64_t>(*size, 4096), '\0');
+  size_t have = 0;
+  for (;;) {
+    auto n = (*f)->read_at(have, s.data() + have, s.size() - have);
+    if (!n.ok()) return n.status();
+    have += *n;
+    if (have < s.size()) break;
+    s.resize(s.size() * 2);
+  }
+  s.resize(have);
   return s;
 }
 
