@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libcli11-dev nlohmann-json3-dev libsqlite3-dev libuv1-dev doctest-dev
+  # used by the cross-process tests (tests/cli, tests/docs)
+  python3 procps man-db
 )
 # Extra package sets, asked for by the scripts that need them.
 for extra in "$@"; do
