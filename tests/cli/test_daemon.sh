@@ -433,7 +433,107 @@ EOF2
   note "$(cat "$T/py.out")"
 }
 
+case_hostile_frames() {
+  # Garbage, truncated, oversized and malformed frames on the socket: each
+  # bad connection gets an error or is closed, the daemon stays up, and
+  # what was accepted before is intact.
+  seq 100 | assert_exit 0 ks produce keep
+  python3 - "$KS_HOME/ks.sock" <<'PY' || fail "hostile-frame client failed"
+import json, socket, struct, sys
+path = sys.argv[1]
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(path)
+    return s
+def frame(header, payload=b""):
+    h = header if isinstance(header, bytes) else json.dumps(header).encode()
+    return struct.pack(">II", 4 + len(h) + len(payload), len(h)) + h + payload
+def read_all(s):
+    data = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except socket.timeout:
+        raise SystemExit("the daemon neither answered nor closed a bad connection")
+    return data
+cases = {
+    "garbage": b"\xff" * 64,
+    "length below header field": struct.pack(">II", 2, 0),
+    "header longer than frame": struct.pack(">II", 10, 100) + b"x" * 6,
+    "oversized frame": struct.pack(">II", 0x7fffffff, 2) + b"{}",
+    "header not json": frame(b"not json"),
+    "header a json array": frame(b"[1,2,3]"),
+}
+for name, data in cases.items():
+    s = conn()
+    s.sendall(data)
+    reply = read_all(s)
+    if reply:
+        (length, hlen) = struct.unpack(">II", reply[:8])
+        header = json.loads(reply[8:8 + hlen])
+        if "error" not in header:
+            raise SystemExit("%s: expected an error, got %r" % (name, header))
+    s.close()
+# Wrong types and garbage batches on an otherwise valid connection get
+# error answers, in order, and the connection stays usable.
+s = conn()
+reqs = [
+    frame({"op": "produce", "id": 1, "topic": 7}),
+    frame({"op": "produce", "id": 2, "topic": "keep", "partition": 0, "acks": 1}, b"\x00" * 100),
+    frame({"op": "fetch", "id": 3, "topic": "keep", "partitions": "all"}),
+    frame({"op": "nope", "id": 4}),
+    frame({"op": "fetch", "id": 5, "topic": "keep", "partitions": [{"partition": 0, "offset": 0}],
+           "max_bytes": 2**62}),
+]
+s.sendall(b"".join(reqs))
+buf = b""
+for want in [1, 2, 3, 4, 5]:
+    while len(buf) < 8 or len(buf) < 4 + struct.unpack(">I", buf[:4])[0]:
+        buf += s.recv(65536)
+    (length, hlen) = struct.unpack(">II", buf[:8])
+    header = json.loads(buf[8:8 + hlen])
+    buf = buf[4 + length:]
+    if header.get("id") != want:
+        raise SystemExit("answers out of order: wanted id %d, got %r" % (want, header))
+    if want < 5 and "error" not in header:
+        raise SystemExit("request %d should have failed: %r" % (want, header))
+    if want == 5 and "error" in header:
+        raise SystemExit("the fetch after bad requests failed: %r" % header)
+s.close()
+PY
+  assert_exit 0 ks daemon status
+  assert_exit 0 timeout 20 "$KS" consume keep -e
+  seq 100 >"$T/expect"
+  assert_file_eq "$T/expect" "$OUT" "records produced before the hostile frames"
+}
+
+case_retention_in_daemon() {
+  # Small segments and a byte limit: the daemon's periodic retention drops
+  # old segments and the earliest offset moves, without a restart.
+  assert_exit 0 ks topic create ret -c segment.bytes=4096 -c retention.bytes=8192
+  seq 1 20000 | assert_exit 0 ks produce ret --batch-bytes 2048
+  local earliest=0 i
+  for i in $(seq 1 50); do
+    "$KS" offsets ret -o json >"$T/off.json" 2>/dev/null || true
+    earliest=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["earliest"])' "$T/off.json" 2>/dev/null || echo 0)
+    [[ "$earliest" -gt 0 ]] && break
+    sleep 0.1
+  done
+  if [[ "$earliest" -le 0 ]]; then fail "retention never advanced the earliest offset: $(cat "$T/off.json")"; fi
+  assert_exit 0 timeout 20 "$KS" consume ret -e
+  local first
+  first=$(head -1 "$OUT")
+  assert_eq "$(( earliest + 1 ))" "$first" "the first record left is the one at the earliest offset"
+  assert_eq 20000 "$(tail -1 "$OUT")" "the newest record is kept"
+}
+
 run_cases \
+  hostile_frames \
+  retention_in_daemon \
   no_autostart_exit_3 \
   stop_without_daemon_exit_3 \
   home_resolution \
