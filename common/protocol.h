@@ -40,6 +40,33 @@
 //   list_offsets   {topic, timestamp: ms | -1 latest | -2 earliest}
 //                                                           → {partitions: [{partition, offset,
 //                                                              start, end}]}
+//
+// Consumer groups (the daemon assigns partitions; see daemon/server/groups.h):
+//   join_group     {group, topics: [name], member_id?, session_timeout_ms?,
+//                   client_host?, client_pid?}               → {member_id, generation,
+//                   assignment: [{topic, partition, committed}]}
+//                  (committed: the group's committed offset, -1 when none).
+//                  The assignment holds the partitions this member owns now;
+//                  partitions moving to it from another member arrive in a
+//                  later generation, once that member has committed and let go.
+//   fetch          + {group, member_id, generation}: a group member's fetch;
+//                  answered at once with error code "rebalance_in_progress"
+//                  when the member's generation is stale (commit, then join
+//                  again with the same member_id).
+//   heartbeat      {group, member_id, generation}           → {} or rebalance_in_progress
+//   commit_offsets {group, member_id?, generation?, offsets: [{topic, partition, offset}]}
+//                                                           → {}  (offset = next to read;
+//                  without member_id only while the group has no members)
+//   leave_group    {group, member_id, offsets?: [...]}      → {}  (commits, then leaves)
+//   list_groups    {}                                       → {groups: [{group, state, members,
+//                                                              topics, lag}]}
+//   describe_group {group}                                  → {group, state, generation,
+//                   members: [{member_id, host, pid, topics, assignment: [{topic, partition}]}],
+//                   offsets: [{topic, partition, committed, end, lag, owner}]}
+//                  (committed -1 when none; lag counts from the start offset then)
+//   reset_offsets  {group, offsets: [{topic, partition, offset}]} → {} (busy while members live)
+//   delete_group   {group}                                  → {} (busy while members live)
+//
 //   status         {}                                       → {pid, version, home, uptime_ms,
 //                                                              listeners, topics, partitions, bytes}
 //   shutdown       {}                                       → {} then a graceful stop
