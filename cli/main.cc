@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   set_tail_command(app, &run);
   set_topic_command(app, &run);
   set_offsets_command(app, &run);
+  set_group_command(app, &run);
   set_daemon_command(app, &run, &ks::server::run_daemon);
   set_log_command(app, &run);
 

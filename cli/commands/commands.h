@@ -28,5 +28,6 @@ void set_consume_command(CLI::App& app, Runner* run);
 void set_tail_command(CLI::App& app, Runner* run);
 void set_topic_command(CLI::App& app, Runner* run);
 void set_offsets_command(CLI::App& app, Runner* run);
+void set_group_command(CLI::App& app, Runner* run);
 
 }  // namespace ks::cli
