@@ -301,8 +301,15 @@ Result<Response> Client::receive() {
 Result<Response> Client::call(nlohmann::json request, std::string_view payload) {
   auto id = send(std::move(request), payload);
   if (!id.ok()) return id.status();
-  auto r = receive();
-  if (!r.ok()) return r.status();
+  // Answers to earlier requests still in flight (a long poll cut short by
+  // a signal) come first; they are no longer wanted.
+  Result<Response> r = Status::IOError("no answer");
+  for (;;) {
+    r = receive();
+    if (!r.ok()) return r.status();
+    auto got = r->header.find("id");
+    if (got == r->header.end() || !got->is_number_unsigned() || got->get<uint64_t>() >= *id) break;
+  }
   Status s = r->status();
   if (!s.ok()) return s;
   return r;

@@ -3,7 +3,10 @@
 // stops at the end offsets seen at start. Long-polls the daemon, so a new
 // record shows up as soon as it is appended.
 #include <CLI/CLI.hpp>
+#include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -62,6 +65,10 @@ struct ConsumeOptions {
   // tail
   int64_t tail = -1;  // > 0: print the last N records first
   bool follow = true;
+  // group
+  std::string group;
+  std::string commit = "auto";
+  int64_t session_timeout_ms = 10000;
 };
 
 // How records are written to stdout: the default (value + delimiter), a
@@ -107,6 +114,14 @@ std::optional<std::string_view> view(const std::optional<std::string>& s) {
   return s ? std::optional<std::string_view>(*s) : std::nullopt;
 }
 
+// A group member's identity, sent with its fetches.
+struct GroupContext {
+  std::string group, member_id;
+  int32_t generation = 0;
+};
+
+constexpr int kRebalance = -2;  // Consumer::run: commit and join again
+
 class Consumer {
  public:
   Consumer(const ConsumeOptions& o, Client* client, const Printer& printer)
@@ -114,17 +129,25 @@ class Consumer {
 
   // Fetches until every partition reaches its stop offset (or forever),
   // handing each record to `sink`. Returns an exit code, or -1 to go on.
-  template <typename Sink>
-  int run(std::vector<PartState>& parts, bool follow, Sink&& sink) {
+  // `flushed` runs after each successful flush of stdout; `group` makes
+  // the fetches a member's (kRebalance when the group moved on).
+  template <typename Sink, typename Flushed = void (*)()>
+  int run(std::vector<PartState>& parts, bool follow, Sink&& sink, const GroupContext* group = nullptr,
+          Flushed flushed = [] {}) {
     Stdout& out = Stdout::get();
     for (;;) {
       if (g_signal) return signal_exit();
       nlohmann::json list = nlohmann::json::array();
       for (const auto& p : parts)
         if (p.next < p.stop) list.push_back({{"partition", p.partition}, {"offset", p.next}});
-      if (list.empty()) return -1;
+      if (list.empty() && (group == nullptr || !follow)) return -1;
       nlohmann::json req = {{"op", "fetch"},        {"topic", o_.topic},       {"partitions", list},
                             {"max_wait_ms", follow ? 30000 : 0}, {"min_bytes", 1}, {"max_bytes", o_.max_bytes}};
+      if (group != nullptr) {
+        req["group"] = group->group;
+        req["member_id"] = group->member_id;
+        req["generation"] = group->generation;
+      }
       auto id = client_->send(std::move(req));
       if (!id.ok()) return report(id.status());
       // While the daemon holds the long poll, notice a reader that went
@@ -135,6 +158,10 @@ class Consumer {
         if (w.code() == Code::kBusy) return signal_exit();
       }
       auto r = client_->receive();
+      if (r.ok() && group != nullptr && r->header.contains("error")) {
+        std::string code = r->header["error"].value("code", "");
+        if (code == "rebalance_in_progress" || code == "not_found") return kRebalance;
+      }
       if (r.ok()) {
         Status s = r->status();
         if (!s.ok()) r = s;
@@ -184,6 +211,7 @@ class Consumer {
               int code = sink(partition, rec_);
               if (code >= 0) {
                 out.flush();
+                flushed();
                 return code;
               }
             }
@@ -193,6 +221,7 @@ class Consumer {
         if (!cursor.status().ok()) return report(cursor.status());
       }
       out.flush();
+      flushed();
     }
   }
 
@@ -202,6 +231,168 @@ class Consumer {
   const Printer& printer_;
   batch::Record rec_;
 };
+
+
+// Output in group mode, tracking which records the reader has taken, so
+// commits cover only those. On a pipe, records are handed over one at a
+// time: the next is written once the reader has drained the pipe, so when
+// the reader goes away (`| head -5`) exactly what it read is committed.
+class GroupOutput {
+ public:
+  GroupOutput() {
+    struct stat st {};
+    pipe_ = ::fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
+  }
+  bool pipe() const { return pipe_; }
+
+  // Waits until the reader has read everything written; false when the
+  // reader went away first.
+  bool wait_drained() {
+    int delay_us = 20;
+    for (;;) {
+      int unread = 0;
+      if (::ioctl(STDOUT_FILENO, FIONREAD, &unread) != 0 || unread == 0) return true;
+      pollfd p{STDOUT_FILENO, 0, 0};
+      if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP))) return false;
+      if (g_signal) return true;
+      ::usleep(static_cast<useconds_t>(delay_us));
+      delay_us = std::min(delay_us * 2, 2000);
+    }
+  }
+
+ private:
+  bool pipe_ = false;
+};
+
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
+              const std::map<int32_t, std::pair<int64_t, int64_t>>& bounds, const Position& pos) {
+  Stdout& out = Stdout::get();
+  GroupOutput go;
+  GroupContext ctx{o.group, "", 0};
+  const bool commits = o.commit != "never";
+  std::map<int32_t, int64_t> delivered;  // partition -> next offset the reader has taken
+  std::map<int32_t, int64_t> pending;    // written to the buffer, not yet flushed
+  std::vector<PartState> parts;
+  int64_t printed = 0;
+  auto last_commit = std::chrono::steady_clock::now();
+
+  auto offsets_json = [&] {
+    nlohmann::json a = nlohmann::json::array();
+    for (const auto& p : parts) {
+      auto d = delivered.find(p.partition);
+      if (d != delivered.end()) a.push_back({{"topic", o.topic}, {"partition", p.partition}, {"offset", d->second}});
+    }
+    return a;
+  };
+  auto commit = [&]() -> Status {
+    last_commit = std::chrono::steady_clock::now();
+    if (!commits || ctx.member_id.empty()) return Status::OK();
+    auto a = offsets_json();
+    if (a.empty()) return Status::OK();
+    auto r = client->call({{"op", "commit_offsets"}, {"group", o.group}, {"member_id", ctx.member_id},
+                           {"generation", ctx.generation}, {"offsets", a}});
+    return r.ok() ? Status::OK() : r.status();
+  };
+  auto leave = [&]() {
+    if (ctx.member_id.empty()) return;
+    nlohmann::json req = {{"op", "leave_group"}, {"group", o.group}, {"member_id", ctx.member_id}};
+    if (commits) req["offsets"] = offsets_json();
+    auto r = client->call(std::move(req));
+    if (!r.ok()) print_warning("leaving group " + o.group + ": " + r.status().message());
+    ctx.member_id.clear();
+  };
+  auto join = [&]() -> Status {
+    auto r = client->call({{"op", "join_group"}, {"group", o.group}, {"topics", {o.topic}},
+                           {"member_id", ctx.member_id}, {"session_timeout_ms", o.session_timeout_ms},
+                           {"client_host", host_name()}, {"client_pid", static_cast<int64_t>(::getpid())}});
+    if (!r.ok()) return r.status();
+    ctx.member_id = r->header["member_id"].get<std::string>();
+    ctx.generation = r->header["generation"].get<int32_t>();
+    std::vector<PartState> next;
+    for (const auto& a : r->header["assignment"]) {
+      if (a["topic"].get<std::string>() != o.topic) continue;
+      int32_t p = a["partition"].get<int32_t>();
+      int64_t committed = a["committed"].get<int64_t>();
+      auto b = bounds.find(p);
+      int64_t start = b == bounds.end() ? 0 : b->second.first;
+      int64_t end_at_start = b == bounds.end() ? INT64_MAX : b->second.second;
+      int64_t from = start;
+      auto keep = std::find_if(parts.begin(), parts.end(), [&](const PartState& s) { return s.partition == p; });
+      if (keep != parts.end()) {
+        from = delivered.count(p) ? delivered[p] : keep->next;
+      } else if (committed >= 0) {
+        from = committed;
+      } else {
+        switch (pos.kind) {
+          case Position::Kind::kEnd: from = end_at_start; break;
+          case Position::Kind::kAbsolute: from = std::max(start, pos.value); break;
+          case Position::Kind::kFromEnd: from = std::max(start, end_at_start - pos.value); break;
+          case Position::Kind::kFromStart: from = start + pos.value; break;
+          default: from = start; break;
+        }
+      }
+      next.push_back({p, from, o.exit_at_end ? end_at_start : INT64_MAX});
+    }
+    parts = std::move(next);
+    return Status::OK();
+  };
+
+  auto sink = [&](int32_t partition, const batch::Record& r) {
+    printer.print(partition, r, &out.buffer());
+    ++printed;
+    if (go.pipe()) {
+      out.flush();
+      if (!go.wait_drained()) throw StdoutClosed{};
+      delivered[partition] = r.offset + 1;
+    } else {
+      pending[partition] = r.offset + 1;
+      out.maybe_flush();
+    }
+    return (o.count >= 0 && printed >= o.count) ? 0 : -1;
+  };
+  auto flushed = [&] {
+    for (const auto& [p, off] : pending) delivered[p] = off;
+    pending.clear();
+    // Periodic commit; a refusal means a rebalance, which the next fetch
+    // reports.
+    if (std::chrono::steady_clock::now() - last_commit > std::chrono::seconds(1)) (void)commit();
+  };
+
+  int code = -1;
+  try {
+    Status s = join();
+    if (!s.ok()) return report(s);
+    for (;;) {
+      code = Consumer(o, client, printer).run(parts, !o.exit_at_end, sink, &ctx, flushed);
+      if (code != kRebalance) break;
+      // The group moved on: hand over what was read, then join again.
+      flushed();
+      Status c = commit();
+      if (!c.ok() && c.code() != Code::kBusy && c.code() != Code::kNotFound) return report(c);
+      if (c.code() == Code::kNotFound) ctx.member_id.clear();  // expired: join as new
+      s = join();
+      if (!s.ok()) return report(s);
+      if (std::chrono::steady_clock::now() - last_commit > std::chrono::seconds(1)) (void)commit();
+    }
+  } catch (const StdoutClosed&) {
+    code = 0;
+  } catch (const Interrupted& i) {
+    code = 128 + i.signal;
+  }
+  if (code < 0) code = 0;
+  if (code != 0 && code < 128) {
+    leave();
+    return code;
+  }
+  leave();  // commits what the reader took
+  return code;
+}
 
 int run_consume(const ConsumeOptions& o) {
   std::optional<Format> format;
@@ -237,6 +428,11 @@ int run_consume(const ConsumeOptions& o) {
       return report(Status::NotFound("topic '" + o.topic + "' has no partition " + std::to_string(p) + " (it has " +
                                      std::to_string(bounds.size()) + ")"));
 
+  if (!o.group.empty()) {
+    if (o.tail > 0) return report(Status::InvalidArgument("tail does not take a group"));
+    Printer printer(o, std::move(format), *delim);
+    return run_group(o, client.get(), printer, bounds, *pos);
+  }
   std::map<int32_t, int64_t> at_time;
   if (pos->kind == Position::Kind::kTimestamp) {
     auto r = client->call({{"op", "list_offsets"}, {"topic", o.topic}, {"timestamp", pos->value}});
@@ -326,6 +522,14 @@ void set_consume_command(CLI::App& app, Runner* run) {
                   "Start: beginning (default), end, N, -N (N before the end), +N (skip N), "
                   "@TIME (RFC 3339, epoch ms, or relative like @-1h)");
   cmd->add_flag("-e,--exit", o->exit_at_end, "Stop at the end offsets seen at start and exit 0");
+  cmd->add_option("-g,--group", o->group,
+                  "Consume as a member of GROUP: partitions are shared among its members and the group's "
+                  "offsets are committed as records are written (at least once)");
+  cmd->add_option("--commit", o->commit, "With -g: auto (default) commits what was written; never only peeks")
+      ->check(CLI::IsMember({"auto", "never"}));
+  cmd->add_option("--session-timeout-ms", o->session_timeout_ms,
+                  "With -g: a member silent this long loses its partitions (default 10000)")
+      ->check(CLI::Range(1000, 300000));
   cmd->add_option("-n,--count", o->count, "Exit after N records")->check(CLI::NonNegativeNumber);
   add_output_flags(cmd, o.get());
   cmd->footer(

@@ -26,6 +26,7 @@ Status Broker::load() {
   auto meta = meta::MetaStore::Open(options_.home + "/meta.db");
   if (!meta.ok()) return meta.status();
   meta_ = std::move(*meta);
+  groups_ = std::make_unique<Groups>(this, meta_.get());
   auto list = meta_->list_topics();
   if (!list.ok()) return list.status();
   for (auto& tm : *list) {
@@ -300,6 +301,7 @@ void Broker::wake(Partition& p) {
 
 void Broker::tick() {
   int64_t now = clock_.now_ms();
+  groups_->expire(now);
   for (auto& [name, t] : topics_) {
     for (auto& p : t.partitions) {
       if (t.policy.flush_ms >= 0 && p->log->durable_offset() < p->log->end_offset() &&

@@ -15,6 +15,7 @@
 #include "common/status.h"
 #include "common/types.h"
 #include "daemon/meta/meta_store.h"
+#include "daemon/server/groups.h"
 #include "daemon/server/topic_config.h"
 #include "daemon/storage/clock.h"
 #include "daemon/storage/group_commit.h"
@@ -95,6 +96,9 @@ class Broker {
   // Flushes and closes every log (marks them clean). Blocking.
   Status close();
 
+  Groups& groups() { return *groups_; }
+  int64_t now_ms() const { return clock_.now_ms(); }
+
   uint64_t total_bytes() const;
   size_t topic_count() const { return topics_.size(); }
   size_t partition_total() const;
@@ -130,6 +134,7 @@ class Broker {
   Executor* executor_;
   storage::SystemClock clock_;
   std::unique_ptr<meta::MetaStore> meta_;
+  std::unique_ptr<Groups> groups_;
   std::map<std::string, Topic> topics_;
   std::map<uint64_t, std::pair<std::shared_ptr<Partition>, uint64_t>> watch_index_;
   uint64_t next_watch_ = 1;

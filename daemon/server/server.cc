@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/protocol.h"
+#include "daemon/server/groups.h"
 #include "daemon/server/logging.h"
 
 #ifndef KS_VERSION
@@ -137,6 +138,7 @@ struct Server::Slot {
 
 struct Server::Conn : std::enable_shared_from_this<Server::Conn> {
   Server* server = nullptr;
+  uint64_t id = 0;
   union {
     uv_pipe_t pipe;
     uv_tcp_t tcp;
@@ -167,6 +169,9 @@ struct Server::Fetch {
   bool done = false;
   std::vector<uint64_t> watches;
   std::shared_ptr<Fetch> self;  // while the timer handle is open
+  // Set for a group member's fetch.
+  std::string group, member;
+  int32_t generation = 0;
 };
 
 namespace {
@@ -178,9 +183,18 @@ struct WriteReq {
 }  // namespace
 
 Server::Server(uv_loop_t* loop, Broker* broker, const DaemonOptions& options)
-    : loop_(loop), broker_(broker), options_(options), started_ms_(now_ms()) {}
+    : loop_(loop), broker_(broker), options_(options), started_ms_(now_ms()) {
+  // A group whose generation moved: its members' long polls answer now
+  // (with rebalance_in_progress), so they commit and join again promptly.
+  broker_->groups().set_rebalance_hook([this](const std::string& group) {
+    std::vector<std::shared_ptr<Fetch>> hit;
+    for (const auto& f : fetches_)
+      if (f->group == group) hit.push_back(f);
+    for (auto& f : hit) try_fetch(f, false);
+  });
+}
 
-Server::~Server() = default;
+Server::~Server() { broker_->groups().set_rebalance_hook(nullptr); }
 
 Status Server::listen_unix(const std::string& path) {
   auto* pipe = new uv_pipe_t;
@@ -243,6 +257,8 @@ void Server::on_connection(uv_stream_t* listener, int status) {
 void Server::accept(uv_stream_t* listener, bool tcp) {
   auto c = std::make_shared<Conn>();
   c->server = this;
+  static uint64_t next_conn = 1;
+  c->id = next_conn++;
   c->tcp = tcp;
   if (tcp) {
     uv_tcp_init(loop_, &c->h.tcp);
@@ -441,6 +457,74 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
       }
       return reply(Status::OK(), json{{"partitions", arr}});
     }
+    if (op == "join_group") {
+      JoinRequest jr;
+      jr.group = req.at("group").get<std::string>();
+      jr.topics = req.at("topics").get<std::vector<std::string>>();
+      jr.member_id = req.value("member_id", "");
+      jr.session_timeout_ms = req.value("session_timeout_ms", int64_t{10000});
+      jr.host = req.value("client_host", "");
+      jr.pid = req.value("client_pid", int64_t{0});
+      jr.connection = c->id;
+      auto r = broker_->groups().join(jr, broker_->now_ms());
+      if (!r.ok()) return reply(r.status());
+      json a = json::array();
+      for (const auto& x : r->assignment)
+        a.push_back({{"topic", x.tp.topic}, {"partition", x.tp.partition}, {"committed", x.committed}});
+      return reply(Status::OK(), json{{"member_id", r->member_id}, {"generation", r->generation}, {"assignment", a}});
+    }
+    if (op == "heartbeat") {
+      Status s = broker_->groups().check(req.at("group").get<std::string>(), req.at("member_id").get<std::string>(),
+                                         req.at("generation").get<int32_t>(), broker_->now_ms());
+      if (s.code() == Code::kBusy) {
+        json err = error_json(s);
+        err["code"] = "rebalance_in_progress";
+        return complete(c, slot, frame_of(json{{"id", id}, {"error", err}}));
+      }
+      return reply(s);
+    }
+    if (op == "commit_offsets" || op == "leave_group" || op == "reset_offsets") {
+      std::vector<OffsetEntry> offsets;
+      if (req.contains("offsets"))
+        for (const auto& o : req["offsets"])
+          offsets.push_back({{o.at("topic").get<std::string>(), o.at("partition").get<int32_t>()},
+                             o.at("offset").get<int64_t>()});
+      const std::string group = req.at("group").get<std::string>();
+      Groups& g = broker_->groups();
+      Status s = op == "commit_offsets" ? g.commit(group, req.value("member_id", ""), offsets, broker_->now_ms())
+                 : op == "leave_group"  ? g.leave(group, req.at("member_id").get<std::string>(), offsets, broker_->now_ms())
+                                        : g.reset(group, offsets, broker_->now_ms());
+      return reply(s);
+    }
+    if (op == "delete_group") return reply(broker_->groups().remove(req.at("group").get<std::string>()));
+    if (op == "describe_group" || op == "list_groups") {
+      auto to_json = [](const Groups::GroupInfo& gi) {
+        json members = json::array();
+        for (const auto& m : gi.members) {
+          json a = json::array();
+          for (const auto& tp : m.owned) a.push_back({{"topic", tp.topic}, {"partition", tp.partition}});
+          members.push_back({{"member_id", m.id}, {"host", m.host}, {"pid", m.pid}, {"topics", m.topics}, {"assignment", a}});
+        }
+        json offsets = json::array();
+        for (const auto& o : gi.offsets)
+          offsets.push_back({{"topic", o.tp.topic}, {"partition", o.tp.partition}, {"committed", o.committed},
+                             {"end", o.end}, {"lag", o.lag}, {"owner", o.owner}});
+        return json{{"group", gi.name}, {"state", gi.state}, {"generation", gi.generation}, {"members", members},
+                    {"offsets", offsets}, {"topics", gi.topics}, {"lag", gi.lag}};
+      };
+      if (op == "describe_group") {
+        auto d = broker_->groups().describe(req.at("group").get<std::string>());
+        if (!d.ok()) return reply(d.status());
+        return reply(Status::OK(), to_json(*d));
+      }
+      auto l = broker_->groups().list();
+      if (!l.ok()) return reply(l.status());
+      json arr = json::array();
+      for (const auto& gi : *l)
+        arr.push_back({{"group", gi.name}, {"state", gi.state}, {"members", gi.members.size()},
+                       {"topics", gi.topics}, {"lag", gi.lag}});
+      return reply(Status::OK(), json{{"groups", arr}});
+    }
     if (op == "status") {
       json s = json::parse(status_json(id));
       return reply(Status::OK(), s);
@@ -545,6 +629,7 @@ void Server::close_conn(const std::shared_ptr<Conn>& c) {
     Server* server = raw->server;
     std::shared_ptr<Conn> c = std::move(raw->self);
     server->conns_.erase(c);
+    server->broker_->groups().connection_closed(c->id, server->broker_->now_ms());
     server->check_shutdown_done();
   });
 }
@@ -565,6 +650,14 @@ void Server::start_fetch(const std::shared_ptr<Conn>& c, Slot* slot, uint64_t id
   f->max_bytes = std::clamp<uint64_t>(req.value("max_bytes", uint64_t{1} << 20), 1,
                                       static_cast<uint64_t>(options_.max_frame_bytes) / 2);
   int64_t wait = std::clamp<int64_t>(req.value("max_wait_ms", int64_t{0}), 0, kMaxWaitMs);
+  if (req.contains("group")) {
+    f->group = req.at("group").get<std::string>();
+    f->member = req.at("member_id").get<std::string>();
+    f->generation = req.at("generation").get<int32_t>();
+    // The long poll doubles as the member's heartbeat: keep it shorter
+    // than any session timeout.
+    wait = std::min<int64_t>(wait, 3000);
+  }
   fetches_.insert(f);
   try_fetch(f, wait == 0 || shutting_down_);
   if (f->done) return;
@@ -590,6 +683,20 @@ void Server::try_fetch(const std::shared_ptr<Fetch>& f, bool final) {
   }
   for (uint64_t w : f->watches) broker_->unwatch(w);
   f->watches.clear();
+
+  if (!f->group.empty()) {
+    std::vector<TopicPartition> tps;
+    for (auto& [partition, offset] : f->parts) tps.push_back({f->topic, partition});
+    Status s = broker_->groups().check_owns(f->group, f->member, f->generation, tps, broker_->now_ms());
+    if (!s.ok()) {
+      f->done = true;
+      json err = error_json(s);
+      if (s.code() == Code::kBusy) err["code"] = "rebalance_in_progress";
+      complete(conn, f->slot, frame_of(json{{"id", f->id}, {"error", err}}));
+      finish_fetch(f);
+      return;
+    }
+  }
 
   json parts = json::array();
   std::string payload;

@@ -1,0 +1,142 @@
+// The group coordinator for native consumers: members join a group with
+// the topics they read, and the daemon assigns each partition to one live
+// member. Runs on the loop thread; committed offsets live in SQLite.
+//
+// Ownership moves safely: when the assignment changes, a partition stays
+// with its old owner until that member commits and joins again (it learns
+// of the change because its generation is stale), and only then goes to
+// the new one. So a member that keeps running never has its partitions
+// read by another member at the same time; only a member that vanishes
+// (connection closed, session expired) hands over what it did not commit.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "daemon/meta/meta_store.h"
+
+namespace ks::server {
+
+class Broker;
+
+struct TopicPartition {
+  std::string topic;
+  int32_t partition;
+  auto operator<=>(const TopicPartition&) const = default;
+};
+
+struct JoinRequest {
+  std::string group;
+  std::vector<std::string> topics;
+  std::string member_id;  // empty: a new member
+  int64_t session_timeout_ms = 10000;
+  std::string host;
+  int64_t pid = 0;
+  uint64_t connection = 0;  // the member leaves when this connection closes
+};
+
+struct Assigned {
+  TopicPartition tp;
+  int64_t committed;  // -1: none
+};
+
+struct JoinResult {
+  std::string member_id;
+  int32_t generation;
+  std::vector<Assigned> assignment;
+};
+
+struct OffsetEntry {
+  TopicPartition tp;
+  int64_t offset;
+};
+
+class Groups {
+ public:
+  // `broker` and `meta` must outlive this object.
+  Groups(Broker* broker, meta::MetaStore* meta) : broker_(broker), meta_(meta) {}
+
+  Result<JoinResult> join(const JoinRequest& req, int64_t now_ms);
+  // OK when the member is live and its generation current; kBusy
+  // ("rebalance_in_progress") when it must commit and join again;
+  // kNotFound when the member is unknown (expired: join anew).
+  Status check(const std::string& group, const std::string& member_id, int32_t generation, int64_t now_ms);
+  // Like check(), and every partition must be one the member owns.
+  Status check_owns(const std::string& group, const std::string& member_id, int32_t generation,
+                    const std::vector<TopicPartition>& tps, int64_t now_ms);
+  Status commit(const std::string& group, const std::string& member_id, const std::vector<OffsetEntry>& offsets,
+                int64_t now_ms);
+  Status leave(const std::string& group, const std::string& member_id, const std::vector<OffsetEntry>& offsets,
+               int64_t now_ms);
+  // Members that joined through this connection leave (without commits).
+  void connection_closed(uint64_t connection, int64_t now_ms);
+  // Members silent past their session timeout leave.
+  void expire(int64_t now_ms);
+  Status reset(const std::string& group, const std::vector<OffsetEntry>& offsets, int64_t now_ms);
+  Status remove(const std::string& group);
+
+  struct MemberInfo {
+    std::string id, host;
+    int64_t pid;
+    std::vector<std::string> topics;
+    std::vector<TopicPartition> owned;
+  };
+  struct OffsetInfo {
+    TopicPartition tp;
+    int64_t committed, end, lag;
+    std::string owner;
+  };
+  struct GroupInfo {
+    std::string name, state;
+    int32_t generation = 0;
+    std::vector<MemberInfo> members;
+    std::vector<OffsetInfo> offsets;
+    std::vector<std::string> topics;
+    int64_t lag = 0;
+  };
+  Result<GroupInfo> describe(const std::string& group);
+  Result<std::vector<GroupInfo>> list();
+
+  // Called with a group's name whenever its generation moves, so pending
+  // long polls of its members can answer at once.
+  void set_rebalance_hook(std::function<void(const std::string&)> hook) { hook_ = std::move(hook); }
+
+  bool has_members(const std::string& group) const;
+
+ private:
+  struct Member {
+    std::string id, host;
+    int64_t pid = 0;
+    std::vector<std::string> topics;
+    int64_t session_timeout_ms = 10000;
+    int64_t last_seen_ms = 0;
+    uint64_t connection = 0;
+    int32_t generation = -1;  // the last generation this member saw
+  };
+  struct Group {
+    int32_t generation = 0;
+    std::map<std::string, Member> members;
+    std::map<TopicPartition, std::string> owner;
+    std::map<TopicPartition, std::string> target;
+  };
+
+  // Recomputes the target assignment and hands unowned partitions to their
+  // target; bumps the generation when anything changed.
+  void rebalance(const std::string& name, Group& g, bool force_bump);
+  void drop_member(const std::string& name, Group& g, const std::string& member_id);
+  Status commit_entries(const std::string& group, const std::vector<OffsetEntry>& offsets, int64_t now_ms);
+
+  Broker* broker_;
+  meta::MetaStore* meta_;
+  std::map<std::string, Group> groups_;
+  uint64_t next_member_ = 1;
+  std::function<void(const std::string&)> hook_;
+};
+
+}  // namespace ks::server
