@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cli/commands/commands.h"
+#include "cli/commands/exec_worker.h"
 #include "cli/context.h"
 #include "cli/input/envelope.h"
 #include "cli/input/escapes.h"
@@ -69,6 +70,16 @@ struct ConsumeOptions {
   std::string group;
   std::string commit = "auto";
   int64_t session_timeout_ms = 10000;
+  // --exec
+  std::string exec;
+  int retries = 3;
+  std::string dead_letter;
+  int parallel = 1;
+};
+
+// Ends a group consumer whose --exec command failed for good.
+struct ExecStop {
+  ExecFailure failure;
 };
 
 // How records are written to stdout: the default (value + delimiter), a
@@ -343,9 +354,52 @@ int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
     return Status::OK();
   };
 
+  // --exec: records wait in per-partition queues and run after each fetch.
+  std::map<int32_t, std::vector<OwnedRecord>> queues;
+  ExecOptions exec_opts{o.exec, o.retries, o.parallel, 100};
+  auto dead_letter = [&](const ExecFailure& f) -> Status {
+    if (o.dead_letter.empty()) return Status::Busy("");
+    auto meta = client->call({{"op", "topics"}, {"topics", {o.dead_letter}}, {"auto_create", true}});
+    if (!meta.ok()) return meta.status();
+    int32_t n = meta->header["topics"][0]["partitions"].get<int32_t>();
+    std::vector<std::pair<std::string, std::string>> extra = {
+        {"ks.error", f.error},
+        {"ks.exit.code", std::to_string(f.exit_code)},
+        {"ks.source.topic", o.topic},
+        {"ks.source.partition", std::to_string(f.partition)},
+        {"ks.source.offset", std::to_string(f.record.offset)}};
+    std::vector<batch::Header> hs;
+    for (const auto& [k, v] : f.record.headers) hs.push_back({k, v ? std::optional<std::string_view>(*v) : std::nullopt});
+    for (const auto& [k, v] : extra) hs.push_back({k, std::string_view(v)});
+    batch::BatchBuilder b;
+    b.add(view(f.record.key), view(f.record.value), f.record.timestamp, hs);
+    auto r = client->call({{"op", "produce"}, {"topic", o.dead_letter}, {"partition", f.partition % n}, {"acks", -1}},
+                          b.finish());
+    if (!r.ok()) return r.status();
+    print_warning(o.topic + "-" + std::to_string(f.partition) + " offset " + std::to_string(f.record.offset) + ": " +
+                  f.error + "; sent to " + o.dead_letter);
+    return Status::OK();
+  };
+  auto run_queued = [&] {
+    if (queues.empty()) return;
+    auto failure = run_exec(exec_opts, o.topic, queues, [&](int32_t p, int64_t off) { delivered[p] = off + 1; },
+                            dead_letter, &g_signal);
+    queues.clear();
+    if (failure) throw ExecStop{*failure};
+  };
+
   auto sink = [&](int32_t partition, const batch::Record& r) {
-    printer.print(partition, r, &out.buffer());
     ++printed;
+    if (!o.exec.empty()) {
+      OwnedRecord k{r.offset, r.timestamp, {}, {}, {}};
+      if (r.key) k.key = std::string(*r.key);
+      if (r.value) k.value = std::string(*r.value);
+      for (const auto& h : r.headers)
+        k.headers.emplace_back(std::string(h.key), h.value ? std::optional<std::string>(std::string(*h.value)) : std::nullopt);
+      queues[partition].push_back(std::move(k));
+      return (o.count >= 0 && printed >= o.count) ? 0 : -1;
+    }
+    printer.print(partition, r, &out.buffer());
     if (go.pipe()) {
       out.flush();
       if (!go.wait_drained()) throw StdoutClosed{};
@@ -359,6 +413,7 @@ int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
   auto flushed = [&] {
     for (const auto& [p, off] : pending) delivered[p] = off;
     pending.clear();
+    run_queued();
     // Periodic commit; a refusal means a rebalance, which the next fetch
     // reports.
     if (std::chrono::steady_clock::now() - last_commit > std::chrono::seconds(1)) (void)commit();
@@ -384,7 +439,13 @@ int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
     code = 0;
   } catch (const Interrupted& i) {
     code = 128 + i.signal;
+  } catch (const ExecStop& stop) {
+    print_error(o.topic + "-" + std::to_string(stop.failure.partition) + " offset " +
+                    std::to_string(stop.failure.record.offset) + ": `" + o.exec + "` failed: " + stop.failure.error,
+                "records before it are committed; give --dead-letter TOPIC to set failures aside and go on");
+    code = exit_code(Exit::kError);
   }
+  if (g_signal && code < 0) code = signal_exit();
   if (code < 0) code = 0;
   if (code != 0 && code < 128) {
     leave();
@@ -405,6 +466,10 @@ int run_consume(const ConsumeOptions& o) {
   if ((format || o.json) && o.delimiter != "\\n")
     return report(Status::InvalidArgument("-D applies to the default output; with -f put the delimiter in the template"));
   if (o.count == 0) return 0;
+  if (o.group.empty() && (!o.exec.empty() || !o.dead_letter.empty()))
+    return report(Status::InvalidArgument("--exec and --dead-letter need a group (-g GROUP)"));
+  if (!o.exec.empty() && (format || o.json))
+    return report(Status::InvalidArgument("--exec hands records to a command; leave out -f and --json"));
   auto delim = parse_delimiter(o.delimiter, "-D");
   if (!delim.ok()) return report(delim.status());
   auto pos = parse_position(o.from, wall_ms());
@@ -527,6 +592,15 @@ void set_consume_command(CLI::App& app, Runner* run) {
                   "offsets are committed as records are written (at least once)");
   cmd->add_option("--commit", o->commit, "With -g: auto (default) commits what was written; never only peeks")
       ->check(CLI::IsMember({"auto", "never"}));
+  cmd->add_option("--exec", o->exec,
+                  "With -g: run CMD (via sh -c) once per record, value on stdin, KS_TOPIC KS_PARTITION KS_OFFSET "
+                  "KS_KEY KS_TIMESTAMP KS_HEADER_<NAME> in its environment; exit 0 commits the record");
+  cmd->add_option("--retries", o->retries, "With --exec: retries of a failing command, with backoff (default 3)")
+      ->check(CLI::Range(0, 1000));
+  cmd->add_option("--dead-letter", o->dead_letter,
+                  "With --exec: send records whose command still fails to TOPIC (error in headers) and go on");
+  cmd->add_option("--parallel", o->parallel, "With --exec: commands at once across partitions (default 1)")
+      ->check(CLI::Range(1, 256));
   cmd->add_option("--session-timeout-ms", o->session_timeout_ms,
                   "With -g: a member silent this long loses its partitions (default 10000)")
       ->check(CLI::Range(1000, 300000));

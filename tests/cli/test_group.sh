@@ -113,7 +113,39 @@ case_commit_never_peeks() {
   assert_eq 1 "$(cat "$OUT")" "--commit never leaves the group's position alone"
 }
 
+case_exec_workers_dead_letter() {
+  # Records whose value is a multiple of 7 make the command fail: they go
+  # to the dead-letter topic after the retries; the rest commit, in order
+  # within each partition.
+  assert_exit 0 ks topic create jobs -p 3
+  local i
+  for i in $(seq 1 60); do echo "k$((i % 3)):$i"; done | assert_exit 0 ks produce jobs -K:
+  assert_exit 0 timeout 60 "$KS" consume jobs -g workers -e --retries 2 --dead-letter dead --parallel 3 \
+    --exec 'v=$(cat); [ $((v % 7)) -ne 0 ] || exit 3; echo "$KS_PARTITION $KS_OFFSET $KS_KEY $v" >>'"$T/done"
+  assert_eq 52 "$(count_lines "$T/done")" "records whose command succeeded"
+  # Per-partition order: offsets increase within each partition.
+  awk '{ if ($1 in last && $2 <= last[$1]) bad = 1; last[$1] = $2 } END { exit bad }' "$T/done" ||
+    fail "commands of one partition ran out of order: $(cat "$T/done")"
+  assert_exit 0 timeout 20 "$KS" consume dead -e -f '%v %h\n'
+  assert_eq 8 "$(count_lines "$OUT")" "records in the dead-letter topic"
+  assert_contains "$(cat "$OUT")" "ks.error=exit status 3 after 3 attempts" "dead-letter headers"
+  assert_contains "$(cat "$OUT")" "ks.source.topic=jobs" "dead-letter headers"
+  assert_exit 0 ks group describe workers -o json
+  assert_eq 0 "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["lag"])' "$OUT")" "lag after the workers"
+}
+
+case_exec_failure_without_dead_letter_stops() {
+  seq 1 10 | assert_exit 0 ks produce stop
+  assert_exit 1 timeout 30 "$KS" consume stop -g sw -e --retries 0 --exec '[ "$(cat)" != 4 ]'
+  assert_contains "$(cat "$ERR")" "offset 3" "the failing record is named"
+  # Records 1..3 were committed; the group resumes at the failing one.
+  assert_exit 0 timeout 20 "$KS" consume stop -g sw -n 1
+  assert_eq 4 "$(cat "$OUT")" "the group resumes at the record whose command failed"
+}
+
 run_cases \
+  exec_workers_dead_letter:120 \
+  exec_failure_without_dead_letter_stops \
   three_members_exactly_once:180 \
   head_commits_exactly_five \
   join_and_leave_mid_stream:120 \
