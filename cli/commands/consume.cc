@@ -70,6 +70,7 @@ struct ConsumeOptions {
   std::string group;
   std::string commit = "auto";
   int64_t session_timeout_ms = 10000;
+  std::string until;  // end | @TIME | +N
   // --exec
   std::string exec;
   int retries = 3;
@@ -281,8 +282,56 @@ std::string host_name() {
   return buf;
 }
 
+// Where --until (or -e) stops a partition that starts reading at `from`:
+// `end_at_start` for end, from + N for +N, the first offset at or after
+// TIME (looked up once at start) for @TIME; INT64_MAX to follow.
+struct Until {
+  enum class Kind { kFollow, kEnd, kCount, kOffsets } kind = Kind::kFollow;
+  int64_t count = 0;
+  std::map<int32_t, int64_t> offsets;
+
+  int64_t stop(int32_t partition, int64_t from, int64_t end_at_start) const {
+    switch (kind) {
+      case Kind::kFollow: return INT64_MAX;
+      case Kind::kEnd: return end_at_start;
+      case Kind::kCount: return from > INT64_MAX - count ? INT64_MAX : from + count;
+      case Kind::kOffsets: {
+        auto it = offsets.find(partition);
+        return it == offsets.end() ? end_at_start : it->second;
+      }
+    }
+    return INT64_MAX;
+  }
+};
+
+Result<Until> parse_until(const ConsumeOptions& o, Client* client) {
+  Until u;
+  if (o.exit_at_end || o.until == "end") {
+    u.kind = Until::Kind::kEnd;
+    if (o.until.empty() || o.until == "end") return u;
+  }
+  if (o.until.empty()) return u;
+  if (o.until.size() > 1 && o.until[0] == '+') {
+    auto p = parse_position(o.until, 0);
+    if (!p.ok() || p->kind != Position::Kind::kFromStart)
+      return Status::InvalidArgument("bad --until '" + o.until + "': expected end, +N or @TIME");
+    u.kind = Until::Kind::kCount;
+    u.count = p->value;
+    return u;
+  }
+  auto p = parse_position(o.until, wall_ms());
+  if (!p.ok() || p->kind != Position::Kind::kTimestamp)
+    return Status::InvalidArgument("bad --until '" + o.until + "': expected end, +N or @TIME (RFC 3339, epoch ms, @-1h)");
+  auto r = client->call({{"op", "list_offsets"}, {"topic", o.topic}, {"timestamp", p->value}});
+  if (!r.ok()) return r.status();
+  u.kind = Until::Kind::kOffsets;
+  for (const auto& e : r->header["partitions"]) u.offsets[e["partition"].get<int32_t>()] = e["offset"].get<int64_t>();
+  return u;
+}
+
 int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
-              const std::map<int32_t, std::pair<int64_t, int64_t>>& bounds, const Position& pos) {
+              const std::map<int32_t, std::pair<int64_t, int64_t>>& bounds, const Position& pos,
+              const Until& until) {
   Stdout& out = Stdout::get();
   GroupOutput go;
   GroupContext ctx{o.group, "", 0};
@@ -348,7 +397,8 @@ int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
           default: from = start; break;
         }
       }
-      next.push_back({p, from, o.exit_at_end ? end_at_start : INT64_MAX});
+      int64_t stop = keep != parts.end() ? keep->stop : until.stop(p, from, end_at_start);
+      next.push_back({p, from, stop});
     }
     parts = std::move(next);
     return Status::OK();
@@ -424,7 +474,7 @@ int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
     Status s = join();
     if (!s.ok()) return report(s);
     for (;;) {
-      code = Consumer(o, client, printer).run(parts, !o.exit_at_end, sink, &ctx, flushed);
+      code = Consumer(o, client, printer).run(parts, until.kind == Until::Kind::kFollow, sink, &ctx, flushed);
       if (code != kRebalance) break;
       // The group moved on: hand over what was read, then join again.
       flushed();
@@ -493,10 +543,11 @@ int run_consume(const ConsumeOptions& o) {
       return report(Status::NotFound("topic '" + o.topic + "' has no partition " + std::to_string(p) + " (it has " +
                                      std::to_string(bounds.size()) + ")"));
 
+  auto until = parse_until(o, client.get());
+  if (!until.ok()) return report(until.status());
   if (!o.group.empty()) {
-    if (o.tail > 0) return report(Status::InvalidArgument("tail does not take a group"));
     Printer printer(o, std::move(format), *delim);
-    return run_group(o, client.get(), printer, bounds, *pos);
+    return run_group(o, client.get(), printer, bounds, *pos, *until);
   }
   std::map<int32_t, int64_t> at_time;
   if (pos->kind == Position::Kind::kTimestamp) {
@@ -518,7 +569,7 @@ int run_consume(const ConsumeOptions& o) {
       case Position::Kind::kTimestamp: next = at_time.count(p) ? at_time[p] : end; break;
     }
     if (o.tail > 0) next = std::max(start, end - o.tail);
-    parts.push_back({p, next, o.exit_at_end || o.tail > 0 ? end : INT64_MAX});
+    parts.push_back({p, next, o.tail > 0 ? end : until->stop(p, next, end)});
   }
 
   Printer printer(o, std::move(format), *delim);
@@ -563,7 +614,7 @@ int run_consume(const ConsumeOptions& o) {
     if (!o.follow) return 0;
     for (auto& p : parts) p.stop = INT64_MAX;
   }
-  int code = consumer.run(parts, !o.exit_at_end, print);
+  int code = consumer.run(parts, until->kind == Until::Kind::kFollow, print);
   out.flush();
   return code < 0 ? 0 : code;
 }
@@ -605,6 +656,9 @@ void set_consume_command(CLI::App& app, Runner* run) {
                   "With -g: a member silent this long loses its partitions (default 10000)")
       ->check(CLI::Range(1000, 300000));
   cmd->add_option("-n,--count", o->count, "Exit after N records")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--until", o->until,
+                  "Stop each partition at: end (like -e), +N (N records after the start), or @TIME "
+                  "(the first record at or after TIME); works with -g and commits before exiting");
   add_output_flags(cmd, o.get());
   cmd->footer(
       "Examples:\n"

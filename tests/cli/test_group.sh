@@ -143,7 +143,23 @@ case_exec_failure_without_dead_letter_stops() {
   assert_eq 4 "$(cat "$OUT")" "the group resumes at the record whose command failed"
 }
 
+case_until_bounds_group_reads() {
+  seq 1 10 | assert_exit 0 ks produce bounded
+  assert_exit 0 timeout 20 "$KS" consume bounded -g ub --until +4
+  assert_eq $'1\n2\n3\n4' "$(cat "$OUT")" "--until +4 in a group"
+  assert_exit 0 timeout 20 "$KS" consume bounded -g ub --until end
+  assert_eq "$(seq 5 10)" "$(cat "$OUT")" "--until end resumes at the commit and stops at the end"
+  local t
+  t=$(now_ms)
+  sleep 0.05
+  seq 11 12 | assert_exit 0 ks produce bounded
+  assert_exit 0 timeout 20 "$KS" consume bounded -g other --until "@$t"
+  assert_eq "$(seq 1 10)" "$(cat "$OUT")" "--until @TIME stops before the first record at or after TIME"
+  assert_exit 2 ks consume bounded -g ub --until tomorrow
+}
+
 run_cases \
+  until_bounds_group_reads \
   exec_workers_dead_letter:120 \
   exec_failure_without_dead_letter_stops \
   three_members_exactly_once:180 \
