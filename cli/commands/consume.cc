@@ -406,7 +406,7 @@ int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
 
   // --exec: records wait in per-partition queues and run after each fetch.
   std::map<int32_t, std::vector<OwnedRecord>> queues;
-  ExecOptions exec_opts{o.exec, o.retries, o.parallel, 100};
+  ExecOptions exec_opts{o.exec, o.retries, o.parallel, 100, std::min<int64_t>(1000, o.session_timeout_ms / 3)};
   auto dead_letter = [&](const ExecFailure& f) -> Status {
     if (o.dead_letter.empty()) return Status::Busy("");
     auto meta = client->call({{"op", "topics"}, {"topics", {o.dead_letter}}, {"auto_create", true}});
@@ -432,8 +432,12 @@ int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
   };
   auto run_queued = [&] {
     if (queues.empty()) return;
+    auto heartbeat = [&] {
+      (void)client->call({{"op", "heartbeat"}, {"group", o.group}, {"member_id", ctx.member_id},
+                          {"generation", ctx.generation}});
+    };
     auto failure = run_exec(exec_opts, o.topic, queues, [&](int32_t p, int64_t off) { delivered[p] = off + 1; },
-                            dead_letter, &g_signal);
+                            dead_letter, &g_signal, heartbeat);
     queues.clear();
     if (failure) throw ExecStop{*failure};
   };

@@ -45,6 +45,9 @@ pid_t spawn(const std::string& command, const std::string& topic, int32_t partit
     if (r.key) ::setenv("KS_KEY", r.key->c_str(), 1);
     else ::unsetenv("KS_KEY");
     for (const auto& [k, v] : r.headers) ::setenv(header_env_name(k).c_str(), v ? v->c_str() : "", 1);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
     ::sigaction(SIGPIPE, &dfl, nullptr);
@@ -79,7 +82,15 @@ std::optional<ExecFailure> run_exec(const ExecOptions& opts, const std::string& 
                                     std::map<int32_t, std::vector<OwnedRecord>>& queues,
                                     const std::function<void(int32_t, int64_t)>& settled,
                                     const std::function<Status(const ExecFailure&)>& dead_letter,
-                                    const volatile int* interrupted) {
+                                    const volatile int* interrupted,
+                                    const std::function<void()>& every_second) {
+  // SIGCHLD stays blocked here and is waited for with a timeout, so the
+  // heartbeat runs while a long command works.
+  sigset_t chld, old;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  ::sigprocmask(SIG_BLOCK, &chld, &old);
+  int64_t last_tick = steady_ms();
   struct Lane {
     size_t next = 0;
     int attempt = 0;
@@ -119,7 +130,17 @@ std::optional<ExecFailure> run_exec(const ExecOptions& opts, const std::string& 
       continue;
     }
     int status = 0;
-    pid_t done = ::waitpid(-1, &status, 0);
+    pid_t done = ::waitpid(-1, &status, WNOHANG);
+    if (done == 0) {
+      timespec wait{0, 50 * 1000 * 1000};
+      siginfo_t info;
+      ::sigtimedwait(&chld, &info, &wait);
+      if (every_second && steady_ms() - last_tick >= opts.heartbeat_ms) {
+        last_tick = steady_ms();
+        every_second();
+      }
+      continue;
+    }
     if (done < 0) {
       if (errno == EINTR) continue;
       break;
@@ -163,6 +184,7 @@ std::optional<ExecFailure> run_exec(const ExecOptions& opts, const std::string& 
     int status;
     ::waitpid(pid, &status, 0);
   }
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
   return failure;
 }
 

@@ -28,7 +28,8 @@ struct ExecOptions {
   std::string command;
   int retries = 3;
   int parallel = 1;
-  int64_t backoff_ms = 100;  // doubles per retry, up to 10 s
+  int64_t backoff_ms = 100;    // doubles per retry, up to 10 s
+  int64_t heartbeat_ms = 1000;  // how often every_second() runs while commands work
 };
 
 struct ExecFailure {
@@ -42,11 +43,13 @@ struct ExecFailure {
 // done (success, or handed to `dead_letter`); `dead_letter` returns OK when
 // it took a failed record, or an error to stop. Returns the first failure
 // that could not be settled, if any; the records after it in its partition
-// stay unsettled.
+// stay unsettled. `every_second` runs every heartbeat_ms while commands run
+// (the group member's heartbeat).
 std::optional<ExecFailure> run_exec(const ExecOptions& opts, const std::string& topic,
                                     std::map<int32_t, std::vector<OwnedRecord>>& queues,
                                     const std::function<void(int32_t, int64_t)>& settled,
                                     const std::function<Status(const ExecFailure&)>& dead_letter,
-                                    const volatile int* interrupted);
+                                    const volatile int* interrupted,
+                                    const std::function<void()>& every_second = {});
 
 }  // namespace ks::cli

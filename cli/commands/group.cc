@@ -1,8 +1,418 @@
-// Placeholder: replaced by the group command's own change.
+// `ks group list | describe | reset | delete`: consumer-group administration
+// through the daemon (ops list_groups, describe_group, reset_offsets,
+// delete_group in common/protocol.h). Members join with `ks consume -g`;
+// these commands only look at a group and move its committed offsets.
 #include <CLI/CLI.hpp>
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "cli/commands/commands.h"
+#include "cli/context.h"
+#include "cli/exit_codes.h"
+#include "cli/input/position.h"
+#include "cli/output.h"
+#include "cli/table.h"
 
 namespace ks::cli {
-void set_group_command(CLI::App&, Runner*) {}
+namespace {
+
+using nlohmann::json;
+
+// The daemon's "no committed offset" (describe_group's committed).
+constexpr int64_t kNoCommit = -1;
+
+// For the daemon's busy: the group has live members.
+std::string busy_hint(const std::string& group, std::string_view then) {
+  return "stop the group's consumers first (`ks group describe " + group + "` lists them), then " +
+         std::string(then);
+}
+
+struct GroupOptions {
+  std::string group;
+  std::vector<std::string> topics;  // reset --topic
+  std::string to;                   // reset --to
+  bool execute = false;
+  bool yes = false;  // no prompt yet: accepted and ignored
+  std::string output = "table";
+};
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Fields of the daemon's answer, tolerant of a missing or mistyped field so
+// one odd value does not abort the whole listing.
+int64_t int_field(const json& j, const char* key, int64_t fallback = 0) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<int64_t>() : fallback;
+}
+
+std::string string_field(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+const json& array_field(const json& j, const char* key) {
+  static const json kEmpty = json::array();
+  auto it = j.find(key);
+  return it != j.end() && it->is_array() ? *it : kEmpty;
+}
+
+// A count the daemon may send as a number or as the array it counts.
+int64_t count_field(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end()) return 0;
+  if (it->is_array()) return static_cast<int64_t>(it->size());
+  return it->is_number() ? it->get<int64_t>() : 0;
+}
+
+std::string offset_cell(int64_t offset) { return offset < 0 ? "-" : std::to_string(offset); }
+
+// A connection for one command; a failed connect or call is reported and
+// leaves its exit code in `code`.
+struct Session {
+  std::unique_ptr<Client> client;
+  int code = 0;
+
+  bool open() {
+    Status s;
+    client = connect_or_report(&s);
+    if (!client) code = report(s);
+    return client != nullptr;
+  }
+  bool call(json request, Response* response, std::string_view hint = {}) {
+    auto r = client->call(std::move(request));
+    if (!r.ok()) {
+      code = report(r.status(), r.status().code() == Code::kBusy ? hint : std::string_view());
+      return false;
+    }
+    *response = std::move(*r);
+    return true;
+  }
+};
+
+// ------------------------------------------------------------------ list
+
+int run_list(const GroupOptions& opt) {
+  Session s;
+  Response resp;
+  if (!s.open() || !s.call({{"op", "list_groups"}}, &resp)) return s.code;
+  json groups = array_field(resp.header, "groups");
+  std::sort(groups.begin(), groups.end(),
+            [](const json& a, const json& b) { return string_field(a, "group") < string_field(b, "group"); });
+  Stdout& out = Stdout::get();
+  const bool terminal = out.is_terminal();
+  if (opt.output == "json") {
+    print_json(out, groups, terminal);
+    return 0;
+  }
+  Table table({{"GROUP"}, {"STATE"}, {"MEMBERS", true}, {"TOPICS"}, {"LAG", true}});
+  for (const auto& g : groups) {
+    std::string topics;
+    for (const auto& t : array_field(g, "topics"))
+      if (t.is_string()) topics += (topics.empty() ? "" : ",") + t.get<std::string>();
+    table.add_row({string_field(g, "group"), string_field(g, "state"), std::to_string(count_field(g, "members")),
+                   topics, std::to_string(int_field(g, "lag"))});
+  }
+  table.print(out, terminal);
+  return 0;
+}
+
+// ------------------------------------------------------------------ describe
+
+// "host:pid" of the member owning a partition, "-" when none does. The
+// daemon names the owner by member id (or, tolerated, as a member object).
+std::string owner_cell(const json& owner, const std::map<std::string, const json*>& members) {
+  const json* m = nullptr;
+  std::string id;
+  if (owner.is_object()) {
+    m = &owner;
+    id = string_field(owner, "member_id");
+  } else if (owner.is_string()) {
+    id = owner.get<std::string>();
+    if (auto it = members.find(id); it != members.end()) m = it->second;
+  }
+  if (m != nullptr && (!string_field(*m, "host").empty() || int_field(*m, "pid") > 0))
+    return string_field(*m, "host") + ":" + std::to_string(int_field(*m, "pid"));
+  return id.empty() ? "-" : id;
+}
+
+// A member's assignment as "orders:0,1,2 logs:3" (topics in order).
+std::string assignment_cell(const json& member) {
+  std::map<std::string, std::vector<int64_t>> by_topic;
+  for (const auto& a : array_field(member, "assignment"))
+    by_topic[string_field(a, "topic")].push_back(int_field(a, "partition"));
+  std::string cell;
+  for (auto& [topic, parts] : by_topic) {
+    std::sort(parts.begin(), parts.end());
+    if (!cell.empty()) cell += ' ';
+    cell += topic + ':';
+    for (size_t i = 0; i < parts.size(); ++i) cell += (i ? "," : "") + std::to_string(parts[i]);
+  }
+  return cell.empty() ? "-" : cell;
+}
+
+bool by_topic_partition(const json& a, const json& b) {
+  auto ta = string_field(a, "topic"), tb = string_field(b, "topic");
+  return ta != tb ? ta < tb : int_field(a, "partition") < int_field(b, "partition");
+}
+
+int run_describe(const GroupOptions& opt) {
+  Session s;
+  Response resp;
+  if (!s.open() || !s.call({{"op", "describe_group"}, {"group", opt.group}}, &resp)) return s.code;
+  json group = std::move(resp.header);
+  group.erase("id");
+  Stdout& out = Stdout::get();
+  const bool terminal = out.is_terminal();
+  if (opt.output == "json") {
+    print_json(out, group, terminal);
+    return 0;
+  }
+
+  const json& members = array_field(group, "members");
+  std::map<std::string, const json*> member_by_id;
+  for (const auto& m : members) member_by_id[string_field(m, "member_id")] = &m;
+
+  // Header block: "key value" lines (tab-separated when piped), like
+  // `ks topic describe`.
+  Table info({{""}, {""}});
+  info.add_row({"group", string_field(group, "group").empty() ? opt.group : string_field(group, "group")});
+  info.add_row({"state", string_field(group, "state")});
+  info.add_row({"generation", std::to_string(int_field(group, "generation"))});
+  info.add_row({"members", std::to_string(members.size())});
+  info.print(out, terminal);
+  out.write("\n");
+
+  json offsets = array_field(group, "offsets");
+  std::sort(offsets.begin(), offsets.end(), by_topic_partition);
+  Table table({{"TOPIC"}, {"PARTITION", true}, {"COMMITTED", true}, {"END", true}, {"LAG", true}, {"OWNER"}});
+  for (const auto& o : offsets) {
+    const json owner = o.contains("owner") ? o["owner"] : json();
+    table.add_row({string_field(o, "topic"), std::to_string(int_field(o, "partition")),
+                   offset_cell(int_field(o, "committed", kNoCommit)), std::to_string(int_field(o, "end")),
+                   std::to_string(int_field(o, "lag")), owner_cell(owner, member_by_id)});
+  }
+  table.print(out, terminal);
+
+  // Piped output stays the header block and one table, for cut and awk;
+  // -o json has the members.
+  if (terminal && !members.empty()) {
+    std::vector<const json*> sorted;
+    for (const auto& m : members) sorted.push_back(&m);
+    std::sort(sorted.begin(), sorted.end(), [](const json* a, const json* b) {
+      return string_field(*a, "member_id") < string_field(*b, "member_id");
+    });
+    Table mt({{"MEMBER"}, {"HOST"}, {"PID", true}, {"PARTITIONS"}});
+    for (const json* m : sorted)
+      mt.add_row({string_field(*m, "member_id"), string_field(*m, "host"), std::to_string(int_field(*m, "pid")),
+                  assignment_cell(*m)});
+    out.write("\n");
+    mt.print(out, terminal);
+  }
+  return 0;
+}
+
+// ------------------------------------------------------------------ reset
+
+struct Target {
+  std::string topic;
+  int64_t partition = 0;
+  int64_t before = kNoCommit;
+  int64_t after = 0;
+};
+
+// The offset `pos` names in a partition holding [start, end); `at_time` is
+// list_offsets' answer for a time position (-1: no record that recent).
+int64_t resolve(const Position& pos, int64_t start, int64_t end, int64_t at_time) {
+  const int64_t v = pos.value;
+  switch (pos.kind) {
+    case Position::Kind::kBeginning: return start;
+    case Position::Kind::kEnd: return end;
+    case Position::Kind::kAbsolute: return std::clamp(v, start, end);
+    case Position::Kind::kFromEnd: return std::max(start, end - std::min(v, end));
+    case Position::Kind::kFromStart: return start + std::min(v, end - start);
+    case Position::Kind::kTimestamp: return at_time < 0 ? end : std::clamp(at_time, start, end);
+  }
+  return start;
+}
+
+// Committed offsets of the group, keyed by (topic, partition). A group the
+// daemon does not know has committed nothing. `live_members` gets the
+// member count.
+bool committed_offsets(Session* s, const std::string& group, std::map<std::pair<std::string, int64_t>, int64_t>* out,
+                       int64_t* live_members) {
+  *live_members = 0;
+  auto r = s->client->call({{"op", "describe_group"}, {"group", group}});
+  if (!r.ok()) {
+    if (r.status().code() == Code::kNotFound) return true;
+    s->code = report(r.status());
+    return false;
+  }
+  *live_members = static_cast<int64_t>(array_field(r->header, "members").size());
+  for (const auto& o : array_field(r->header, "offsets"))
+    (*out)[{string_field(o, "topic"), int_field(o, "partition")}] = int_field(o, "committed", kNoCommit);
+  return true;
+}
+
+int run_reset(const GroupOptions& opt) {
+  auto pos = parse_position(opt.to, now_ms());
+  if (!pos.ok()) {
+    print_error("--to: " + pos.status().message(),
+                "e.g. --to beginning, --to end, --to 42, --to -100, --to +10, --to @-1h, --to @2026-01-01T00:00:00Z");
+    return exit_code(Exit::kUsage);
+  }
+  std::vector<std::string> topics;
+  for (const auto& t : opt.topics) {
+    if (t.empty()) {
+      print_error("--topic needs a topic name");
+      return exit_code(Exit::kUsage);
+    }
+    if (std::find(topics.begin(), topics.end(), t) == topics.end()) topics.push_back(t);
+  }
+
+  Session s;
+  Response meta;
+  if (!s.open() || !s.call({{"op", "topics"}, {"topics", topics}, {"detail", true}}, &meta)) return s.code;
+  std::map<std::string, const json*> info_of;
+  for (const auto& t : array_field(meta.header, "topics")) info_of[string_field(t, "name")] = &t;
+
+  std::vector<Target> targets;
+  for (const auto& topic : topics) {
+    auto it = info_of.find(topic);
+    if (it == info_of.end()) return report(Status::NotFound("topic '" + topic + "' does not exist"));
+    std::map<int64_t, int64_t> at_time;
+    if (pos->kind == Position::Kind::kTimestamp) {
+      auto r = s.client->call({{"op", "list_offsets"}, {"topic", topic}, {"timestamp", pos->value}});
+      if (!r.ok()) return report(r.status());
+      for (const auto& p : array_field(r->header, "partitions"))
+        at_time[int_field(p, "partition")] = int_field(p, "offset", -1);
+    }
+    json parts = array_field(*it->second, "partition_info");
+    std::sort(parts.begin(), parts.end(),
+              [](const json& a, const json& b) { return int_field(a, "partition") < int_field(b, "partition"); });
+    for (const auto& p : parts) {
+      int64_t partition = int_field(p, "partition");
+      int64_t start = int_field(p, "start");
+      int64_t end = std::max(start, int_field(p, "end"));
+      auto t = at_time.find(partition);
+      targets.push_back({topic, partition, kNoCommit, resolve(*pos, start, end, t == at_time.end() ? -1 : t->second)});
+    }
+  }
+
+  std::map<std::pair<std::string, int64_t>, int64_t> committed;
+  int64_t live_members = 0;
+  if (!committed_offsets(&s, opt.group, &committed, &live_members)) return s.code;
+  for (auto& t : targets)
+    if (auto c = committed.find({t.topic, t.partition}); c != committed.end()) t.before = c->second;
+
+  if (opt.execute) {
+    json offsets = json::array();
+    for (const auto& t : targets)
+      offsets.push_back({{"topic", t.topic}, {"partition", t.partition}, {"offset", t.after}});
+    Response done;
+    if (!s.call({{"op", "reset_offsets"}, {"group", opt.group}, {"offsets", std::move(offsets)}}, &done,
+                busy_hint(opt.group, "reset again")))
+      return s.code;
+  }
+
+  Stdout& out = Stdout::get();
+  const bool terminal = out.is_terminal();
+  if (opt.output == "json") {
+    json rows = json::array();
+    for (const auto& t : targets)
+      rows.push_back({{"topic", t.topic}, {"partition", t.partition}, {"before", t.before}, {"after", t.after}});
+    print_json(out, {{"group", opt.group}, {"executed", opt.execute}, {"offsets", std::move(rows)}}, terminal);
+  } else {
+    Table table({{"TOPIC"}, {"PARTITION", true}, {"BEFORE", true}, {"AFTER", true}});
+    for (const auto& t : targets)
+      table.add_row({t.topic, std::to_string(t.partition), offset_cell(t.before), std::to_string(t.after)});
+    table.print(out, terminal);
+  }
+  if (!opt.execute) {
+    // After the table, so the note is the last thing a terminal shows.
+    out.flush();
+    if (live_members > 0)
+      print_warning("group '" + opt.group + "' has " + std::to_string(live_members) +
+                    " live member(s); --execute is refused until they stop");
+    std::fputs("dry run: nothing changed; add --execute to apply\n", stderr);
+  }
+  return 0;
+}
+
+// ------------------------------------------------------------------ delete
+
+int run_delete(const GroupOptions& opt) {
+  Session s;
+  Response resp;
+  if (!s.open() || !s.call({{"op", "delete_group"}, {"group", opt.group}}, &resp, busy_hint(opt.group, "delete again")))
+    return s.code;
+  return 0;
+}
+
+}  // namespace
+
+void set_group_command(CLI::App& app, Runner* run) {
+  auto* group = app.add_subcommand("group", "List, describe, reset and delete consumer groups");
+  group->require_subcommand(1);
+  group->footer("Members join a group with `ks consume TOPIC -g GROUP`.");
+  auto opt = std::make_shared<GroupOptions>();
+  const auto output_check = CLI::IsMember({"table", "json"});
+
+  auto* list = group->add_subcommand("list", "List consumer groups with their state, members, topics and lag");
+  list->add_option("-o,--output", opt->output, "Output format: table (default) or json")->check(output_check);
+  list->footer(
+      "Examples:\n  ks group list\n  ks group list | cut -f1            # names only\n"
+      "  ks group list -o json | jq -r '.[].group'");
+  list->callback([opt, run] { *run = [opt] { return run_list(*opt); }; });
+
+  auto* describe =
+      group->add_subcommand("describe", "Show a group's members and each partition's committed offset, lag and owner");
+  describe->add_option("group", opt->group, "Group name")->required();
+  describe->add_option("-o,--output", opt->output, "Output format: table (default) or json")->check(output_check);
+  describe->footer(
+      "Examples:\n  ks group describe billing\n  ks group describe billing -o json | jq '.offsets[] | .lag'");
+  describe->callback([opt, run] { *run = [opt] { return run_describe(*opt); }; });
+
+  auto* reset = group->add_subcommand("reset", "Move a group's committed offsets (a dry run unless --execute)");
+  reset->add_option("group", opt->group, "Group name")->required();
+  reset->add_option("--topic", opt->topics, "Reset the partitions of this topic (repeatable)")
+      ->type_name("TOPIC")
+      ->required()
+      ->allow_extra_args(false);
+  reset->add_option("--to", opt->to,
+                    "Where to: beginning, end, N, -N (before the end), +N (after the start), "
+                    "@TIME (RFC 3339, epoch ms, or -1h back from now)")
+      ->type_name("POSITION")
+      ->required();
+  reset->add_flag("--execute", opt->execute,
+                  "Commit the new offsets (refused while the group has members); without it, only show them");
+  reset->add_flag("-y,--yes", opt->yes, "Do not ask for confirmation (there is no prompt yet)");
+  reset->add_option("-o,--output", opt->output, "Output format: table (default) or json")->check(output_check);
+  reset->footer(
+      "Examples:\n  ks group reset billing --topic orders --to beginning            # dry run\n"
+      "  ks group reset billing --topic orders --to @2026-01-01 --execute\n"
+      "  ks group reset billing --topic orders --topic refunds --to -100 --execute\n"
+      "Stop the group's consumers first: the daemon refuses while it has members.");
+  reset->callback([opt, run] { *run = [opt] { return run_reset(*opt); }; });
+
+  auto* del = group->add_subcommand("delete", "Delete a group and its committed offsets");
+  del->add_option("group", opt->group, "Group name")->required();
+  del->add_flag("-y,--yes", opt->yes, "Do not ask for confirmation (there is no prompt yet)");
+  del->footer("Examples:\n  ks group delete billing\n"
+              "Stop the group's consumers first: the daemon refuses while it has members.");
+  del->callback([opt, run] { *run = [opt] { return run_delete(*opt); }; });
+}
+
 }  // namespace ks::cli

@@ -158,7 +158,18 @@ case_until_bounds_group_reads() {
   assert_exit 2 ks consume bounded -g ub --until tomorrow
 }
 
+case_exec_long_command_keeps_membership() {
+  # A command that runs longer than the session timeout: the worker's
+  # heartbeats keep it in the group and its commits land.
+  seq 1 3 | assert_exit 0 ks produce slow
+  assert_exit 0 timeout 60 "$KS" consume slow -g slow -e --session-timeout-ms 1000 --exec 'sleep 1.5; cat >/dev/null'
+  if grep -q "unknown member" "$ERR"; then fail "the worker lost its membership: $(cat "$ERR")"; fi
+  assert_exit 0 timeout 20 "$KS" consume slow -g slow -e
+  assert_file_empty "$OUT" "everything was committed by the slow worker"
+}
+
 run_cases \
+  exec_long_command_keeps_membership:60 \
   until_bounds_group_reads \
   exec_workers_dead_letter:120 \
   exec_failure_without_dead_letter_stops \
