@@ -3,8 +3,9 @@
 # Installed as share/bash-completion/completions/ks; or source this file.
 # Completes commands, subcommands, every flag of the current command, the
 # values of flags that take a fixed set (--acks, -o, --from, ...), and live
-# topic names from `ks topic list`. Listing topics never starts a daemon
-# (KS_NO_AUTOSTART=1) and honours a --home/--addr given earlier on the line.
+# topic and group names from `ks topic list` and `ks group list`. Listing
+# them never starts a daemon (KS_NO_AUTOSTART=1) and honours a --home/--addr
+# given earlier on the line.
 # Needs nothing from the bash-completion package.
 #
 # Keep the flag lists in step with `ks ... --help`; tests/docs/test_docs.sh
@@ -17,7 +18,7 @@ _ks_global_flags='-h --help -V --version --home --addr --no-autostart'
 _ks_flags() {
   case $1 in
     produce) echo '-h --help -D --delimiter -K --key-delimiter --key -H --header --json --skip-bad --raw --file -p --partition --acks --linger-ms --batch-bytes -v --verbose' ;;
-    consume) echo '-h --help --from -e --exit -n --count -f --format --json -D --delimiter -p --partition' ;;
+    consume) echo '-h --help --from -e --exit -g --group --commit --exec --retries --dead-letter --parallel --session-timeout-ms -n --count --until -f --format --json -D --delimiter -p --partition' ;;
     tail) echo '-h --help -n --lines -f --follow --format --json -D --delimiter -p --partition' ;;
     offsets) echo '-h --help --at -o --output' ;;
     'topic create') echo '-h --help -p --partitions -c --config' ;;
@@ -27,6 +28,9 @@ _ks_flags() {
     'daemon run' | 'daemon start') echo '-h --help --listen --allow-remote --auto-create --default-partitions' ;;
     'daemon status' | 'log verify') echo '-h --help -o --output' ;;
     'log dump') echo '-h --help -o --output --headers-only' ;;
+    'group list' | 'group describe') echo '-h --help -o --output' ;;
+    'group reset') echo '-h --help --topic --to --execute -y --yes -o --output' ;;
+    'group delete') echo '-h --help -y --yes' ;;
     *) echo '-h --help' ;;
   esac
 }
@@ -39,7 +43,9 @@ _ks_takes_value() {
       produce:-H | produce:--header | produce:--file | produce:-p | produce:--partition | \
       produce:--acks | produce:--linger-ms | produce:--batch-bytes) return 0 ;;
     consume:--from | consume:-n | consume:--count | consume:-f | consume:--format | \
-      consume:-D | consume:--delimiter | consume:-p | consume:--partition) return 0 ;;
+      consume:-D | consume:--delimiter | consume:-p | consume:--partition | \
+      consume:-g | consume:--group | consume:--commit | consume:--session-timeout-ms | \
+      consume:--exec | consume:--retries | consume:--dead-letter | consume:--parallel | consume:--until) return 0 ;;
     tail:-n | tail:--lines | tail:--format | tail:-D | tail:--delimiter | tail:-p | tail:--partition) return 0 ;;
     offsets:--at | offsets:-o | offsets:--output) return 0 ;;
     'topic create:-p' | 'topic create:--partitions' | 'topic create:-c' | 'topic create:--config') return 0 ;;
@@ -50,6 +56,8 @@ _ks_takes_value() {
     'topic list:-o' | 'topic list:--output' | 'topic describe:-o' | 'topic describe:--output') return 0 ;;
     'daemon status:-o' | 'daemon status:--output' | 'log dump:-o' | 'log dump:--output') return 0 ;;
     'log verify:-o' | 'log verify:--output') return 0 ;;
+    'group list:-o' | 'group list:--output' | 'group describe:-o' | 'group describe:--output') return 0 ;;
+    'group reset:-o' | 'group reset:--output' | 'group reset:--topic' | 'group reset:--to') return 0 ;;
   esac
   return 1
 }
@@ -62,6 +70,15 @@ _ks_topics() {
   local -a run=()
   if type -P timeout >/dev/null 2>&1; then run=(timeout 3); fi
   KS_NO_AUTOSTART=1 "${run[@]}" "$ks" "$@" topic list 2>/dev/null </dev/null | cut -f1
+}
+
+# Group names, likewise.
+_ks_groups() {
+  local ks=$1
+  shift
+  local -a run=()
+  if type -P timeout >/dev/null 2>&1; then run=(timeout 3); fi
+  KS_NO_AUTOSTART=1 "${run[@]}" "$ks" "$@" group list 2>/dev/null </dev/null | cut -f1
 }
 
 _ks_config_keys='retention.ms retention.bytes segment.bytes segment.ms max.message.bytes flush.ms flush.messages cleanup.policy'
@@ -142,7 +159,7 @@ _ks() {
     fi
     if [[ -z $cmd ]]; then
       cmd=$w
-      case $cmd in topic | daemon | log) need_sub=1 ;; esac
+      case $cmd in topic | daemon | log | group) need_sub=1 ;; esac
     elif [[ -n $need_sub && -z $sub ]]; then
       sub=$w
     else
@@ -161,11 +178,15 @@ _ks() {
       --acks) _ks_reply '0 1 all' "$cur" ;;
       -o | --output)
         case $path in
-          'topic list' | 'topic describe' | offsets) _ks_reply 'table json' "$cur" ;;
+          'topic list' | 'topic describe' | offsets | group\ *) _ks_reply 'table json' "$cur" ;;
           *) _ks_reply 'text json' "$cur" ;;
         esac
         ;;
-      --from) _ks_reply 'beginning end @-1h' "$cur" ;;
+      --from | --to) _ks_reply 'beginning end @-1h' "$cur" ;;
+      --topic | --dead-letter) _ks_reply "$(_ks_topics "$ks" "${global[@]}")" "$cur" ;;
+      --until) _ks_reply 'end +100 @-1h' "$cur" ;;
+      -g | --group) _ks_reply "$(_ks_groups "$ks" "${global[@]}")" "$cur" ;;
+      --commit) _ks_reply 'auto never' "$cur" ;;
       --at) _ks_reply '-1h -1d' "$cur" ;;
       --auto-create) _ks_reply 'true false' "$cur" ;;
       -c | --config)
@@ -189,7 +210,7 @@ _ks() {
   fi
 
   if [[ -z $cmd ]]; then
-    _ks_reply 'produce consume tail topic offsets daemon log' "$cur"
+    _ks_reply 'produce consume tail topic offsets group daemon log' "$cur"
     return 0
   fi
   if [[ -n $need_sub && -z $sub ]]; then
@@ -197,6 +218,7 @@ _ks() {
       topic) _ks_reply 'create list describe alter delete' "$cur" ;;
       daemon) _ks_reply 'run start stop status' "$cur" ;;
       log) _ks_reply 'dump verify' "$cur" ;;
+      group) _ks_reply 'list describe reset delete' "$cur" ;;
     esac
     return 0
   fi
@@ -208,6 +230,9 @@ _ks() {
       ;;
     'topic delete')
       _ks_reply "$(_ks_topics "$ks" "${global[@]}")" "$cur"
+      ;;
+    'group describe' | 'group reset' | 'group delete')
+      (( npos == 0 )) && _ks_reply "$(_ks_groups "$ks" "${global[@]}")" "$cur"
       ;;
     'log dump') (( npos == 0 )) && _ks_files -f "$cur" ;;
     'log verify') (( npos == 0 )) && _ks_files -d "$cur" ;;

@@ -2,9 +2,9 @@
 # share/fish/vendor_completions.d/ks.fish.
 #
 # Completes commands, subcommands, every flag of each command, fixed flag
-# values (--acks, -o, --from, ...) and live topic names from
-# `ks topic list`. Listing topics never starts a daemon (KS_NO_AUTOSTART=1)
-# and honours a --home/--addr given before the command.
+# values (--acks, -o, --from, ...) and live topic and group names from
+# `ks topic list` and `ks group list`. Listing them never starts a daemon
+# (KS_NO_AUTOSTART=1) and honours a --home/--addr given before the command.
 #
 # Keep the flag lists in step with `ks ... --help` (tests/docs/test_docs.sh).
 
@@ -19,7 +19,9 @@ function __ks_takes_value -a path flag
                 'produce:--batch-bytes'
             return 0
         case 'consume:--from' 'consume:-n' 'consume:--count' 'consume:-f' 'consume:--format' \
-                'consume:-D' 'consume:--delimiter' 'consume:-p' 'consume:--partition'
+                'consume:-D' 'consume:--delimiter' 'consume:-p' 'consume:--partition' \
+                'consume:-g' 'consume:--group' 'consume:--commit' 'consume:--session-timeout-ms' \
+                'consume:--exec' 'consume:--retries' 'consume:--dead-letter' 'consume:--parallel' 'consume:--until'
             return 0
         case 'tail:-n' 'tail:--lines' 'tail:--format' 'tail:-D' 'tail:--delimiter' \
                 'tail:-p' 'tail:--partition'
@@ -37,6 +39,9 @@ function __ks_takes_value -a path flag
         case 'topic list:-o' 'topic list:--output' 'topic describe:-o' 'topic describe:--output' \
                 'daemon status:-o' 'daemon status:--output' 'log dump:-o' 'log dump:--output' \
                 'log verify:-o' 'log verify:--output'
+            return 0
+        case 'group list:-o' 'group list:--output' 'group describe:-o' 'group describe:--output' \
+                'group reset:-o' 'group reset:--output' 'group reset:--topic' 'group reset:--to'
             return 0
     end
     return 1
@@ -72,7 +77,7 @@ function __ks_parse
             case '*'
                 if test -z "$cmd"
                     set cmd $w
-                else if contains -- $cmd topic daemon log; and test -z "$sub"
+                else if contains -- $cmd topic daemon log group; and test -z "$sub"
                     set sub $w
                 else
                     set npos (math $npos + 1)
@@ -102,7 +107,7 @@ function __ks_needs_command
     test -z "$p[1]"
 end
 
-# True when COMMAND (topic, daemon, log) still needs its subcommand.
+# True when COMMAND (topic, daemon, log, group) still needs its subcommand.
 function __ks_needs_sub -a command
     set -l p (__ks_parse)
     test "$p[1]" = "$command"
@@ -121,6 +126,17 @@ function __ks_wants_topic
     end
 end
 
+# True when the word under the cursor is the GROUP argument.
+function __ks_wants_group
+    set -l p (__ks_parse)
+    switch "$p[1]"
+        case 'group describe' 'group reset' 'group delete'
+            test "$p[2]" = 0
+        case '*'
+            return 1
+    end
+end
+
 # Topic names of the daemon the command line talks to.
 function __ks_topics
     set -l p (__ks_parse)
@@ -131,6 +147,18 @@ function __ks_topics
         set run timeout 3
     end
     env KS_NO_AUTOSTART=1 $run $ks $p[3..-1] topic list 2>/dev/null </dev/null | cut -f1
+end
+
+# Consumer group names, likewise.
+function __ks_groups
+    set -l p (__ks_parse)
+    set -l ks (commandline -opc)[1]
+    set ks (string replace -r '^~' $HOME -- $ks)
+    set -l run
+    if command -sq timeout
+        set run timeout 3
+    end
+    env KS_NO_AUTOSTART=1 $run $ks $p[3..-1] group list 2>/dev/null </dev/null | cut -f1
 end
 
 complete -c ks -e
@@ -147,6 +175,7 @@ complete -c ks -n __ks_needs_command -a consume -d 'Print records of a topic, th
 complete -c ks -n __ks_needs_command -a tail -d 'Print the last records of a topic'
 complete -c ks -n __ks_needs_command -a topic -d 'Create, list, describe, alter and delete topics'
 complete -c ks -n __ks_needs_command -a offsets -d 'Show partition offsets, or the offset at a time'
+complete -c ks -n __ks_needs_command -a group -d 'List, describe, reset and delete consumer groups'
 complete -c ks -n __ks_needs_command -a daemon -d 'Run, start, stop or inspect the daemon'
 complete -c ks -n __ks_needs_command -a log -d 'Inspect segment files offline'
 
@@ -160,12 +189,17 @@ complete -c ks -n '__ks_needs_sub daemon' -a run -d 'Run the daemon in the foreg
 complete -c ks -n '__ks_needs_sub daemon' -a start -d 'Start the daemon in the background'
 complete -c ks -n '__ks_needs_sub daemon' -a stop -d 'Stop the daemon gracefully'
 complete -c ks -n '__ks_needs_sub daemon' -a status -d 'Show pid, uptime, listeners, topics, bytes'
+complete -c ks -n '__ks_needs_sub group' -a list -d 'List consumer groups'
+complete -c ks -n '__ks_needs_sub group' -a describe -d 'Show members, committed offsets, lag and owners'
+complete -c ks -n '__ks_needs_sub group' -a reset -d 'Move committed offsets (dry run unless --execute)'
+complete -c ks -n '__ks_needs_sub group' -a delete -d 'Delete a group and its committed offsets'
 complete -c ks -n '__ks_needs_sub log' -a dump -d 'Print batches and records of segment files'
 complete -c ks -n '__ks_needs_sub log' -a verify -d 'Check CRCs, offsets and indexes'
-complete -c ks -n '__ks_needs_sub topic; or __ks_needs_sub daemon; or __ks_needs_sub log' -s h -l help -d 'Print help and exit'
+complete -c ks -n '__ks_needs_sub topic; or __ks_needs_sub daemon; or __ks_needs_sub log; or __ks_needs_sub group' -s h -l help -d 'Print help and exit'
 
 # Live topic names.
 complete -c ks -n __ks_wants_topic -a '(__ks_topics)' -d topic
+complete -c ks -n __ks_wants_group -a '(__ks_groups)' -d group
 
 # ks produce
 complete -c ks -n '__ks_is produce' -s h -l help -d 'Print help and exit'
@@ -187,6 +221,14 @@ complete -c ks -n '__ks_is produce' -s v -l verbose -d 'Print a summary on stder
 complete -c ks -n '__ks_is consume' -s h -l help -d 'Print help and exit'
 complete -c ks -n '__ks_is consume' -l from -x -a 'beginning end @-1h' -d 'Start position'
 complete -c ks -n '__ks_is consume' -s e -l exit -d 'Stop at the end offsets seen at start'
+complete -c ks -n '__ks_is consume' -s g -l group -x -a '(__ks_groups)' -d 'Consume as a member of GROUP'
+complete -c ks -n '__ks_is consume' -l commit -x -a 'auto\t"commit what was written (default)" never\t"only peek"' -d 'With -g: commit or not'
+complete -c ks -n '__ks_is consume' -l exec -x -d 'With -g: run CMD per record; exit 0 commits it'
+complete -c ks -n '__ks_is consume' -l retries -x -d 'With --exec: retries of a failing command'
+complete -c ks -n '__ks_is consume' -l dead-letter -x -a '(__ks_topics)' -d 'With --exec: send records that keep failing to TOPIC'
+complete -c ks -n '__ks_is consume' -l parallel -x -d 'With --exec: commands at once across partitions'
+complete -c ks -n '__ks_is consume' -l until -x -a 'end +100 @-1h' -d 'Stop each partition at end, +N or @TIME'
+complete -c ks -n '__ks_is consume' -l session-timeout-ms -x -d 'With -g: a silent member loses its partitions after this long'
 complete -c ks -n '__ks_is consume' -s n -l count -x -d 'Exit after N records'
 complete -c ks -n '__ks_is consume' -s f -l format -x -d 'Template: %k %v %o %p %t %T %h %K %V %s %%'
 complete -c ks -n '__ks_is consume' -l json -d 'One JSON envelope per line'
@@ -222,6 +264,20 @@ complete -c ks -n '__ks_is topic alter' -l delete-config -x -a 'retention.ms ret
 complete -c ks -n '__ks_is topic alter' -s p -l partitions -x -d 'New partition count'
 complete -c ks -n '__ks_is topic delete' -s h -l help -d 'Print help and exit'
 complete -c ks -n '__ks_is topic delete' -s y -l yes -d 'Do not ask for confirmation'
+
+# ks group ...
+complete -c ks -n '__ks_is group list' -s h -l help -d 'Print help and exit'
+complete -c ks -n '__ks_is group list' -s o -l output -x -a 'table json' -d 'Output format'
+complete -c ks -n '__ks_is group describe' -s h -l help -d 'Print help and exit'
+complete -c ks -n '__ks_is group describe' -s o -l output -x -a 'table json' -d 'Output format'
+complete -c ks -n '__ks_is group reset' -s h -l help -d 'Print help and exit'
+complete -c ks -n '__ks_is group reset' -l topic -x -a '(__ks_topics)' -d 'Reset the partitions of this topic'
+complete -c ks -n '__ks_is group reset' -l to -x -a 'beginning end @-1h' -d 'The new position'
+complete -c ks -n '__ks_is group reset' -l execute -d 'Commit the new offsets (default: a dry run)'
+complete -c ks -n '__ks_is group reset' -s y -l yes -d 'Do not ask for confirmation'
+complete -c ks -n '__ks_is group reset' -s o -l output -x -a 'table json' -d 'Output format'
+complete -c ks -n '__ks_is group delete' -s h -l help -d 'Print help and exit'
+complete -c ks -n '__ks_is group delete' -s y -l yes -d 'Do not ask for confirmation'
 
 # ks daemon ...
 for __ks_sub in run start

@@ -331,7 +331,7 @@ Result<Until> parse_until(const ConsumeOptions& o, Client* client) {
 
 int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
               const std::map<int32_t, std::pair<int64_t, int64_t>>& bounds, const Position& pos,
-              const Until& until) {
+              const Until& until, const std::map<int32_t, int64_t>& at_time) {
   Stdout& out = Stdout::get();
   GroupOutput go;
   GroupContext ctx{o.group, "", 0};
@@ -389,12 +389,18 @@ int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
       } else if (committed >= 0) {
         from = committed;
       } else {
+        // No commit yet: --from decides, as for a plain consume.
         switch (pos.kind) {
+          case Position::Kind::kBeginning: from = start; break;
           case Position::Kind::kEnd: from = end_at_start; break;
-          case Position::Kind::kAbsolute: from = std::max(start, pos.value); break;
+          case Position::Kind::kAbsolute: from = std::clamp(pos.value, start, end_at_start); break;
           case Position::Kind::kFromEnd: from = std::max(start, end_at_start - pos.value); break;
-          case Position::Kind::kFromStart: from = start + pos.value; break;
-          default: from = start; break;
+          case Position::Kind::kFromStart: from = start + std::min(pos.value, end_at_start - start); break;
+          case Position::Kind::kTimestamp: {
+            auto t = at_time.find(p);
+            from = t == at_time.end() ? end_at_start : t->second;
+            break;
+          }
         }
       }
       int64_t stop = keep != parts.end() ? keep->stop : until.stop(p, from, end_at_start);
@@ -549,15 +555,15 @@ int run_consume(const ConsumeOptions& o) {
 
   auto until = parse_until(o, client.get());
   if (!until.ok()) return report(until.status());
-  if (!o.group.empty()) {
-    Printer printer(o, std::move(format), *delim);
-    return run_group(o, client.get(), printer, bounds, *pos, *until);
-  }
   std::map<int32_t, int64_t> at_time;
   if (pos->kind == Position::Kind::kTimestamp) {
     auto r = client->call({{"op", "list_offsets"}, {"topic", o.topic}, {"timestamp", pos->value}});
     if (!r.ok()) return report(r.status());
     for (const auto& p : r->header["partitions"]) at_time[p["partition"].get<int32_t>()] = p["offset"].get<int64_t>();
+  }
+  if (!o.group.empty()) {
+    Printer printer(o, std::move(format), *delim);
+    return run_group(o, client.get(), printer, bounds, *pos, *until, at_time);
   }
   std::vector<PartState> parts;
   for (int32_t p : chosen) {
