@@ -278,6 +278,10 @@ void Server::accept(uv_stream_t* listener, bool tcp) {
     close_conn(c);
     return;
   }
+  start_reading(c.get());
+}
+
+void Server::start_reading(Conn* c) {
   c->reading = true;
   uv_read_start(
       c->stream(),
@@ -585,28 +589,7 @@ void Server::flush_slots(const std::shared_ptr<Conn>& c) {
       if (!conn->reading && !conn->closing && !conn->close_after_flush &&
           conn->stream()->write_queue_size < kLowWater && conn->slots.size() < kMaxSlots / 2 &&
           !server->shutting_down_) {
-        conn->reading = true;
-        uv_read_start(conn->stream(),
-                      [](uv_handle_t* h, size_t, uv_buf_t* buf) {
-                        auto* c = static_cast<Conn*>(h->data);
-                        buf->base = c->in.reserve(kReadChunk);
-                        buf->len = kReadChunk;
-                      },
-                      [](uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
-                        auto* raw = static_cast<Conn*>(s->data);
-                        std::shared_ptr<Conn> c = raw->shared_from_this();
-                        if (nread < 0) {
-                          c->server->close_conn(c);
-                          return;
-                        }
-                        c->in.grow(static_cast<size_t>(nread));
-                        try {
-                          c->server->process(c);
-                        } catch (const std::exception& e) {
-                          log_error("connection dropped: %s", e.what());
-                          c->server->close_conn(c);
-                        }
-                      });
+        server->start_reading(conn.get());
         // Requests already buffered are processed now.
         server->process(conn);
       }

@@ -57,6 +57,7 @@ class Server {
  private:
   static void on_connection(uv_stream_t* listener, int status);
   void accept(uv_stream_t* listener, bool tcp);
+  void start_reading(Conn* c);
   void process(const std::shared_ptr<Conn>& c);
   void dispatch(const std::shared_ptr<Conn>& c, std::string_view header, char* payload, size_t payload_size);
   void complete(const std::shared_ptr<Conn>& c, Slot* slot, std::string frame);

@@ -12,20 +12,6 @@ using namespace ks::storage::testing;
 
 namespace {
 
-constexpr int64_t kT0 = 1'700'000'000'000;
-
-LogConfig small_segments() {
-  LogConfig c;
-  c.segment_bytes = 8 << 10;
-  c.retention_ms = -1;
-  return c;
-}
-
-std::unique_ptr<Log> open_log(const std::string& dir, const LogConfig& c, const Clock* clock) {
-  auto log = Log::Open(dir, c, clock);
-  REQUIRE_MESSAGE(log.ok(), log.status().to_string());
-  return std::move(*log);
-}
 
 std::vector<Rec> records_of(int first, int n, size_t value_size) {
   std::vector<Rec> v;

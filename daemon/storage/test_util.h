@@ -88,6 +88,22 @@ inline std::vector<Rec> read_all(const Log& log, int64_t from = -1, uint64_t chu
   return out;
 }
 
+inline constexpr int64_t kT0 = 1'700'000'000'000;
+
+// 8 KiB segments, no time retention: many segments from little data.
+inline LogConfig small_segments() {
+  LogConfig c;
+  c.segment_bytes = 8 << 10;
+  c.retention_ms = -1;
+  return c;
+}
+
+inline std::unique_ptr<Log> open_log(const std::string& dir, const LogConfig& c, const Clock* clock) {
+  auto log = Log::Open(dir, c, clock);
+  REQUIRE_MESSAGE(log.ok(), log.status().to_string());
+  return std::move(*log);
+}
+
 inline AppendResult append(Log& log, std::string batch) {
   auto r = log.append(batch.data(), batch.size());
   REQUIRE_MESSAGE(r.ok(), r.status().to_string());
