@@ -173,3 +173,18 @@ TEST_CASE("topics, configs and data survive a restart; deleted topics do not") {
   CHECK_FALSE(storage::path_exists(h.path + "/data/drop-0"));
   CHECK(b->alter_topic("keep", {}, {}, 2).code() == Code::kInvalidArgument);
 }
+
+TEST_CASE("flush.messages schedules an fsync once enough records wait, even with acks=1") {
+  Home h;
+  ManualExecutor ex;
+  auto b = open(h, &ex);
+  REQUIRE(b->create_topic("f", 1, {{"flush.messages", "10"}}).ok());
+  std::string data = batch_of(4);
+  b->produce("f", 0, Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
+  CHECK(ex.pending() == 0);
+  data = batch_of(6);
+  b->produce("f", 0, Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
+  CHECK(ex.pending() == 1);
+  ex.run_all();
+  CHECK(b->flushes_in_flight() == 0);
+}

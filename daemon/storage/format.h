@@ -44,6 +44,8 @@ namespace ks::storage {
 
 inline constexpr size_t kOffsetEntrySize = 8;
 inline constexpr size_t kTimeEntrySize = 12;
+static_assert(kOffsetEntrySize == sizeof(uint32_t) + sizeof(uint32_t));
+static_assert(kTimeEntrySize == sizeof(int64_t) + sizeof(uint32_t));
 inline constexpr int kSegmentNameDigits = 20;
 inline constexpr const char* kLogSuffix = ".log";
 inline constexpr const char* kIndexSuffix = ".index";
