@@ -262,10 +262,6 @@ Status Client::wait_readable(int watch_fd) {
 }
 
 Result<uint64_t> Client::send(nlohmann::json request, std::string_view payload) {
-  return send_with_payload(std::move(request), payload);
-}
-
-Result<uint64_t> Client::send_with_payload(nlohmann::json request, std::string_view payload) {
   uint64_t id = next_id_++;
   request["id"] = id;
   std::string header = request.dump();

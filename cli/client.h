@@ -42,11 +42,10 @@ class Client {
   static Result<std::unique_ptr<Client>> Connect(const ConnectOptions& opts);
   ~Client();
 
-  // Sends one request (op and arguments in `request`); returns its id.
-  Result<uint64_t> send(nlohmann::json request, std::string_view payload = {});
-  // Sends a request whose payload is `payload`, without copying it into a
+  // Sends one request (op and arguments in `request`) and its payload;
+  // returns its id. A large payload is written without copying it into a
   // frame buffer first.
-  Result<uint64_t> send_with_payload(nlohmann::json request, std::string_view payload);
+  Result<uint64_t> send(nlohmann::json request, std::string_view payload = {});
   // The next response, in request order.
   Result<Response> receive();
   // send() then receive(); the daemon's error becomes the returned Status.

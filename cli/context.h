@@ -30,4 +30,28 @@ std::unique_ptr<Client> connect_or_report(Status* error);
 // exit code for it.
 int report(const Status& s, std::string_view hint = {});
 
+// A connection for one admin command: a failed connect or call is reported
+// and leaves its exit code in `code`.
+struct Session {
+  std::unique_ptr<Client> client;
+  int code = 0;
+
+  bool open() {
+    Status s;
+    client = connect_or_report(&s);
+    if (!client) code = report(s);
+    return client != nullptr;
+  }
+  // `busy_hint` is shown when the daemon answers busy (live members...).
+  bool call(nlohmann::json request, Response* response, std::string_view busy_hint = {}) {
+    auto r = client->call(std::move(request));
+    if (!r.ok()) {
+      code = report(r.status(), r.status().code() == Code::kBusy ? busy_hint : std::string_view());
+      return false;
+    }
+    *response = std::move(*r);
+    return true;
+  }
+};
+
 }  // namespace ks::cli

@@ -184,7 +184,7 @@ bool RecordReader::next(Record* out) {
 
 // --- validate -----------------------------------------------------------------
 
-Result<BatchInfo> validate(std::string_view batch) {
+Result<BatchHeader> check_crc(std::string_view batch) {
   auto header = read_header(batch);
   if (!header.ok()) return header.take_status();
   const BatchHeader& h = *header;
@@ -201,6 +201,13 @@ Result<BatchInfo> validate(std::string_view batch) {
     snprintf(buf, sizeof buf, "CRC mismatch: stored %08x, computed %08x", h.crc, crc);
     return Status::Corruption(buf);
   }
+  return h;
+}
+
+Result<BatchInfo> validate(std::string_view batch) {
+  auto checked = check_crc(batch);
+  if (!checked.ok()) return checked.take_status();
+  const BatchHeader& h = *checked;
   BatchInfo info{h, h.max_timestamp};
   if (h.compression() != Compression::kNone) return info;
   RecordReader reader(batch);

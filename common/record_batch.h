@@ -156,6 +156,10 @@ struct BatchInfo {
   int64_t max_timestamp = 0;
 };
 
+// Checks the header, that `batch` is exactly one batch long, and its
+// CRC-32C; not the records (a RecordReader checks those as it reads them).
+Result<BatchHeader> check_crc(std::string_view batch);
+
 // Checks that `batch` is exactly one well-formed batch: header, lengths,
 // CRC-32C, and for uncompressed batches every record (lengths, varints,
 // counts, strictly increasing offset deltas ending at lastOffsetDelta).

@@ -79,28 +79,6 @@ int64_t count_field(const json& j, const char* key) {
 
 std::string offset_cell(int64_t offset) { return offset < 0 ? "-" : std::to_string(offset); }
 
-// A connection for one command; a failed connect or call is reported and
-// leaves its exit code in `code`.
-struct Session {
-  std::unique_ptr<Client> client;
-  int code = 0;
-
-  bool open() {
-    Status s;
-    client = connect_or_report(&s);
-    if (!client) code = report(s);
-    return client != nullptr;
-  }
-  bool call(json request, Response* response, std::string_view hint = {}) {
-    auto r = client->call(std::move(request));
-    if (!r.ok()) {
-      code = report(r.status(), r.status().code() == Code::kBusy ? hint : std::string_view());
-      return false;
-    }
-    *response = std::move(*r);
-    return true;
-  }
-};
 
 // ------------------------------------------------------------------ list
 

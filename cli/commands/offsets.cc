@@ -23,9 +23,8 @@ namespace {
 
 using nlohmann::json;
 
-// list_offsets sentinels, as in Kafka's ListOffsets.
+// The list_offsets sentinel for the latest offset, as in Kafka's ListOffsets.
 constexpr int64_t kLatest = -1;
-constexpr int64_t kEarliest = -2;
 
 struct OffsetsOptions {
   std::string topic;
@@ -103,19 +102,15 @@ int run_offsets(const OffsetsOptions& opt) {
     return 0;
   }
 
-  auto earliest = list_offsets(client.get(), opt.topic, kEarliest);
-  if (!earliest.ok()) return report(earliest.status());
+  // One call: each entry carries the partition's start and end as well.
   auto latest = list_offsets(client.get(), opt.topic, kLatest);
   if (!latest.ok()) return report(latest.status());
-  std::map<int64_t, int64_t> latest_of;
-  for (const auto& p : *latest) latest_of[int_field(p, "partition")] = int_field(p, "offset");
 
   json rows = json::array();
-  for (const auto& p : *earliest) {
+  for (const auto& p : *latest) {
     int64_t partition = int_field(p, "partition");
-    int64_t lo = int_field(p, "offset");
-    auto it = latest_of.find(partition);
-    int64_t hi = it != latest_of.end() ? it->second : int_field(p, "end");
+    int64_t lo = int_field(p, "start");
+    int64_t hi = int_field(p, "offset");
     rows.push_back(
         {{"partition", partition}, {"earliest", lo}, {"latest", hi}, {"records", std::max<int64_t>(hi - lo, 0)}});
   }

@@ -148,7 +148,7 @@ class Producer {
     if (pending_records_ > 0) oldest_pending_ms_ = steady_ms();  // conservative for the rest
     std::string_view bytes = b.builder.finish();
     nlohmann::json req = {{"op", "produce"}, {"topic", o_.topic}, {"partition", p}, {"acks", acks_}};
-    auto id = client_->send_with_payload(std::move(req), bytes);
+    auto id = client_->send(std::move(req), bytes);
     if (!id.ok()) {
       *error = id.status();
       return false;

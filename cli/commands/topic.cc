@@ -84,28 +84,6 @@ std::vector<std::string> config_pairs(const json& topic) {
   return out;
 }
 
-// A connection for one command; a failed connect or call is reported and
-// leaves its exit code in `code`.
-struct Session {
-  std::unique_ptr<Client> client;
-  int code = 0;
-
-  bool open() {
-    Status s;
-    client = connect_or_report(&s);
-    if (!client) code = report(s);
-    return client != nullptr;
-  }
-  bool call(json request, Response* response) {
-    auto r = client->call(std::move(request));
-    if (!r.ok()) {
-      code = report(r.status());
-      return false;
-    }
-    *response = std::move(*r);
-    return true;
-  }
-};
 
 int run_create(const TopicOptions& opt) {
   json configs;

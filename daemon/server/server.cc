@@ -529,10 +529,7 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
                        {"topics", gi.topics}, {"lag", gi.lag}});
       return reply(Status::OK(), json{{"groups", arr}});
     }
-    if (op == "status") {
-      json s = json::parse(status_json(id));
-      return reply(Status::OK(), s);
-    }
+    if (op == "status") return reply(Status::OK(), status_json());
     if (op == "shutdown") {
       reply(Status::OK());
       if (shutdown_hook_) shutdown_hook_();
@@ -544,9 +541,8 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
   }
 }
 
-std::string Server::status_json(uint64_t id) const {
-  json s{{"id", id},
-         {"pid", ::getpid()},
+nlohmann::json Server::status_json() const {
+  return json{{"pid", ::getpid()},
          {"version", KS_VERSION},
          {"home", options_.home},
          {"uptime_ms", now_ms() - started_ms_},
@@ -555,7 +551,6 @@ std::string Server::status_json(uint64_t id) const {
          {"topics", broker_->topic_count()},
          {"partitions", broker_->partition_total()},
          {"bytes", broker_->total_bytes()}};
-  return s.dump();
 }
 
 void Server::complete(const std::shared_ptr<Conn>& c, Slot* slot, std::string frame) {
@@ -684,7 +679,6 @@ void Server::try_fetch(const std::shared_ptr<Fetch>& f, bool final) {
   json parts = json::array();
   std::string payload;
   uint64_t total = 0;
-  Status fatal;
   for (auto& [partition, offset] : f->parts) {
     json entry{{"partition", partition}};
     auto se = broker_->offsets(f->topic, partition);
@@ -722,7 +716,6 @@ void Server::try_fetch(const std::shared_ptr<Fetch>& f, bool final) {
     total += got;
     parts.push_back(entry);
   }
-  (void)fatal;
   if (!final && total < f->min_bytes && !shutting_down_) {
     // Long poll: wake on the next append to any of the partitions.
     std::weak_ptr<Fetch> weak = f;

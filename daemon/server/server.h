@@ -5,6 +5,8 @@
 
 #include <uv.h>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <functional>
 #include <memory>
 #include <set>
@@ -67,7 +69,7 @@ class Server {
   void try_fetch(const std::shared_ptr<Fetch>& f, bool final);
   void finish_fetch(const std::shared_ptr<Fetch>& f);
   void check_shutdown_done();
-  std::string status_json(uint64_t id) const;
+  nlohmann::json status_json() const;
 
   uv_loop_t* loop_;
   Broker* broker_;

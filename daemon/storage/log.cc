@@ -67,7 +67,7 @@ Status Log::load() {
     segments_.push_back(std::move(*seg));
   }
   if (segments_.empty()) {
-    auto seg = Segment::Create(dir_, 0, config_.index_interval_bytes, clock_->now_ms());
+    auto seg = Segment::Create(dir_, 0, config_.index_interval_bytes);
     if (!seg.ok()) return seg.status();
     segments_.push_back(std::move(*seg));
     dir_dirty_ = true;
@@ -119,7 +119,7 @@ Status Log::roll(int64_t base_offset) {
     // Indexes are caches: without them the segment is rebuilt on open.
     report_.messages.push_back(old->log_path() + ": could not write indexes: " + s.to_string());
   }
-  auto seg = Segment::Create(dir_, base_offset, config_.index_interval_bytes, clock_->now_ms());
+  auto seg = Segment::Create(dir_, base_offset, config_.index_interval_bytes);
   if (!seg.ok()) return seg.status();
   segments_.push_back(std::move(*seg));
   dir_dirty_ = true;

@@ -65,7 +65,7 @@ std::string Segment::path(const char* suffix) const {
 std::string Segment::log_path() const { return path(kLogSuffix); }
 
 Result<std::unique_ptr<Segment>> Segment::Create(const std::string& dir, int64_t base_offset,
-                                                 uint32_t index_interval, int64_t now_ms) {
+                                                 uint32_t index_interval) {
   std::unique_ptr<Segment> s(new Segment(dir, base_offset, index_interval));
   if (path_exists(s->log_path()))
     return Status::AlreadyExists(s->log_path() + " already exists");
@@ -76,7 +76,6 @@ Result<std::unique_ptr<Segment>> Segment::Create(const std::string& dir, int64_t
   if (!f.ok()) return f.status();
   s->log_ = std::move(*f);
   s->next_offset_ = base_offset;
-  (void)now_ms;
   return s;
 }
 

@@ -49,7 +49,7 @@ class Segment {
 
   // A new, empty segment. Fails if its .log already exists.
   static Result<std::unique_ptr<Segment>> Create(const std::string& dir, int64_t base_offset,
-                                                 uint32_t index_interval, int64_t now_ms);
+                                                 uint32_t index_interval);
   // An existing segment. kTrustIndexes still falls back to a full scan
   // when an index is missing or fails its checks.
   static Result<std::unique_ptr<Segment>> Load(const std::string& dir, int64_t base_offset,

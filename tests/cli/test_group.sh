@@ -5,14 +5,34 @@ source "$(dirname "$0")/lib.sh"
 merged() { sort -n "$@"; }
 
 case_three_members_exactly_once() {
+  # Three members join first, then the records arrive, so the partitions
+  # are really shared while they are read.
   assert_exit 0 ks topic create g6 -p 6
-  seq 300000 | assert_exit 0 ks produce g6
-  local i pids=()
+  local i pids=() n=0
   for i in 1 2 3; do
-    timeout 120 "$KS" consume g6 -g three -e >"$T/m$i.out" 2>"$T/m$i.err" &
+    "$KS" consume g6 -g three >"$T/m$i.out" 2>"$T/m$i.err" &
     pids+=($!)
   done
-  for i in 0 1 2; do wait "${pids[$i]}" || fail "member $((i + 1)) exited non-zero: $(cat "$T/m$((i + 1)).err")"; done
+  for i in $(seq 1 100); do
+    "$KS" group describe three -o json >"$T/d.json" 2>/dev/null || true
+    n=$(python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+print(len(d["members"]) if d["state"] == "stable" else 0)' "$T/d.json" 2>/dev/null || echo 0)
+    [[ "$n" == 3 ]] && break
+    sleep 0.1
+  done
+  assert_eq 3 "$n" "members in the stable group before producing"
+  # Keyed records spread over all six partitions.
+  seq 300000 | sed 's/^\(.*\)$/\1:\1/' | assert_exit 0 ks produce g6 -K:
+  for i in $(seq 1 300); do
+    [[ $(cat "$T"/m?.out | wc -l) -ge 300000 ]] && break
+    sleep 0.1
+  done
+  kill -TERM "${pids[@]}"
+  for i in 0 1 2; do wait "${pids[$i]}" || true; done
+  for i in 1 2 3; do
+    assert_file_nonempty "$T/m$i.out" "member $i's share"
+  done
   merged "$T"/m?.out >"$T/all"
   seq 300000 >"$T/expect"
   assert_file_eq "$T/expect" "$T/all" "every record exactly once across the group"
@@ -20,6 +40,21 @@ case_three_members_exactly_once() {
   local lag
   lag=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["lag"])' "$OUT")
   assert_eq 0 "$lag" "group lag after consuming everything"
+}
+
+case_bounded_members_exactly_once() {
+  # The same with -e: members that start together and stop at the end.
+  assert_exit 0 ks topic create e6 -p 6
+  seq 100000 | sed 's/^\(.*\)$/\1:\1/' | assert_exit 0 ks produce e6 -K:
+  local i pids=()
+  for i in 1 2 3; do
+    timeout 120 "$KS" consume e6 -g bounded -e >"$T/m$i.out" 2>"$T/m$i.err" &
+    pids+=($!)
+  done
+  for i in 0 1 2; do wait "${pids[$i]}" || fail "member $((i + 1)) exited non-zero: $(cat "$T/m$((i + 1)).err")"; done
+  merged "$T"/m?.out >"$T/all"
+  seq 100000 >"$T/expect"
+  assert_file_eq "$T/expect" "$T/all" "every record exactly once with -e"
 }
 
 case_head_commits_exactly_five() {
@@ -174,6 +209,7 @@ run_cases \
   exec_workers_dead_letter:120 \
   exec_failure_without_dead_letter_stops \
   three_members_exactly_once:180 \
+  bounded_members_exactly_once:120 \
   head_commits_exactly_five \
   join_and_leave_mid_stream:120 \
   sigkill_member_redelivers_only_its_window:120 \
