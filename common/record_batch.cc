@@ -11,23 +11,11 @@
 namespace ks::batch {
 namespace {
 
-
 int64_t wrapping_add(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
 }
 
 }  // namespace
-
-std::string_view compression_name(Compression c) {
-  switch (c) {
-    case Compression::kNone: return "none";
-    case Compression::kGzip: return "gzip";
-    case Compression::kSnappy: return "snappy";
-    case Compression::kLz4: return "lz4";
-    case Compression::kZstd: return "zstd";
-  }
-  return "unknown";
-}
 
 Result<size_t> frame_size(std::string_view bytes) {
   if (bytes.size() < kLogOverhead)
@@ -79,7 +67,7 @@ Result<BatchHeader> read_header(std::string_view bytes) {
 
 // --- RecordReader ------------------------------------------------------------
 
-RecordReader::RecordReader(std::string_view batch) {
+RecordReader::RecordReader(std::string_view batch, size_t max_uncompressed) {
   auto header = read_header(batch);
   if (!header.ok()) {
     status_ = header.take_status();
@@ -92,13 +80,21 @@ RecordReader::RecordReader(std::string_view batch) {
          " bytes, " + std::to_string(batch.size()) + " present");
     return;
   }
-  if (header_.compression() != Compression::kNone) {
-    fail(std::string(compression_name(header_.compression())) +
-         "-compressed batches cannot be decoded yet");
-    return;
-  }
   p_ = batch.data() + kHeaderSize;
   end_ = batch.data() + header_.size();
+  // A batch of no records may carry no compressed block at all.
+  if (header_.compression() != Compression::kNone && (p_ != end_ || header_.records_count > 0)) {
+    Status s = decompress(header_.compression(), std::string_view(p_, static_cast<size_t>(end_ - p_)),
+                          max_uncompressed, &records_);
+    if (!s.ok()) {
+      s.prepend("records of a " + std::string(compression_name(header_.compression())) + " batch");
+      status_ = std::move(s);
+      done_ = true;
+      return;
+    }
+    p_ = records_.data();
+    end_ = p_ + records_.size();
+  }
   // Each record takes at least kMinRecordSize bytes, so a count that does
   // not fit is refused before any work proportional to it.
   if (static_cast<size_t>(header_.records_count) > static_cast<size_t>(end_ - p_) / kMinRecordSize)
@@ -204,13 +200,12 @@ Result<BatchHeader> check_crc(std::string_view batch) {
   return h;
 }
 
-Result<BatchInfo> validate(std::string_view batch) {
+Result<BatchInfo> validate(std::string_view batch, size_t max_uncompressed) {
   auto checked = check_crc(batch);
   if (!checked.ok()) return checked.take_status();
   const BatchHeader& h = *checked;
   BatchInfo info{h, h.max_timestamp};
-  if (h.compression() != Compression::kNone) return info;
-  RecordReader reader(batch);
+  RecordReader reader(batch, max_uncompressed);
   Record rec;
   int64_t max_ts = INT64_MIN;
   while (reader.next(&rec)) max_ts = std::max(max_ts, rec.timestamp);
@@ -253,10 +248,12 @@ void stamp_leader_epoch(char* batch, int32_t epoch) {
 
 // --- BatchBuilder -------------------------------------------------------------
 
-BatchBuilder::BatchBuilder() { clear(); }
+BatchBuilder::BatchBuilder(Compression codec) : codec_(codec) { clear(); }
 
 void BatchBuilder::clear() {
   buf_.assign(kHeaderSize, '\0');
+  packed_.clear();
+  use_packed_ = false;
   count_ = 0;
   base_timestamp_ = 0;
   max_timestamp_ = 0;
@@ -326,13 +323,13 @@ void BatchBuilder::add(std::optional<std::string_view> key, std::optional<std::s
   ++count_;
 }
 
-std::string_view BatchBuilder::finish() {
-  char* p = buf_.data();
+void BatchBuilder::fill_header(std::string* batch, Compression codec) const {
+  char* p = batch->data();
   put_be64(p + kBaseOffsetPos, 0);
-  put_be32(p + kBatchLengthPos, static_cast<uint32_t>(buf_.size() - kLogOverhead));
+  put_be32(p + kBatchLengthPos, static_cast<uint32_t>(batch->size() - kLogOverhead));
   put_be32(p + kLeaderEpochPos, static_cast<uint32_t>(-1));
   p[kMagicPos] = kMagic;
-  put_be16(p + kAttributesPos, 0);
+  put_be16(p + kAttributesPos, static_cast<uint16_t>(codec));
   put_be32(p + kLastOffsetDeltaPos, static_cast<uint32_t>(count_ > 0 ? count_ - 1 : 0));
   put_be64(p + kBaseTimestampPos, static_cast<uint64_t>(base_timestamp_));
   put_be64(p + kMaxTimestampPos, static_cast<uint64_t>(max_timestamp_));
@@ -340,13 +337,30 @@ std::string_view BatchBuilder::finish() {
   put_be16(p + kProducerEpochPos, static_cast<uint16_t>(-1));
   put_be32(p + kBaseSequencePos, static_cast<uint32_t>(-1));
   put_be32(p + kRecordsCountPos, static_cast<uint32_t>(count_));
-  put_be32(p + kCrcPos, crc32c::value(p + kCrcStart, buf_.size() - kCrcStart));
+  put_be32(p + kCrcPos, crc32c::value(p + kCrcStart, batch->size() - kCrcStart));
+}
+
+std::string_view BatchBuilder::finish() {
+  use_packed_ = false;
+  if (codec_ != Compression::kNone && count_ > 0) {
+    packed_.assign(kHeaderSize, '\0');
+    std::string_view records(buf_.data() + kHeaderSize, buf_.size() - kHeaderSize);
+    // A failure (only possible past 2 GiB) falls back to plain records,
+    // which are always a valid batch.
+    use_packed_ = compress(codec_, records, &packed_).ok() && packed_.size() < buf_.size();
+  }
+  if (use_packed_) {
+    fill_header(&packed_, codec_);
+    return packed_;
+  }
+  packed_.clear();
+  fill_header(&buf_, Compression::kNone);
   return buf_;
 }
 
 std::string BatchBuilder::take() {
   finish();
-  std::string out = std::move(buf_);
+  std::string out = std::move(use_packed_ ? packed_ : buf_);
   clear();
   return out;
 }

@@ -37,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/compression.h"
 #include "common/status.h"
 
 namespace ks::batch {
@@ -73,8 +74,14 @@ inline constexpr size_t kMinRecordSize = 7;
 // Largest batch the codec accepts (batchLength is an int32).
 inline constexpr size_t kMaxBatchSize = 0x7fffffff;
 
-enum class Compression : uint8_t { kNone = 0, kGzip = 1, kSnappy = 2, kLz4 = 3, kZstd = 4 };
-std::string_view compression_name(Compression c);
+// Largest records block a compressed batch may decompress to. A batch
+// that would expand past it is refused, so one that is mostly zip bomb
+// costs at most this much memory to check.
+inline constexpr size_t kMaxUncompressedRecords = 64 << 20;
+
+// The codec in bits 0-2 of the attributes (common/compression.h).
+using Compression = ks::Compression;
+using ks::compression_name;
 
 struct BatchHeader {
   int64_t base_offset = 0;
@@ -115,7 +122,8 @@ struct Header {
   std::optional<std::string_view> value;
 };
 
-// A decoded record; views point into the batch it came from.
+// A decoded record; views point into the batch it came from, or into the
+// RecordReader that decompressed it.
 struct Record {
   int64_t offset = 0;
   int64_t timestamp = 0;
@@ -124,14 +132,21 @@ struct Record {
   std::vector<Header> headers;
 };
 
-// Iterates the records of one uncompressed batch, checking every length
-// against the bytes that hold it. Stops (next() returns false) at the end
-// or at the first malformed record; status() then tells which.
+// Iterates the records of one batch, checking every length against the
+// bytes that hold it. A compressed batch is first decompressed, whole,
+// into a buffer the reader owns (at most `max_uncompressed` bytes, or it
+// fails), then read exactly like an uncompressed one. Stops (next()
+// returns false) at the end or at the first malformed record; status()
+// then tells which.
 class RecordReader {
  public:
-  // `batch` holds one whole batch; it must outlive the reader and the
-  // Records it yields.
-  explicit RecordReader(std::string_view batch);
+  // `batch` holds one whole batch. The Records yielded point into `batch`
+  // (uncompressed) or into the reader (compressed): both must outlive them.
+  explicit RecordReader(std::string_view batch,
+                        size_t max_uncompressed = kMaxUncompressedRecords);
+  // Not copyable or movable: p_ and end_ may point into records_.
+  RecordReader(const RecordReader&) = delete;
+  RecordReader& operator=(const RecordReader&) = delete;
 
   bool next(Record* out);
   const Status& status() const { return status_; }
@@ -146,13 +161,14 @@ class RecordReader {
   int64_t last_delta_ = -1;
   bool done_ = false;
   Status status_;
+  std::string records_;  // the decompressed records of a compressed batch
 };
 
 // What validate() learned about a well-formed batch.
 struct BatchInfo {
   BatchHeader header;
-  // Largest record timestamp, read from the records (uncompressed batches)
-  // or from the header (compressed ones).
+  // Largest record timestamp, read from the records (decompressed first
+  // for compressed batches); the header's value when there are none.
   int64_t max_timestamp = 0;
 };
 
@@ -161,11 +177,15 @@ struct BatchInfo {
 Result<BatchHeader> check_crc(std::string_view batch);
 
 // Checks that `batch` is exactly one well-formed batch: header, lengths,
-// CRC-32C, and for uncompressed batches every record (lengths, varints,
-// counts, strictly increasing offset deltas ending at lastOffsetDelta).
-// Never reads outside `batch`, never allocates in proportion to a length
-// it read.
-Result<BatchInfo> validate(std::string_view batch);
+// CRC-32C, and every record (lengths, varints, counts, strictly increasing
+// offset deltas ending at lastOffsetDelta). A compressed batch's records
+// are decompressed to check them: garbage, truncation or more than
+// `max_uncompressed` bytes of records is refused. Never reads outside
+// `batch`. Allocates nothing for an uncompressed batch; for a compressed
+// one, the decompressed records and the codec's window, each at most
+// `max_uncompressed`, whatever the lengths in the batch claim.
+Result<BatchInfo> validate(std::string_view batch,
+                           size_t max_uncompressed = kMaxUncompressedRecords);
 
 // Walks consecutive batches in a byte range (a fetch response or a segment
 // file's contents). A range may end inside a batch (a fetch's byte limit, a
@@ -194,19 +214,27 @@ class BatchCursor {
 void stamp_base_offset(char* batch, int64_t base_offset);
 void stamp_leader_epoch(char* batch, int32_t epoch);
 
-// Builds one uncompressed batch from records. Records are encoded as they
-// are added; finish() fills in the header and CRC. Base offset 0, not
-// idempotent (producer id/epoch/sequence -1), CreateTime timestamps.
+// Builds one batch from records. Records are encoded as they are added;
+// finish() compresses them as one block when a codec was chosen, then
+// fills in the header and CRC. Base offset 0, not idempotent (producer
+// id/epoch/sequence -1), CreateTime timestamps.
+//
+// When compression would not make the records smaller (small or random
+// values), finish() leaves them uncompressed, as librdkafka does: so
+// size(), the uncompressed size, is never less than the finished size.
 class BatchBuilder {
  public:
-  BatchBuilder();
+  BatchBuilder() : BatchBuilder(Compression::kNone) {}
+  explicit BatchBuilder(Compression codec);
 
   void add(std::optional<std::string_view> key, std::optional<std::string_view> value,
            int64_t timestamp, std::span<const Header> headers = {});
 
   int32_t record_count() const { return count_; }
   bool empty() const { return count_ == 0; }
-  // Size of the batch if finished now.
+  Compression codec() const { return codec_; }
+  // Size of the batch if finished now without compression: an upper
+  // bound of what finish() returns.
   size_t size() const { return buf_.size(); }
   // Bytes one more record would add to size().
   static size_t record_size(std::optional<std::string_view> key,
@@ -215,14 +243,21 @@ class BatchBuilder {
                             int32_t offset_delta);
 
   // Completes the batch and returns it; the view is valid until the next
-  // add() or clear(). An empty builder yields a batch of zero records.
+  // add(), finish() or clear(). An empty builder yields a batch of zero
+  // records.
   std::string_view finish();
   // finish() and hand over the buffer; the builder is left empty.
   std::string take();
   void clear();
 
  private:
-  std::string buf_;
+  // Writes the header of `batch` (header + records block) and its CRC.
+  void fill_header(std::string* batch, Compression codec) const;
+
+  Compression codec_;
+  std::string buf_;     // header + plain records
+  std::string packed_;  // header + compressed records, when smaller
+  bool use_packed_ = false;
   int32_t count_ = 0;
   int64_t base_timestamp_ = 0;
   int64_t max_timestamp_ = 0;

@@ -315,3 +315,228 @@ TEST_CASE("thousands of corrupted batches give a clean error or an unchanged par
   MESSAGE("errors: " << errors << ", unchanged parses: " << unchanged);
   CHECK(errors > 2000);
 }
+
+// --- compressed batches --------------------------------------------------------
+
+namespace {
+
+constexpr Compression kCodecs[] = {Compression::kGzip, Compression::kSnappy, Compression::kLz4,
+                                   Compression::kZstd};
+
+std::string build_with(Compression codec, const std::vector<Owned>& records) {
+  BatchBuilder b(codec);
+  for (const auto& o : records) {
+    std::vector<Header> hs;
+    for (const auto& [k, v] : o.headers)
+      hs.push_back(Header{k, v ? std::optional<std::string_view>(*v) : std::nullopt});
+    auto view = [](const std::optional<std::string>& s) {
+      return s ? std::optional<std::string_view>(*s) : std::nullopt;
+    };
+    b.add(view(o.key), view(o.value), o.timestamp, hs);
+  }
+  return b.take();
+}
+
+// Records that compress well: repeated keys, text values.
+std::vector<Owned> compressible_records(int n) {
+  std::vector<Owned> v;
+  for (int i = 0; i < n; ++i) {
+    Owned o;
+    if (i % 5 != 0) o.key = "user-" + std::to_string(i % 17);
+    if (i % 7 != 3) o.value = "{\"event\":\"page_view\",\"seq\":" + std::to_string(i) + ",\"path\":\"/index.html\"}";
+    if (i % 3 == 0) o.headers.emplace_back("trace", "id-" + std::to_string(i));
+    if (i % 11 == 0) o.headers.emplace_back("null", std::nullopt);
+    o.timestamp = 1700000000000 + (i * 7919) % 1000;
+    v.push_back(std::move(o));
+  }
+  return v;
+}
+
+// The records block of a batch, as stored (compressed or not).
+std::string_view payload(const std::string& batch) {
+  return std::string_view(batch).substr(kHeaderSize);
+}
+
+// `batch`'s header with another records block and codec, length and CRC fixed.
+std::string with_payload(const std::string& batch, Compression codec, std::string_view block) {
+  std::string b = batch.substr(0, kHeaderSize);
+  b.append(block);
+  put_be32(b.data() + kBatchLengthPos, static_cast<uint32_t>(b.size() - kLogOverhead));
+  uint16_t attributes = get_be16(b.data() + kAttributesPos) & ~kCompressionMask;
+  put_be16(b.data() + kAttributesPos, static_cast<uint16_t>(attributes | static_cast<uint16_t>(codec)));
+  fix_crc(&b);
+  return b;
+}
+
+std::string packed(Compression codec, std::string_view in) {
+  std::string out;
+  REQUIRE(compress(codec, in, &out).ok());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("compressed batches round trip for every codec") {
+  auto in = compressible_records(500);
+  std::string plain = build(in);
+  int64_t max_ts = INT64_MIN;
+  for (auto& o : in) max_ts = std::max(max_ts, o.timestamp);
+  for (auto c : kCodecs) {
+    CAPTURE(compression_name(c));
+    std::string b = build_with(c, in);
+    auto h = read_header(b);
+    REQUIRE(h.ok());
+    CHECK(h->compression() == c);
+    CHECK(h->records_count == 500);
+    CHECK(h->last_offset_delta == 499);
+    CHECK(h->max_timestamp == max_ts);
+    CHECK(b.size() < plain.size() / 2);
+    // Everything but the records block matches the uncompressed batch.
+    CHECK(b.substr(kLastOffsetDeltaPos, kHeaderSize - kLastOffsetDeltaPos) ==
+          plain.substr(kLastOffsetDeltaPos, kHeaderSize - kLastOffsetDeltaPos));
+    CHECK(decode(b) == in);
+    auto info = validate(b);
+    REQUIRE(info.ok());
+    CHECK(info->max_timestamp == max_ts);
+    // Stamping offsets keeps a compressed batch valid too.
+    stamp_base_offset(b.data(), 7000);
+    RecordReader reader(b);
+    Record r;
+    REQUIRE(reader.next(&r));
+    CHECK(r.offset == 7000);
+  }
+}
+
+TEST_CASE("the builder's size() bounds a compressed batch and take() leaves it reusable") {
+  for (auto c : kCodecs) {
+    BatchBuilder b(c);
+    CHECK(b.codec() == c);
+    auto in = compressible_records(100);
+    for (const auto& o : in) b.add(o.key, o.value, o.timestamp);
+    size_t plain = b.size();
+    std::string_view first = b.finish();
+    CHECK(first.size() < plain);
+    CHECK(std::string(b.finish()) == std::string(first));  // finish() is repeatable
+    std::string taken = b.take();
+    CHECK(read_header(taken)->compression() == c);
+    CHECK(b.empty());
+    CHECK(b.size() == kHeaderSize);
+    b.add(std::nullopt, std::string_view("again and again and again and again and again"), 1);
+    b.add(std::nullopt, std::string_view("again and again and again and again and again"), 2);
+    CHECK(validate(b.finish()).ok());
+  }
+}
+
+TEST_CASE("a batch that compression would not shrink is left uncompressed") {
+  std::mt19937_64 rng(11);
+  std::string noise(2000, '\0');
+  for (auto& ch : noise) ch = static_cast<char>(rng());
+  for (auto c : kCodecs) {
+    CAPTURE(compression_name(c));
+    BatchBuilder tiny(c);
+    tiny.add(std::nullopt, std::string_view("x"), 1);
+    std::string b = tiny.take();
+    CHECK(read_header(b)->compression() == Compression::kNone);
+    CHECK(validate(b).ok());
+    BatchBuilder random(c);
+    random.add(std::nullopt, std::string_view(noise), 1);
+    size_t predicted = random.size();
+    b = random.take();
+    CHECK(b.size() == predicted);
+    CHECK(read_header(b)->compression() == Compression::kNone);
+    // No records: nothing to compress.
+    BatchBuilder none(c);
+    CHECK(read_header(none.take())->compression() == Compression::kNone);
+  }
+}
+
+TEST_CASE("snappy batches read both xerial framing and a raw block") {
+  auto in = compressible_records(200);
+  std::string b = build_with(Compression::kSnappy, in);
+  std::string_view framed = payload(b);
+  REQUIRE(framed.substr(0, 8) == kXerialMagic);
+  // Under 32 KiB of records: one block after the 16-byte header and its length.
+  REQUIRE(get_be32(framed.data() + kXerialHeaderSize) == framed.size() - kXerialHeaderSize - 4);
+  std::string raw = with_payload(b, Compression::kSnappy, framed.substr(kXerialHeaderSize + 4));
+  CHECK(decode(raw) == in);
+}
+
+TEST_CASE("a compressed batch holding no records may have an empty block") {
+  std::string empty = BatchBuilder().take();
+  for (auto c : kCodecs) {
+    std::string b = with_payload(empty, c, "");
+    auto info = validate(b);
+    REQUIRE_MESSAGE(info.ok(), info.status().to_string());
+    CHECK(info->header.records_count == 0);
+    // ... or a compressed empty block.
+    CHECK(validate(with_payload(empty, c, packed(c, ""))).ok());
+  }
+}
+
+TEST_CASE("a compressed batch with a valid CRC but a bad block is refused by validate") {
+  auto in = compressible_records(300);
+  std::string plain = build(in);
+  std::string records(payload(plain));
+  for (auto c : kCodecs) {
+    CAPTURE(compression_name(c));
+    std::string good = build_with(c, in);
+    std::vector<Owned> out;
+
+    SUBCASE("garbage instead of compressed data") {
+      std::string b = with_payload(good, c, "definitely not compressed, just some text here");
+      Status s = validate(b).status();
+      CHECK(s.code() == Code::kCorruption);
+      CHECK(s.message().find(std::string(compression_name(c))) != std::string::npos);
+      CHECK(decode_any(b, &out).code() == Code::kCorruption);
+    }
+    SUBCASE("damaged compressed bytes") {
+      std::string b = good;
+      for (size_t i = kHeaderSize + 20; i < b.size(); i += 13) b[i] = static_cast<char>(b[i] ^ 0x5a);
+      fix_crc(&b);
+      CHECK_FALSE(validate(b).ok());
+    }
+    SUBCASE("truncated compressed block") {
+      std::string b = with_payload(good, c, payload(good).substr(0, payload(good).size() / 2));
+      Status s = validate(b).status();
+      CHECK(s.code() == Code::kCorruption);
+    }
+    SUBCASE("valid compression of malformed records") {
+      std::string b = with_payload(good, c, packed(c, records.substr(0, records.size() - 3)));
+      Status s = validate(b).status();
+      CHECK(s.code() == Code::kCorruption);
+      CHECK(s.message().find("record") != std::string::npos);
+    }
+    SUBCASE("record count that disagrees with the decompressed records") {
+      std::string b = good;
+      put_be32(b.data() + kRecordsCountPos, 301);
+      fix_crc(&b);
+      CHECK(validate(b).status().code() == Code::kCorruption);
+      put_be32(b.data() + kRecordsCountPos, 299);
+      fix_crc(&b);
+      CHECK(validate(b).status().code() == Code::kCorruption);
+    }
+    SUBCASE("a lastOffsetDelta the records do not reach") {
+      std::string b = good;
+      put_be32(b.data() + kLastOffsetDeltaPos, 400);
+      fix_crc(&b);
+      CHECK(validate(b).status().code() == Code::kCorruption);
+    }
+    SUBCASE("records decompressing past the limit") {
+      // 700 records with 100 KiB values of one byte: 70 MB of records,
+      // a few hundred KiB compressed.
+      BatchBuilder big(c);
+      std::string v(100 << 10, 'z');
+      for (int i = 0; i < 700; ++i) big.add(std::nullopt, std::string_view(v), i);
+      std::string b = big.take();
+      REQUIRE(read_header(b)->compression() == c);
+      Status s = validate(b).status();
+      CHECK(s.code() == Code::kInvalidArgument);
+      CHECK(s.message().find("more than") != std::string::npos);
+      CHECK(validate(b, 200 << 20).ok());
+      RecordReader small(b, 1 << 20);
+      Record r;
+      CHECK_FALSE(small.next(&r));
+      CHECK(small.status().code() == Code::kInvalidArgument);
+    }
+  }
+}

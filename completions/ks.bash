@@ -17,7 +17,7 @@ _ks_global_flags='-h --help -V --version --home --addr --no-autostart'
 # Flags of each command path, and which of them take a value.
 _ks_flags() {
   case $1 in
-    produce) echo '-h --help -D --delimiter -K --key-delimiter --key -H --header --json --skip-bad --raw --file -p --partition --acks --linger-ms --batch-bytes -v --verbose' ;;
+    produce) echo '-h --help -D --delimiter -K --key-delimiter --key -H --header --json --skip-bad --raw --file -p --partition --acks --linger-ms --batch-bytes --compression -v --verbose' ;;
     consume) echo '-h --help --from -e --exit -g --group --commit --exec --retries --dead-letter --parallel --session-timeout-ms -n --count --until -f --format --json -D --delimiter -p --partition' ;;
     tail) echo '-h --help -n --lines -f --follow --format --json -D --delimiter -p --partition' ;;
     offsets) echo '-h --help --at -o --output' ;;
@@ -25,7 +25,7 @@ _ks_flags() {
     'topic list' | 'topic describe') echo '-h --help -o --output' ;;
     'topic alter') echo '-h --help -c --config --delete-config -p --partitions' ;;
     'topic delete') echo '-h --help -y --yes' ;;
-    'daemon run' | 'daemon start') echo '-h --help --listen --allow-remote --auto-create --default-partitions' ;;
+    'daemon run' | 'daemon start') echo '-h --help --listen --allow-remote --kafka --kafka-advertise --auto-create --default-partitions' ;;
     'daemon status' | 'log verify') echo '-h --help -o --output' ;;
     'log dump') echo '-h --help -o --output --headers-only' ;;
     'group list' | 'group describe') echo '-h --help -o --output' ;;
@@ -41,7 +41,7 @@ _ks_takes_value() {
     :--home | :--addr) return 0 ;;
     produce:-D | produce:--delimiter | produce:-K | produce:--key-delimiter | produce:--key | \
       produce:-H | produce:--header | produce:--file | produce:-p | produce:--partition | \
-      produce:--acks | produce:--linger-ms | produce:--batch-bytes) return 0 ;;
+      produce:--acks | produce:--linger-ms | produce:--batch-bytes | produce:--compression) return 0 ;;
     consume:--from | consume:-n | consume:--count | consume:-f | consume:--format | \
       consume:-D | consume:--delimiter | consume:-p | consume:--partition | \
       consume:-g | consume:--group | consume:--commit | consume:--session-timeout-ms | \
@@ -53,6 +53,7 @@ _ks_takes_value() {
       'topic alter:--delete-config') return 0 ;;
     'daemon run:--listen' | 'daemon run:--auto-create' | 'daemon run:--default-partitions') return 0 ;;
     'daemon start:--listen' | 'daemon start:--auto-create' | 'daemon start:--default-partitions') return 0 ;;
+    'daemon run:--kafka' | 'daemon run:--kafka-advertise' | 'daemon start:--kafka' | 'daemon start:--kafka-advertise') return 0 ;;
     'topic list:-o' | 'topic list:--output' | 'topic describe:-o' | 'topic describe:--output') return 0 ;;
     'daemon status:-o' | 'daemon status:--output' | 'log dump:-o' | 'log dump:--output') return 0 ;;
     'log verify:-o' | 'log verify:--output') return 0 ;;
@@ -176,6 +177,7 @@ _ks() {
       --file) _ks_files -f "$cur" ;;
       --addr | --listen) _ks_reply 'tcp://127.0.0.1:' "$cur"; compopt -o nospace 2>/dev/null ;;
       --acks) _ks_reply '0 1 all' "$cur" ;;
+      --compression) _ks_reply 'none gzip snappy lz4 zstd' "$cur" ;;
       -o | --output)
         case $path in
           'topic list' | 'topic describe' | offsets | group\ *) _ks_reply 'table json' "$cur" ;;

@@ -16,7 +16,7 @@ function __ks_takes_value -a path flag
         case 'produce:-D' 'produce:--delimiter' 'produce:-K' 'produce:--key-delimiter' \
                 'produce:--key' 'produce:-H' 'produce:--header' 'produce:--file' \
                 'produce:-p' 'produce:--partition' 'produce:--acks' 'produce:--linger-ms' \
-                'produce:--batch-bytes'
+                'produce:--batch-bytes' 'produce:--compression'
             return 0
         case 'consume:--from' 'consume:-n' 'consume:--count' 'consume:-f' 'consume:--format' \
                 'consume:-D' 'consume:--delimiter' 'consume:-p' 'consume:--partition' \
@@ -34,7 +34,8 @@ function __ks_takes_value -a path flag
                 'topic alter:--delete-config'
             return 0
         case 'daemon run:--listen' 'daemon run:--auto-create' 'daemon run:--default-partitions' \
-                'daemon start:--listen' 'daemon start:--auto-create' 'daemon start:--default-partitions'
+                'daemon start:--listen' 'daemon start:--auto-create' 'daemon start:--default-partitions' \
+                'daemon run:--kafka' 'daemon run:--kafka-advertise' 'daemon start:--kafka' 'daemon start:--kafka-advertise'
             return 0
         case 'topic list:-o' 'topic list:--output' 'topic describe:-o' 'topic describe:--output' \
                 'daemon status:-o' 'daemon status:--output' 'log dump:-o' 'log dump:--output' \
@@ -215,6 +216,7 @@ complete -c ks -n '__ks_is produce' -s p -l partition -x -d 'Write every record 
 complete -c ks -n '__ks_is produce' -l acks -x -a '0\t"no answer" 1\t"written to the log (default)" all\tfsynced' -d Durability
 complete -c ks -n '__ks_is produce' -l linger-ms -x -d 'Send a partial batch after this long idle (ms)'
 complete -c ks -n '__ks_is produce' -l batch-bytes -x -d 'Send a batch once it reaches this size'
+complete -c ks -n '__ks_is produce' -l compression -x -a 'none\t"no compression (default)" gzip snappy lz4 zstd' -d 'Compress each batch'
 complete -c ks -n '__ks_is produce' -s v -l verbose -d 'Print a summary on stderr'
 
 # ks consume
@@ -283,7 +285,9 @@ complete -c ks -n '__ks_is group delete' -s y -l yes -d 'Do not ask for confirma
 for __ks_sub in run start
     complete -c ks -n "__ks_is daemon $__ks_sub" -s h -l help -d 'Print help and exit'
     complete -c ks -n "__ks_is daemon $__ks_sub" -l listen -x -a 'tcp://127.0.0.1:' -d 'Also serve the native protocol on TCP'
-    complete -c ks -n "__ks_is daemon $__ks_sub" -l allow-remote -d 'Allow a non-loopback --listen address'
+    complete -c ks -n "__ks_is daemon $__ks_sub" -l allow-remote -d 'Allow a non-loopback --listen or --kafka address'
+    complete -c ks -n "__ks_is daemon $__ks_sub" -l kafka -x -a '127.0.0.1:9092' -d 'Also serve the Kafka wire protocol'
+    complete -c ks -n "__ks_is daemon $__ks_sub" -l kafka-advertise -x -d 'Address told to Kafka clients'
     complete -c ks -n "__ks_is daemon $__ks_sub" -l auto-create -x -a 'true false' -d 'Create missing topics on produce'
     complete -c ks -n "__ks_is daemon $__ks_sub" -l default-partitions -x -d 'Partitions of auto-created topics'
 end

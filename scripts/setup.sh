@@ -6,9 +6,16 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libcli11-dev nlohmann-json3-dev libsqlite3-dev libuv1-dev doctest-dev
+  # Kafka batch compression: gzip, snappy, lz4, zstd
+  zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
   # used by the cross-process tests (tests/cli, tests/docs)
   python3 procps man-db
+  # Kafka clients the compatibility tests drive (tests/kafka)
+  kcat python3-kafka python3-confluent-kafka
 )
+# kafkajs needs Node.js and npm; a machine that already has them (from
+# another source) keeps its own, since Debian's npm would conflict.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 # Extra package sets, asked for by the scripts that need them.
 for extra in "$@"; do
   case "$extra" in

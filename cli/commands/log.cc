@@ -152,7 +152,7 @@ bool dump_file(const std::string& path, const LogOptions& opt, Stdout& out) {
       print_error(path + " at byte " + std::to_string(b.position) + ": " + info.status().message());
       ok = false;
     }
-    bool records = !opt.headers_only && info.ok() && h.compression() == batch::Compression::kNone;
+    bool records = !opt.headers_only && info.ok();
     if (json) buf += records ? ",\"records\":[" : "";
     if (records) {
       batch::RecordReader reader(b.bytes);

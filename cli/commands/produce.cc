@@ -1,7 +1,8 @@
 // `ks produce TOPIC`: records from stdin (or a file) into a topic. Lines by
 // default; any delimiter, key delimiters, fixed keys, headers, the NDJSON
 // envelope, or the whole input as one record. Batches per partition by size
-// and linger, pipelines requests, and reports what was not acknowledged.
+// and linger, compresses batches when asked (--compression), pipelines
+// requests, and reports what was not acknowledged.
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <poll.h>
@@ -22,6 +23,7 @@
 #include "cli/input/escapes.h"
 #include "cli/input/partitioner.h"
 #include "cli/output.h"
+#include "common/compression.h"
 #include "common/record_batch.h"
 #include "common/types.h"
 
@@ -44,6 +46,7 @@ struct ProduceOptions {
   int64_t linger_ms = 5;
   int64_t batch_bytes = 256 << 10;
   int max_in_flight = 16;
+  std::string compression = "none";
   bool verbose = false;
 };
 
@@ -71,9 +74,12 @@ struct InputRecord {
 
 class Producer {
  public:
-  Producer(const ProduceOptions& o, Client* client, int32_t partitions, int64_t max_message_bytes, int acks)
-      : o_(o), client_(client), partitions_(partitions), max_message_(max_message_bytes), acks_(acks),
-        builders_(static_cast<size_t>(partitions)) {}
+  Producer(const ProduceOptions& o, Client* client, int32_t partitions, int64_t max_message_bytes, int acks,
+           Compression codec)
+      : o_(o), client_(client), partitions_(partitions), max_message_(max_message_bytes), acks_(acks) {
+    builders_.reserve(static_cast<size_t>(partitions));
+    for (int32_t p = 0; p < partitions; ++p) builders_.push_back(Pending{batch::BatchBuilder(codec), 0});
+  }
 
   // Adds a record; false (with *error set) when it cannot be sent.
   bool add(const InputRecord& r, Status* error) {
@@ -329,6 +335,10 @@ int run_produce(const ProduceOptions& o) {
     headers.emplace_back(h.substr(0, eq), h.substr(eq + 1));
   }
   int acks = o.acks == "all" || o.acks == "-1" ? -1 : o.acks == "0" ? 0 : 1;
+  auto codec = parse_compression(o.compression);
+  if (!codec)
+    return report(Status::InvalidArgument("unknown --compression '" + o.compression +
+                                          "': expected none, gzip, snappy, lz4 or zstd"));
 
   int fd = 0;
   if (!o.file.empty()) {
@@ -351,7 +361,7 @@ int run_produce(const ProduceOptions& o) {
     return report(Status::InvalidArgument("partition " + std::to_string(o.partition) + " does not exist (topic '" +
                                           o.topic + "' has " + std::to_string(partitions) + ")"));
 
-  Producer producer(o, client.get(), partitions, max_message, acks);
+  Producer producer(o, client.get(), partitions, max_message, acks, *codec);
   Splitter in(fd, *delim);
   std::vector<batch::Header> fixed_headers;
   for (const auto& [k, v] : headers) fixed_headers.push_back({k, std::string_view(v)});
@@ -467,8 +477,12 @@ void set_produce_command(CLI::App& app, Runner* run) {
       ->check(CLI::IsMember({"0", "1", "all", "-1"}));
   cmd->add_option("--linger-ms", o->linger_ms, "No record waits in a batch longer than this many ms (default 5)")
       ->check(CLI::Range(0, 60000));
-  cmd->add_option("--batch-bytes", o->batch_bytes, "Send a batch once it reaches this size (default 262144)")
+  cmd->add_option("--batch-bytes", o->batch_bytes,
+                  "Send a batch once its records reach this size, before compression (default 262144)")
       ->check(CLI::Range(1024, 64 << 20));
+  cmd->add_option("--compression", o->compression,
+                  "Compress each batch: none (default), gzip, snappy, lz4 or zstd, as Kafka clients do")
+      ->check(CLI::IsMember({"none", "gzip", "snappy", "lz4", "zstd"}));
   cmd->add_flag("-v,--verbose", o->verbose, "Print a summary on stderr");
   cmd->footer(
       "Keyed records go to murmur2(key) % partitions, as in Kafka; records without a key\n"

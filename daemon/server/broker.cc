@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <random>
 
 #include "daemon/server/logging.h"
 #include "daemon/storage/file.h"
@@ -27,6 +28,9 @@ Status Broker::load() {
   if (!meta.ok()) return meta.status();
   meta_ = std::move(*meta);
   groups_ = std::make_unique<Groups>(this, meta_.get());
+  kafka_groups_ = std::make_unique<KafkaGroups>(this, meta_.get());
+  groups_->set_kafka_groups(kafka_groups_.get());
+  kafka_groups_->set_native_groups(groups_.get());
   auto list = meta_->list_topics();
   if (!list.ok()) return list.status();
   for (auto& tm : *list) {
@@ -249,6 +253,31 @@ void Broker::produce(const std::string& topic, int32_t partition, Acks acks, boo
   done(*r);
 }
 
+Result<std::string> Broker::cluster_id() {
+  auto v = meta_->get_setting("cluster_id");
+  if (!v.ok()) return v.status();
+  if (*v) return std::move(**v);
+  // 16 random bytes, URL-safe base64 without padding, like Kafka's ids.
+  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  unsigned char raw[16];
+  std::random_device rd;
+  for (auto& b : raw) b = static_cast<unsigned char>(rd());
+  std::string id;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char b : raw) {
+    acc = acc << 8 | b;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      id += kAlphabet[(acc >> bits) & 63];
+    }
+  }
+  if (bits > 0) id += kAlphabet[(acc << (6 - bits)) & 63];
+  KS_RETURN_IF_ERROR(meta_->put_setting("cluster_id", id));
+  return id;
+}
+
 Result<storage::ReadResult> Broker::read(const std::string& topic, int32_t partition, Offset from,
                                          uint64_t max_bytes) {
   auto p = find(topic, partition);
@@ -302,6 +331,7 @@ void Broker::wake(Partition& p) {
 void Broker::tick() {
   int64_t now = clock_.now_ms();
   groups_->expire(now);
+  kafka_groups_->tick(now);
   for (auto& [name, t] : topics_) {
     for (auto& p : t.partitions) {
       if (t.policy.flush_ms >= 0 && p->log->durable_offset() < p->log->end_offset() &&

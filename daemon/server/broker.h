@@ -16,6 +16,7 @@
 #include "common/types.h"
 #include "daemon/meta/meta_store.h"
 #include "daemon/server/groups.h"
+#include "daemon/server/kafka_groups.h"
 #include "daemon/server/topic_config.h"
 #include "daemon/storage/clock.h"
 #include "daemon/storage/group_commit.h"
@@ -96,7 +97,11 @@ class Broker {
   // Flushes and closes every log (marks them clean). Blocking.
   Status close();
 
+  // A random id made on first use and kept in meta.db: the Kafka cluster id.
+  Result<std::string> cluster_id();
+
   Groups& groups() { return *groups_; }
+  KafkaGroups& kafka_groups() { return *kafka_groups_; }
   int64_t now_ms() const { return clock_.now_ms(); }
 
   uint64_t total_bytes() const;
@@ -135,6 +140,7 @@ class Broker {
   storage::SystemClock clock_;
   std::unique_ptr<meta::MetaStore> meta_;
   std::unique_ptr<Groups> groups_;
+  std::unique_ptr<KafkaGroups> kafka_groups_;
   std::map<std::string, Topic> topics_;
   std::map<uint64_t, std::pair<std::shared_ptr<Partition>, uint64_t>> watch_index_;
   uint64_t next_watch_ = 1;

@@ -141,6 +141,11 @@ int run_daemon(const DaemonOptions& options) {
     if (hp.rfind("tcp://", 0) == 0) hp = hp.substr(6);
     s = d.server->listen_tcp(hp, options.allow_remote, options.allow_remote ? make_token(home) : "");
   }
+  if (s.ok() && !options.kafka.empty()) {
+    std::string hp = options.kafka;
+    if (hp.rfind("kafka://", 0) == 0) hp = hp.substr(8);
+    s = d.server->listen_kafka(hp, options.allow_remote, options.kafka_advertise);
+  }
   if (!s.ok()) {
     log_error("%s", s.to_string().c_str());
     (void)d.broker->close();

@@ -5,6 +5,7 @@
 
 #include "common/types.h"
 #include "daemon/server/broker.h"
+#include "daemon/server/kafka_groups.h"
 #include "daemon/server/logging.h"
 
 namespace ks::server {
@@ -16,6 +17,17 @@ Status rebalance_needed(const std::string& group) {
   return Status::Busy("rebalance_in_progress: group '" + group + "' changed; commit and join again");
 }
 
+Status in_use_by_kafka(const std::string& group) {
+  return Status::Busy("group '" + group + "' is in use by Kafka clients");
+}
+
+// Kafka's group states as `ks group` shows them.
+std::string ks_state(const std::string& kafka_state) {
+  if (kafka_state == "Stable") return "stable";
+  if (kafka_state == "Empty" || kafka_state == "Dead") return "empty";
+  return "rebalancing";
+}
+
 }  // namespace
 
 bool Groups::has_members(const std::string& group) const {
@@ -23,9 +35,21 @@ bool Groups::has_members(const std::string& group) const {
   return it != groups_.end() && !it->second.members.empty();
 }
 
+std::vector<std::string> Groups::live_groups() const {
+  std::vector<std::string> out;
+  for (const auto& [name, g] : groups_)
+    if (!g.members.empty()) out.push_back(name);
+  return out;
+}
+
+bool Groups::kafka_live(const std::string& group) const {
+  return kafka_ != nullptr && kafka_->has_members(group);
+}
+
 Result<JoinResult> Groups::join(const JoinRequest& req, int64_t now_ms) {
   KS_RETURN_IF_ERROR(validate_name(req.group, "group", kMaxGroupName));
   if (req.topics.empty()) return Status::InvalidArgument("a group member needs at least one topic");
+  if (kafka_live(req.group)) return in_use_by_kafka(req.group);
   for (const auto& t : req.topics) {
     auto n = broker_->partition_count(t, false);
     if (!n.ok()) return n.status();
@@ -178,6 +202,7 @@ Status Groups::commit(const std::string& group, const std::string& member_id,
   if (member_id.empty()) {
     if (has_members(group))
       return Status::Busy("group '" + group + "' has live members; only they commit");
+    if (kafka_live(group)) return in_use_by_kafka(group);
     return commit_entries(group, offsets, now_ms);
   }
   auto it = groups_.find(group);
@@ -231,8 +256,9 @@ void Groups::expire(int64_t now_ms) {
 
 Status Groups::reset(const std::string& group, const std::vector<OffsetEntry>& offsets, int64_t now_ms) {
   KS_RETURN_IF_ERROR(validate_name(group, "group", kMaxGroupName));
-  if (has_members(group))
-    return Status::Busy("group '" + group + "' has live members; stop its consumers before resetting offsets");
+  if (has_members(group) || kafka_live(group))
+    return Status::Busy("group '" + group + "' has live " + (has_members(group) ? "" : "Kafka ") +
+                        "members; stop its consumers before resetting offsets");
   for (const auto& o : offsets) {
     auto se = broker_->offsets(o.tp.topic, o.tp.partition);
     if (!se.ok()) return se.status();
@@ -241,9 +267,11 @@ Status Groups::reset(const std::string& group, const std::vector<OffsetEntry>& o
 }
 
 Status Groups::remove(const std::string& group) {
-  if (has_members(group))
-    return Status::Busy("group '" + group + "' has live members; stop its consumers before deleting it");
+  if (has_members(group) || kafka_live(group))
+    return Status::Busy("group '" + group + "' has live " + (has_members(group) ? "" : "Kafka ") +
+                        "members; stop its consumers before deleting it");
   bool known = groups_.erase(group) > 0;
+  if (kafka_ != nullptr && kafka_->forget(group)) known = true;
   Status s = meta_->delete_group(group);
   if (s.code() == Code::kNotFound && known) return Status::OK();
   return s;
@@ -253,7 +281,8 @@ Result<Groups::GroupInfo> Groups::describe(const std::string& group) {
   auto committed = meta_->fetch_offsets(group);
   if (!committed.ok()) return committed.status();
   auto it = groups_.find(group);
-  bool live = it != groups_.end() && !it->second.members.empty();
+  std::optional<KafkaGroupInfo> kafka = kafka_ != nullptr ? kafka_->inspect(group) : std::nullopt;
+  bool live = (it != groups_.end() && !it->second.members.empty()) || kafka;
   if (committed->empty() && !live) {
     auto names = meta_->list_groups();
     if (!names.ok()) return names.status();
@@ -266,7 +295,35 @@ Result<Groups::GroupInfo> Groups::describe(const std::string& group) {
   for (const auto& c : *committed) rows[{c.topic, c.partition}] = {{c.topic, c.partition}, c.offset, 0, 0, ""};
   std::set<std::string> topics;
   bool moving = false;
-  if (it != groups_.end()) {
+  // Every partition of a topic some member reads gets a row, for its lag.
+  auto add_topic_rows = [&](const std::string& t) {
+    topics.insert(t);
+    auto n = broker_->partition_count(t, false);
+    for (int32_t p = 0; n.ok() && p < *n; ++p)
+      if (!rows.count({t, p})) rows[{t, p}] = {{t, p}, -1, 0, 0, ""};
+  };
+  if (kafka) {
+    info.generation = kafka->generation;
+    info.protocol = "kafka";
+    for (const auto& km : kafka->members) {
+      MemberInfo mi{km.member_id, km.client_host, 0, {}, {}, km.client_id};
+      // Only the consumer protocol's bytes have a known layout.
+      if (kafka->protocol_type == "consumer") {
+        mi.topics = decode_subscription_topics(km.metadata).value_or(std::vector<std::string>{});
+        mi.owned = decode_assignment(km.assignment).value_or(std::vector<TopicPartition>{});
+      }
+      std::sort(mi.topics.begin(), mi.topics.end());
+      mi.topics.erase(std::unique(mi.topics.begin(), mi.topics.end()), mi.topics.end());
+      std::sort(mi.owned.begin(), mi.owned.end());
+      mi.owned.erase(std::unique(mi.owned.begin(), mi.owned.end()), mi.owned.end());
+      for (const auto& t : mi.topics) add_topic_rows(t);
+      for (const auto& tp : mi.owned) {
+        if (!rows.count(tp)) rows[tp] = {tp, -1, 0, 0, ""};
+        rows[tp].owner = km.member_id;
+      }
+      info.members.push_back(std::move(mi));
+    }
+  } else if (it != groups_.end()) {
     const Group& g = it->second;
     info.generation = g.generation;
     for (const auto& [id, m] : g.members) {
@@ -274,13 +331,9 @@ Result<Groups::GroupInfo> Groups::describe(const std::string& group) {
       for (const auto& [tp, owner] : g.owner)
         if (owner == id) mi.owned.push_back(tp);
       info.members.push_back(std::move(mi));
-      for (const auto& t : m.topics) {
-        topics.insert(t);
-        auto n = broker_->partition_count(t, false);
-        for (int32_t p = 0; n.ok() && p < *n; ++p)
-          if (!rows.count({t, p})) rows[{t, p}] = {{t, p}, -1, 0, 0, ""};
-      }
+      for (const auto& t : m.topics) add_topic_rows(t);
     }
+    if (!g.members.empty()) info.protocol = "ks";
     for (const auto& [tp, owner] : g.owner)
       if (rows.count(tp)) rows[tp].owner = owner;
     for (const auto& [tp, who] : g.target) {
@@ -303,7 +356,10 @@ Result<Groups::GroupInfo> Groups::describe(const std::string& group) {
     info.offsets.push_back(row);
   }
   info.topics.assign(topics.begin(), topics.end());
-  info.state = info.members.empty() ? "empty" : moving ? "rebalancing" : "stable";
+  if (kafka)
+    info.state = ks_state(kafka->state);
+  else
+    info.state = info.members.empty() ? "empty" : moving ? "rebalancing" : "stable";
   return info;
 }
 
@@ -313,6 +369,9 @@ Result<std::vector<Groups::GroupInfo>> Groups::list() {
   std::set<std::string> all(names->begin(), names->end());
   for (const auto& [name, g] : groups_)
     if (!g.members.empty()) all.insert(name);
+  if (kafka_ != nullptr)
+    for (const auto& [name, type] : kafka_->list())
+      if (kafka_->has_members(name)) all.insert(name);
   std::vector<GroupInfo> out;
   for (const auto& n : all) {
     auto d = describe(n);

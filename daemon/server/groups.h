@@ -8,6 +8,10 @@
 // the new one. So a member that keeps running never has its partitions
 // read by another member at the same time; only a member that vanishes
 // (connection closed, session expired) hands over what it did not commit.
+//
+// Kafka clients' groups (KafkaGroups) share the names and the committed
+// offsets: a group has live members of one kind at a time, and describe,
+// list, reset and remove cover both kinds.
 #pragma once
 
 #include <compare>
@@ -24,6 +28,7 @@
 namespace ks::server {
 
 class Broker;
+class KafkaGroups;
 
 struct TopicPartition {
   std::string topic;
@@ -62,6 +67,10 @@ class Groups {
   // `broker` and `meta` must outlive this object.
   Groups(Broker* broker, meta::MetaStore* meta) : broker_(broker), meta_(meta) {}
 
+  // The Kafka coordinator sharing the group names; must outlive this
+  // object. May be null (no Kafka groups).
+  void set_kafka_groups(KafkaGroups* kafka) { kafka_ = kafka; }
+
   Result<JoinResult> join(const JoinRequest& req, int64_t now_ms);
   // OK when the member is live and its generation current; kBusy
   // ("rebalance_in_progress") when it must commit and join again;
@@ -86,6 +95,7 @@ class Groups {
     int64_t pid;
     std::vector<std::string> topics;
     std::vector<TopicPartition> owned;
+    std::string client_id = {};  // Kafka members: the client's client.id
   };
   struct OffsetInfo {
     TopicPartition tp;
@@ -99,6 +109,8 @@ class Groups {
     std::vector<OffsetInfo> offsets;
     std::vector<std::string> topics;
     int64_t lag = 0;
+    // Whose members are live: "ks", "kafka", or empty when none are.
+    std::string protocol;
   };
   Result<GroupInfo> describe(const std::string& group);
   Result<std::vector<GroupInfo>> list();
@@ -107,7 +119,10 @@ class Groups {
   // long polls of its members can answer at once.
   void set_rebalance_hook(std::function<void(const std::string&)> hook) { hook_ = std::move(hook); }
 
+  // Native members only; KafkaGroups::has_members() for Kafka ones.
   bool has_members(const std::string& group) const;
+  // Groups with live native members, sorted.
+  std::vector<std::string> live_groups() const;
 
  private:
   struct Member {
@@ -131,9 +146,11 @@ class Groups {
   void rebalance(const std::string& name, Group& g, bool force_bump);
   void drop_member(const std::string& name, Group& g, const std::string& member_id);
   Status commit_entries(const std::string& group, const std::vector<OffsetEntry>& offsets, int64_t now_ms);
+  bool kafka_live(const std::string& group) const;
 
   Broker* broker_;
   meta::MetaStore* meta_;
+  KafkaGroups* kafka_ = nullptr;
   std::map<std::string, Group> groups_;
   uint64_t next_member_ = 1;
   std::function<void(const std::string&)> hook_;

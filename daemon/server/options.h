@@ -10,7 +10,9 @@ namespace ks::server {
 struct DaemonOptions {
   std::string home;
   std::string listen;          // tcp://HOST:PORT for the native protocol; empty: Unix socket only
-  bool allow_remote = false;   // let `listen` bind a non-loopback address
+  bool allow_remote = false;   // let `listen` and `kafka` bind a non-loopback address
+  std::string kafka;           // HOST:PORT for the Kafka wire protocol; empty: none
+  std::string kafka_advertise; // HOST:PORT told to Kafka clients; empty: the bound address
   bool auto_create = true;     // produce to a missing topic creates it
   int32_t default_partitions = 1;
   int64_t max_frame_bytes = 64 << 20;

@@ -11,6 +11,7 @@
 #include "common/protocol.h"
 #include "daemon/server/groups.h"
 #include "daemon/server/logging.h"
+#include "daemon/server/server_internal.h"
 
 #ifndef KS_VERSION
 #define KS_VERSION "0.0.0"
@@ -22,12 +23,6 @@ using json = nlohmann::json;
 
 namespace {
 
-// Backpressure: a connection whose unsent answers pass the high-water mark
-// stops being read until they drain below the low one.
-constexpr size_t kHighWater = 16 << 20;
-constexpr size_t kLowWater = 4 << 20;
-constexpr size_t kMaxSlots = 4096;  // requests answered out of this many queued
-constexpr size_t kReadChunk = 256 << 10;
 constexpr int64_t kMaxWaitMs = 5 * 60 * 1000;
 
 int64_t now_ms() {
@@ -51,38 +46,6 @@ json error_json(const Status& s) {
 std::string error_frame(uint64_t id, const Status& s) {
   return frame_of(json{{"id", id}, {"error", error_json(s)}});
 }
-
-// A growable byte buffer without zero-filling, for socket reads.
-class Buffer {
- public:
-  char* data() { return data_.get(); }
-  size_t size() const { return size_; }
-  // Room for n more bytes at data() + size().
-  char* reserve(size_t n) {
-    if (size_ + n > cap_) {
-      size_t cap = std::max(cap_ * 2, size_ + n);
-      std::unique_ptr<char[]> d(new char[cap]);
-      if (size_) std::memcpy(d.get(), data_.get(), size_);
-      data_ = std::move(d);
-      cap_ = cap;
-    }
-    return data_.get() + size_;
-  }
-  void grow(size_t n) { size_ += n; }
-  void consume(size_t n) {
-    if (n == size_) {
-      size_ = 0;
-    } else if (n > 0) {
-      std::memmove(data_.get(), data_.get() + n, size_ - n);
-      size_ -= n;
-    }
-  }
-
- private:
-  std::unique_ptr<char[]> data_;
-  size_t size_ = 0;
-  size_t cap_ = 0;
-};
 
 }  // namespace
 
@@ -129,32 +92,6 @@ void UvExecutor::run(std::function<Status()> work, std::function<void(Status)> d
 }
 
 // --- connections ------------------------------------------------------------------
-
-struct Server::Slot {
-  bool ready = false;
-  bool silent = false;  // acks=0 produce: nothing is sent
-  std::string frame;
-};
-
-struct Server::Conn : std::enable_shared_from_this<Server::Conn> {
-  Server* server = nullptr;
-  uint64_t id = 0;
-  union {
-    uv_pipe_t pipe;
-    uv_tcp_t tcp;
-  } h;
-  bool tcp = false;
-  bool authed = true;
-  bool reading = false;
-  bool closing = false;
-  bool close_after_flush = false;
-  Buffer in;
-  std::deque<std::unique_ptr<Slot>> slots;
-  std::shared_ptr<Conn> self;  // keeps the object alive until the close callback
-
-  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&h); }
-  uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&h); }
-};
 
 struct Server::Fetch {
   std::weak_ptr<Conn> conn;
@@ -214,23 +151,24 @@ Status Server::listen_unix(const std::string& path) {
   return Status::OK();
 }
 
-Status Server::listen_tcp(const std::string& hostport, bool allow_remote, const std::string& token) {
+Result<uv_tcp_t*> Server::bind_tcp(const std::string& hostport, bool allow_remote, bool* loopback) {
   auto colon = hostport.rfind(':');
-  if (colon == std::string::npos)
-    return Status::InvalidArgument("bad listen address '" + hostport + "': expected tcp://HOST:PORT");
+  if (colon == std::string::npos) return Status::InvalidArgument("bad listen address '" + hostport + "': expected HOST:PORT");
   std::string host = hostport.substr(0, colon);
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  int port = std::atoi(hostport.c_str() + colon + 1);
+  const char* port_text = hostport.c_str() + colon + 1;
+  char* end = nullptr;
+  long port = std::strtol(port_text, &end, 10);
+  if (!*port_text || *end || port < 0 || port > 65535)
+    return Status::InvalidArgument("bad listen address '" + hostport + "': the port must be 0 to 65535");
   sockaddr_storage addr{};
   bool v6 = host.find(':') != std::string::npos;
-  int rc = v6 ? uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr))
-              : uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr));
+  int rc = v6 ? uv_ip6_addr(host.c_str(), static_cast<int>(port), reinterpret_cast<sockaddr_in6*>(&addr))
+              : uv_ip4_addr(host.c_str(), static_cast<int>(port), reinterpret_cast<sockaddr_in*>(&addr));
   if (rc != 0) return Status::InvalidArgument("bad listen address '" + hostport + "': " + uv_strerror(rc));
-  bool loopback = v6 ? host == "::1" : host.rfind("127.", 0) == 0;
-  if (!loopback && !allow_remote)
-    return Status::InvalidArgument("refusing to listen on non-loopback address " + host +
-                                   " without --allow-remote");
-  if (!loopback) token_ = token;
+  *loopback = v6 ? host == "::1" : host.rfind("127.", 0) == 0;
+  if (!*loopback && !allow_remote)
+    return Status::InvalidArgument("refusing to listen on non-loopback address " + host + " without --allow-remote");
   auto* tcp = new uv_tcp_t;
   uv_tcp_init(loop_, tcp);
   tcp->data = this;
@@ -241,6 +179,14 @@ Status Server::listen_tcp(const std::string& hostport, bool allow_remote, const 
     return Status::IOError("listen on " + hostport + ": " + uv_strerror(rc));
   }
   listeners_.push_back(reinterpret_cast<uv_handle_t*>(tcp));
+  return tcp;
+}
+
+Status Server::listen_tcp(const std::string& hostport, bool allow_remote, const std::string& token) {
+  bool loopback = true;
+  auto tcp = bind_tcp(hostport, allow_remote, &loopback);
+  if (!tcp.ok()) return tcp.status();
+  if (!loopback) token_ = token;
   listener_names_.push_back("tcp://" + hostport);
   return Status::OK();
 }
@@ -257,13 +203,14 @@ void Server::on_connection(uv_stream_t* listener, int status) {
 void Server::accept(uv_stream_t* listener, bool tcp) {
   auto c = std::make_shared<Conn>();
   c->server = this;
+  c->kafka = kafka_listeners_.count(reinterpret_cast<uv_handle_t*>(listener)) > 0;
   static uint64_t next_conn = 1;
   c->id = next_conn++;
   c->tcp = tcp;
   if (tcp) {
     uv_tcp_init(loop_, &c->h.tcp);
     uv_tcp_nodelay(&c->h.tcp, 1);
-    c->authed = token_.empty();
+    c->authed = token_.empty() || c->kafka;
   } else {
     uv_pipe_init(loop_, &c->h.pipe, 0);
   }
@@ -277,6 +224,16 @@ void Server::accept(uv_stream_t* listener, bool tcp) {
   if (shutting_down_) {
     close_conn(c);
     return;
+  }
+  if (c->kafka) {
+    sockaddr_storage peer{};
+    int len = sizeof peer;
+    char name[64] = "";
+    if (uv_tcp_getpeername(&c->h.tcp, reinterpret_cast<sockaddr*>(&peer), &len) == 0) {
+      if (peer.ss_family == AF_INET6) uv_ip6_name(reinterpret_cast<sockaddr_in6*>(&peer), name, sizeof name);
+      else uv_ip4_name(reinterpret_cast<sockaddr_in*>(&peer), name, sizeof name);
+    }
+    c->peer = std::string("/") + name;
   }
   start_reading(c.get());
 }
@@ -309,6 +266,7 @@ void Server::start_reading(Conn* c) {
 }
 
 void Server::process(const std::shared_ptr<Conn>& c) {
+  if (c->kafka) return process_kafka(c);
   size_t pos = 0;
   while (!c->closing && !c->close_after_flush) {
     if (c->slots.size() >= kMaxSlots || c->stream()->write_queue_size > kHighWater) {
@@ -507,13 +465,16 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
         for (const auto& m : gi.members) {
           json a = json::array();
           for (const auto& tp : m.owned) a.push_back({{"topic", tp.topic}, {"partition", tp.partition}});
-          members.push_back({{"member_id", m.id}, {"host", m.host}, {"pid", m.pid}, {"topics", m.topics}, {"assignment", a}});
+          json member{{"member_id", m.id}, {"host", m.host}, {"pid", m.pid}, {"topics", m.topics}, {"assignment", a}};
+          if (!m.client_id.empty()) member["client_id"] = m.client_id;
+          members.push_back(std::move(member));
         }
         json offsets = json::array();
         for (const auto& o : gi.offsets)
           offsets.push_back({{"topic", o.tp.topic}, {"partition", o.tp.partition}, {"committed", o.committed},
                              {"end", o.end}, {"lag", o.lag}, {"owner", o.owner}});
-        return json{{"group", gi.name}, {"state", gi.state}, {"generation", gi.generation}, {"members", members},
+        return json{{"group", gi.name}, {"state", gi.state}, {"protocol", gi.protocol},
+                    {"generation", gi.generation}, {"members", members},
                     {"offsets", offsets}, {"topics", gi.topics}, {"lag", gi.lag}};
       };
       if (op == "describe_group") {
@@ -525,7 +486,7 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
       if (!l.ok()) return reply(l.status());
       json arr = json::array();
       for (const auto& gi : *l)
-        arr.push_back({{"group", gi.name}, {"state", gi.state}, {"members", gi.members.size()},
+        arr.push_back({{"group", gi.name}, {"state", gi.state}, {"protocol", gi.protocol}, {"members", gi.members.size()},
                        {"topics", gi.topics}, {"lag", gi.lag}});
       return reply(Status::OK(), json{{"groups", arr}});
     }
@@ -759,9 +720,12 @@ void Server::begin_shutdown(std::function<void()> done) {
     });
   }
   listeners_.clear();
+  kafka_listeners_.clear();
   // Long polls answer now with what they have.
   std::vector<std::shared_ptr<Fetch>> pending(fetches_.begin(), fetches_.end());
   for (auto& f : pending) try_fetch(f, true);
+  std::vector<std::shared_ptr<KafkaFetch>> kafka_pending(kafka_fetches_.begin(), kafka_fetches_.end());
+  for (auto& f : kafka_pending) try_kafka_fetch(f, true);
   std::vector<std::shared_ptr<Conn>> conns(conns_.begin(), conns_.end());
   for (auto& c : conns) {
     c->close_after_flush = true;

@@ -41,6 +41,9 @@ class Server {
   // "HOST:PORT"; refuses a non-loopback host unless allow_remote, and then
   // asks TCP clients for the token in `token`.
   Status listen_tcp(const std::string& hostport, bool allow_remote, const std::string& token);
+  // The Kafka wire protocol on "HOST:PORT" (port 0: any free port), telling
+  // clients to connect to `advertise` ("HOST:PORT"; empty: the bound one).
+  Status listen_kafka(const std::string& hostport, bool allow_remote, const std::string& advertise);
 
   // Stops accepting, answers what was received, closes connections once
   // their answers are written, then calls `done`.
@@ -55,6 +58,7 @@ class Server {
   struct Conn;
   struct Slot;
   struct Fetch;
+  struct KafkaFetch;
 
  private:
   static void on_connection(uv_stream_t* listener, int status);
@@ -69,6 +73,17 @@ class Server {
   void try_fetch(const std::shared_ptr<Fetch>& f, bool final);
   void finish_fetch(const std::shared_ptr<Fetch>& f);
   void check_shutdown_done();
+  Result<uv_tcp_t*> bind_tcp(const std::string& hostport, bool allow_remote, bool* loopback);
+
+  // Kafka listener (kafka_server.cc).
+  void process_kafka(const std::shared_ptr<Conn>& c);
+  void dispatch_kafka(const std::shared_ptr<Conn>& c, char* data, size_t size);
+  void kafka_produce(const std::shared_ptr<Conn>& c, Slot* slot, int16_t version, int32_t correlation,
+                     std::string_view body);
+  void kafka_fetch(const std::shared_ptr<Conn>& c, Slot* slot, int16_t version, int32_t correlation,
+                   std::string_view body);
+  void try_kafka_fetch(const std::shared_ptr<KafkaFetch>& f, bool final);
+  void finish_kafka_fetch(const std::shared_ptr<KafkaFetch>& f);
   nlohmann::json status_json() const;
 
   uv_loop_t* loop_;
@@ -79,6 +94,10 @@ class Server {
   std::vector<std::string> listener_names_;
   std::set<std::shared_ptr<Conn>> conns_;
   std::set<std::shared_ptr<Fetch>> fetches_;
+  std::set<std::shared_ptr<KafkaFetch>> kafka_fetches_;
+  std::set<uv_handle_t*> kafka_listeners_;
+  std::string kafka_host_;  // advertised to Kafka clients
+  int32_t kafka_port_ = 0;
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;
   std::function<void()> shutdown_hook_;

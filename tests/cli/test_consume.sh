@@ -467,6 +467,41 @@ case_missing_topic_exit_4() {
   if [[ -e "$KS_HOME/data/nosuch-0" ]]; then fail "reading a missing topic created it"; fi
 }
 
+# Compressed batches read like plain ones: a position inside a batch skips
+# the records before it, -n and --until stop inside one, tail and a group
+# resume from the middle of one.
+case_compressed_batches() {
+  local c i=0
+  for c in gzip none snappy lz4 zstd; do
+    seq $((i * 100)) $((i * 100 + 99)) | sed 's/^/r/' | assert_exit 0 ks produce cb --compression "$c"
+    i=$((i + 1))
+  done
+  want() { seq "$1" "$2" | sed 's/^/r/'; }
+  assert_exit 0 ks log dump "$KS_HOME/data/cb-0" --headers-only
+  assert_eq "gzip none snappy lz4 zstd" \
+    "$(sed -n 's/^batch .* crc [0-9a-f]*, \([a-z0-9]*\), .*/\1/p' "$OUT" | tr '\n' ' ' | sed 's/ $//')" \
+    "codecs of the five batches"
+
+  consume_all cb
+  assert_eq "$(want 0 499)" "$(cat "$OUT")" "consume -e of five batches"
+  consume_all cb --from 150
+  assert_eq "$(want 150 499)" "$(cat "$OUT")" "--from 150 (inside the snappy batch)"
+  consume_all cb --from -3
+  assert_eq "$(want 497 499)" "$(cat "$OUT")" "--from -3"
+  consume_all cb --from 42 --until +5
+  assert_eq "$(want 42 46)" "$(cat "$OUT")" "--from 42 --until +5"
+  assert_exit 0 timeout 10 "$KS" consume cb --from 333 -n 4 -f '%o:%v\n'
+  assert_eq $'333:r333\n334:r334\n335:r335\n336:r336' "$(cat "$OUT")" "-n 4 -f inside the lz4 batch"
+  assert_exit 0 timeout 20 "$KS" tail cb -n 3
+  assert_eq "$(want 497 499)" "$(cat "$OUT")" "tail -n 3 of a zstd batch"
+
+  # A group takes 250 records (half of the snappy batch), then resumes there.
+  assert_exit 0 timeout 20 "$KS" consume cb -g cbg -n 250
+  assert_eq "$(want 0 249)" "$(cat "$OUT")" "first 250 records in the group"
+  assert_exit 0 timeout 20 "$KS" consume cb -g cbg --until end
+  assert_eq "$(want 250 499)" "$(cat "$OUT")" "the group resumes inside a compressed batch"
+}
+
 run_cases \
   exit_at_end \
   from_positions \
@@ -486,4 +521,5 @@ run_cases \
   sigint_while_stdout_blocked \
   tail \
   offsets \
-  missing_topic_exit_4
+  missing_topic_exit_4 \
+  compressed_batches

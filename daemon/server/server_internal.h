@@ -1,0 +1,86 @@
+// Connection internals shared by the native (server.cc) and Kafka
+// (kafka_server.cc) sides of Server. Not for use outside the server.
+#pragma once
+
+#include <uv.h>
+
+#include <algorithm>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "daemon/server/server.h"
+
+namespace ks::server {
+
+// Backpressure: a connection whose unsent answers pass the high-water mark
+// stops being read until they drain below the low one.
+constexpr size_t kHighWater = 16 << 20;
+constexpr size_t kLowWater = 4 << 20;
+constexpr size_t kMaxSlots = 4096;  // requests answered out of this many queued
+constexpr size_t kReadChunk = 256 << 10;
+
+// A growable byte buffer without zero-filling, for socket reads.
+class Buffer {
+ public:
+  char* data() { return data_.get(); }
+  size_t size() const { return size_; }
+  // Room for n more bytes at data() + size().
+  char* reserve(size_t n) {
+    if (size_ + n > cap_) {
+      size_t cap = std::max(cap_ * 2, size_ + n);
+      std::unique_ptr<char[]> d(new char[cap]);
+      if (size_) std::memcpy(d.get(), data_.get(), size_);
+      data_ = std::move(d);
+      cap_ = cap;
+    }
+    return data_.get() + size_;
+  }
+  void grow(size_t n) { size_ += n; }
+  void consume(size_t n) {
+    if (n == size_) {
+      size_ = 0;
+    } else if (n > 0) {
+      std::memmove(data_.get(), data_.get() + n, size_ - n);
+      size_ -= n;
+    }
+  }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0;
+  size_t cap_ = 0;
+};
+
+
+struct Server::Slot {
+  bool ready = false;
+  bool silent = false;  // acks=0 produce: nothing is sent
+  std::string frame;
+};
+
+struct Server::Conn : std::enable_shared_from_this<Server::Conn> {
+  Server* server = nullptr;
+  uint64_t id = 0;
+  union {
+    uv_pipe_t pipe;
+    uv_tcp_t tcp;
+  } h;
+  bool tcp = false;
+  bool kafka = false;  // a Kafka wire protocol connection
+  std::string peer;    // Kafka: "/ADDRESS" of the client
+  bool authed = true;
+  bool reading = false;
+  bool closing = false;
+  bool close_after_flush = false;
+  Buffer in;
+  std::deque<std::unique_ptr<Slot>> slots;
+  std::shared_ptr<Conn> self;  // keeps the object alive until the close callback
+
+  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&h); }
+  uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&h); }
+};
+
+
+}  // namespace ks::server
