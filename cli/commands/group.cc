@@ -109,7 +109,8 @@ int run_list(const GroupOptions& opt) {
 
 // ------------------------------------------------------------------ describe
 
-// "host:pid" of the member owning a partition, "-" when none does. The
+// "host:pid" (Kafka members: "client.id@address") of the member owning a
+// partition, "-" when none does. The
 // daemon names the owner by member id (or, tolerated, as a member object).
 std::string owner_cell(const json& owner, const std::map<std::string, const json*>& members) {
   const json* m = nullptr;
@@ -120,6 +121,12 @@ std::string owner_cell(const json& owner, const std::map<std::string, const json
   } else if (owner.is_string()) {
     id = owner.get<std::string>();
     if (auto it = members.find(id); it != members.end()) m = it->second;
+  }
+  // Kafka members have a client id and a "/ADDRESS" host instead of a pid.
+  if (m != nullptr && !string_field(*m, "client_id").empty()) {
+    std::string host = string_field(*m, "host");
+    if (!host.empty() && host[0] == '/') host.erase(0, 1);
+    return string_field(*m, "client_id") + "@" + host;
   }
   if (m != nullptr && (!string_field(*m, "host").empty() || int_field(*m, "pid") > 0))
     return string_field(*m, "host") + ":" + std::to_string(int_field(*m, "pid"));

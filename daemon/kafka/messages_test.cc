@@ -412,10 +412,7 @@ bool reencodes(const std::string& frame, std::string* what) {
 TEST_CASE("requests captured from real clients decode and re-encode byte for byte") {
   namespace fs = std::filesystem;
   fs::path dir = fs::path(KS_SOURCE_DIR) / "tests" / "kafka" / "captures";
-  if (!fs::exists(dir)) {
-    MESSAGE("no captures in " << dir.string());
-    return;
-  }
+  REQUIRE(fs::is_directory(dir));
   std::set<std::string> clients;
   std::set<int> keys;
   size_t files = 0;
@@ -432,7 +429,9 @@ TEST_CASE("requests captured from real clients decode and re-encode byte for byt
     keys.insert(static_cast<uint8_t>(frame[0]) << 8 | static_cast<uint8_t>(frame[1]));
   }
   MESSAGE(files << " captured requests from " << clients.size() << " clients, " << keys.size() << " APIs");
-  CHECK(files > 0);
+  // kcat, kafka-python, confluent-kafka and kafkajs.
+  CHECK(clients.size() >= 4);
+  CHECK(keys.size() >= 14);
 }
 
 }  // namespace

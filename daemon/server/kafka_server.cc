@@ -34,7 +34,7 @@ int16_t error_of(const Status& s) {
     case Code::kOutOfRange: return kOffsetOutOfRange;
     case Code::kIOError: return kKafkaStorageError;
     case Code::kInvalidArgument:
-      if (s.message().find("too large") != std::string::npos || s.message().find("exceeds") != std::string::npos)
+      if (s.message().find("too large") != std::string::npos || s.message().find("max.message.bytes") != std::string::npos)
         return kMessageTooLarge;
       return kCorruptMessage;
     default: return kUnknownServerError;

@@ -10,6 +10,9 @@ steps for the Kafka compatibility tests; each prints JSON lines.
       a Consumer in group G (auto.offset.reset=earliest) reads exactly N
       records, prints them, polls MS more (failing on any further record),
       commits synchronously (unless --no-commit), closes.
+  ck_client.py --broker B commit-assigned TOPIC PARTITION OFFSET --group G
+      a Consumer that assign()s the partition (no group membership)
+      commits OFFSET and prints {"committed": N} as committed() reads it.
   ck_client.py --broker B admin create TOPIC PARTITIONS | delete TOPIC... | list | groups
 """
 import argparse
@@ -17,7 +20,7 @@ import json
 import sys
 import time
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 COMMON = {"socket.timeout.ms": 15000, "reconnect.backoff.max.ms": 1000}
@@ -109,6 +112,17 @@ def consume(a):
     c.close()
 
 
+def commit_assigned(a):
+    c = Consumer(dict(COMMON, **{"bootstrap.servers": a.broker, "group.id": a.group, "enable.auto.commit": False}))
+    c.assign([TopicPartition(a.topic, a.partition, a.offset)])
+    res = c.commit(offsets=[TopicPartition(a.topic, a.partition, a.offset)], asynchronous=False)
+    if any(tp.error for tp in res):
+        fail("commit: %s" % res)
+    got = c.committed([TopicPartition(a.topic, a.partition)], timeout=15)
+    emit({"committed": got[0].offset})
+    c.close()
+
+
 def admin(a):
     ad = AdminClient(dict(COMMON, **{"bootstrap.servers": a.broker}))
     if a.op == "create":
@@ -147,11 +161,16 @@ def main():
     c.add_argument("--no-commit", action="store_true")
     c.add_argument("--max-seconds", type=int, default=30)
     c.add_argument("--linger-ms", type=int, default=0)
+    m = sub.add_parser("commit-assigned")
+    m.add_argument("topic")
+    m.add_argument("partition", type=int)
+    m.add_argument("offset", type=int)
+    m.add_argument("--group", required=True)
     d = sub.add_parser("admin")
     d.add_argument("op")
     d.add_argument("args", nargs="*")
     a = ap.parse_args()
-    {"produce": produce, "consume": consume, "admin": admin}[a.cmd](a)
+    {"produce": produce, "consume": consume, "commit-assigned": commit_assigned, "admin": admin}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,10 @@ saw as JSON, one object per line, for the calling test to check.
       least N records (N=0: until --idle-ms pass without any), then MS more,
       prints each record, commits everything it read with commit() when
       asked, prints {"positions": {"topic/partition": next offset}}, closes.
+  kp_client.py --broker B commit-assigned TOPIC PARTITION OFFSET --group G
+      a KafkaConsumer that assign()s the partition itself (no group
+      membership: generation -1) commits OFFSET, prints {"committed": N}
+      as committed() reads it back.
   kp_client.py --broker B admin create TOPIC PARTITIONS | list | delete TOPIC...
       | groups | group-offsets GROUP | describe-group GROUP
 
@@ -122,6 +126,17 @@ def consume(a):
     c.close(autocommit=False)
 
 
+def commit_assigned(a):
+    from kafka import TopicPartition
+    from kafka.structs import OffsetAndMetadata
+    c = KafkaConsumer(bootstrap_servers=a.broker, group_id=a.group, enable_auto_commit=False, **TIMEOUTS)
+    tp = TopicPartition(a.topic, a.partition)
+    c.assign([tp])
+    c.commit({tp: OffsetAndMetadata(a.offset, "kp")})
+    emit({"committed": c.committed(tp)})
+    c.close(autocommit=False)
+
+
 def admin(a):
     ad = KafkaAdminClient(bootstrap_servers=a.broker, client_id="kp-admin", **TIMEOUTS)
     try:
@@ -174,11 +189,16 @@ def main():
     c.add_argument("--max-seconds", type=int, default=30)
     c.add_argument("--idle-ms", type=int, default=3000)
     c.add_argument("--linger-ms", type=int, default=0)
+    m = sub.add_parser("commit-assigned")
+    m.add_argument("topic")
+    m.add_argument("partition", type=int)
+    m.add_argument("offset", type=int)
+    m.add_argument("--group", required=True)
     d = sub.add_parser("admin")
     d.add_argument("op")
     d.add_argument("args", nargs="*")
     a = ap.parse_args()
-    {"produce": produce, "consume": consume, "admin": admin}[a.cmd](a)
+    {"produce": produce, "consume": consume, "commit-assigned": commit_assigned, "admin": admin}[a.cmd](a)
 
 
 if __name__ == "__main__":

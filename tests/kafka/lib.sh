@@ -185,7 +185,7 @@ print(" ".join(sorted({json.loads(l)["compression"] for l in sys.stdin if l.stri
 assert_codec() {  # TOPIC PARTITION CODEC
   local got
   got=$(batch_codecs "$1" "$2")
-  if [[ " $got " != *" $3 "* || -n "$(echo "$got" | tr ' ' '\n' | grep -vx -e "$3" -e none)" ]]; then
+  if [[ " $got " != *" $3 "* ]] || tr ' ' '\n' <<<"$got" | grep -qvx -e "$3" -e none; then
     fail "batch compression in $1/$2 (ks log dump): expected $3 (and maybe none), got '$got'"
   fi
 }

@@ -2,10 +2,10 @@
 # Records, groups and offsets shared between the native protocol and the
 # Kafka listener: lossless copies both ways (keys, values, headers,
 # timestamps, binary bytes, nulls), `ks group reset` on an empty Kafka group
-# with a Kafka consumer resuming there, and the capture proxy (capture.py)
-# in front of a real client.
+# with a Kafka consumer resuming there, commits from consumers outside any
+# group membership, Kafka commits across a daemon restart, and the capture proxy (capture.py) in front of a real client.
 source "$(dirname "$0")/lib.sh"
-require_tools kcat kafka-python
+require_tools kcat kafka-python confluent-kafka
 start_kafka_daemon
 
 # Envelopes with every kind of field; header values are never null here
@@ -178,5 +178,44 @@ PYEOF
   grep -qa 'cap' "$T/captures/$produce" || fail "topic name missing from the Produce capture $produce"
 }
 
+case_commits_without_group_membership() {
+  # Consumers that assign() partitions themselves commit with generation
+  # -1 and no member id; the daemon keeps those commits like any other.
+  assert_exit 0 ks topic create asn -p 2
+  seq 10 | assert_exit 0 ks produce asn -p 1
+  kp commit-assigned asn 1 4 --group asn-kp >"$T/o" 2>"$T/err" || fail "kafka-python commit without membership exited $?: $(tail -c 1500 "$T/err")"
+  json_check "d == {'committed': 4}" "kafka-python committed() after commit({asn/1: 4})" <"$T/o"
+  assert_exit 0 ks group describe asn-kp -o json
+  json_check "[(o['topic'], o['partition'], o['committed'], o['lag']) for o in d['offsets'] if o['committed'] >= 0] == [('asn', 1, 4, 6)] and d['members'] == []" \
+    "ks group describe asn-kp" <"$OUT"
+  ck commit-assigned asn 1 7 --group asn-ck >"$T/o" 2>"$T/err" || fail "confluent-kafka commit without membership exited $?: $(tail -c 1500 "$T/err")"
+  json_check "d == {'committed': 7}" "confluent-kafka committed() after commit(asn/1: 7)" <"$T/o"
+  assert_exit 0 ks group describe asn-ck -o json
+  json_check "[(o['topic'], o['partition'], o['committed'], o['lag']) for o in d['offsets'] if o['committed'] >= 0] == [('asn', 1, 7, 3)]" \
+    "ks group describe asn-ck" <"$OUT"
+}
+
+# Last: it restarts the script's daemon (on the same port).
+case_kafka_commits_survive_daemon_restart() {
+  assert_exit 0 ks topic create rs -p 2
+  seq 0 19 | sed 's/^\(.*\)$/k\1:\1/' | assert_exit 0 ks produce rs -K:
+  kp consume rs --group rsg --min 20 --commit >"$T/run1" 2>"$T/err" || fail "consumer exited $?: $(tail -c 2000 "$T/err")"
+  wait_until 10 member_count_is rsg 0 || fail "consumer still a member after close()"
+  assert_exit 0 ks group describe rsg -o json
+  describe_rows <"$OUT" >"$T/before"
+  assert_exit 0 timeout 30 "$KS" daemon stop
+  assert_exit 0 timeout 30 "$KS" daemon start --kafka "$BROKER"
+  wait_until 10 port_open "$KAFKA_PORT" || fail "no Kafka listener on $BROKER after the restart"
+  assert_exit 0 ks group describe rsg -o json
+  assert_eq "$(cat "$T/before")" "$(describe_rows <"$OUT")" "ks group describe rsg after a daemon restart"
+  # Two more records; a new consumer of the group reads just those.
+  printf 'k20:20\nk21:21\n' | assert_exit 0 ks produce rs -K:
+  kp consume rs --group rsg --min 2 --commit >"$T/run2" 2>"$T/err" || fail "consumer after the restart exited $?: $(tail -c 2000 "$T/err")"
+  assert_eq $'20\n21' "$("$PY" -c 'import json, sys
+print("\n".join(sorted(bytes.fromhex(o["value"]["hex"]).decode() for o in map(json.loads, open(sys.argv[1])) if "offset" in o)))' "$T/run2")" \
+    "records read after the restart (the group resumed at its commits)"
+}
+
 run_cases kafka_producer_to_ks_consume_lossless:30 ks_produce_to_kafka_consumer_lossless:30 \
-  group_reset_then_kafka_consumer_resumes:60 capture_proxy_records_client_requests:40
+  group_reset_then_kafka_consumer_resumes:60 capture_proxy_records_client_requests:40 \
+  commits_without_group_membership:30 kafka_commits_survive_daemon_restart:60

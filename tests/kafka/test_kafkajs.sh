@@ -92,7 +92,10 @@ case_admin_topics_and_offsets() {
   json_check "[(p['partition'], p['low'], p['high']) for p in d['offsets']] == [(0, 0, 5), (1, 0, 0), (2, 0, 2)]" "fetchTopicOffsets(kja)" <"$T/o"
 
   # A group's offsets: committed by a kafkajs consumer, moved by ks.
-  kjs consume kja --group kjag --count 7 >/dev/null 2>"$T/err" || fail "kafkajs consumer exited $?: $(tail -c 1500 "$T/err")"
+  kjs consume kja --group kjag --count 7 >"$T/got" 2>"$T/err" || fail "kafkajs consumer exited $?: $(tail -c 1500 "$T/err")"
+  assert_eq $'0 0 1\n0 1 2\n0 2 3\n0 3 4\n0 4 5\n2 0 1\n2 1 2' "$("$PY" -c 'import json, sys
+rows = sorted((o["partition"], o["offset"], bytes.fromhex(o["value"]["hex"]).decode()) for o in map(json.loads, open(sys.argv[1])))
+print("\n".join("%d %d %s" % r for r in rows))' "$T/got")" "records from ks produce read by the kafkajs consumer (partition offset value)"
   wait_until 10 member_count_is kjag 0 || fail "consumer still a member after disconnect"
   kjs admin group-offsets kjag kja >"$T/o" 2>"$T/err" || fail "admin.fetchOffsets exited $?: $(tail -c 1500 "$T/err")"
   json_check "[(p['partition'], p['offset']) for p in d['offsets']] == [(0, 5), (1, -1), (2, 2)]" "fetchOffsets(kjag) after consuming" <"$T/o"

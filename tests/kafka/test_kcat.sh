@@ -153,11 +153,11 @@ case_ks_produce_read_by_kcat() {
   # One partition from an offset, with kcat's -K output (key, delimiter,
   # value) and its -f output.
   local want
-  want=$(ks consume kc -p 1 --from 2 -n 3 -f '%k|%v\n')
+  want=$(timeout 20 "$KS" consume kc -p 1 --from 2 -n 3 -f '%k|%v\n')
   assert_eq 3 "$(echo "$want" | wc -l)" "ks consume -p 1 --from 2 -n 3"
   assert_exit 0 kc -C -t kc -p 1 -o 2 -c 3 -e -q -K '|'
   assert_eq "$want" "$(cat "$OUT")" "kcat -C -p 1 -o 2 -c 3 -K '|'"
-  want=$(ks consume kc -p 1 --from 2 -n 3 -f '%o|%k|%v\n')
+  want=$(timeout 20 "$KS" consume kc -p 1 --from 2 -n 3 -f '%o|%k|%v\n')
   assert_exit 0 kc -C -t kc -p 1 -o 2 -c 3 -e -q -f '%o|%k|%s\n'
   assert_eq "$want" "$(cat "$OUT")" "kcat -C -p 1 -o 2 -c 3 -f '%o|%k|%s\n'"
 
