@@ -721,6 +721,9 @@ void Server::begin_shutdown(std::function<void()> done) {
   }
   listeners_.clear();
   kafka_listeners_.clear();
+  // Kafka members waiting in a join or sync get their answer (an error)
+  // so their connections can finish.
+  broker_->kafka_groups().clear();
   // Long polls answer now with what they have.
   std::vector<std::shared_ptr<Fetch>> pending(fetches_.begin(), fetches_.end());
   for (auto& f : pending) try_fetch(f, true);
