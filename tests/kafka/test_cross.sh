@@ -195,6 +195,16 @@ case_commits_without_group_membership() {
     "ks group describe asn-ck" <"$OUT"
 }
 
+# kafka-python's view of the cluster: "CLUSTER_ID CONTROLLER [BROKERS]".
+cluster_of() {
+  timeout 30 "$PY" -c 'import sys
+from kafka.admin import KafkaAdminClient
+a = KafkaAdminClient(bootstrap_servers=sys.argv[1], request_timeout_ms=10000)
+d = a.describe_cluster()
+print(d["cluster_id"], d["controller_id"], [b["node_id"] for b in d["brokers"]])
+a.close()' "$BROKER"
+}
+
 # Last: it restarts the script's daemon (on the same port).
 case_kafka_commits_survive_daemon_restart() {
   assert_exit 0 ks topic create rs -p 2
@@ -203,9 +213,13 @@ case_kafka_commits_survive_daemon_restart() {
   wait_until 10 member_count_is rsg 0 || fail "consumer still a member after close()"
   assert_exit 0 ks group describe rsg -o json
   describe_rows <"$OUT" >"$T/before"
+  cluster_of > "$T/cluster-before" || fail "describe_cluster before the restart"
   assert_exit 0 timeout 30 "$KS" daemon stop
   assert_exit 0 timeout 30 "$KS" daemon start --kafka "$BROKER"
   wait_until 10 port_open "$KAFKA_PORT" || fail "no Kafka listener on $BROKER after the restart"
+  # The same cluster id, broker id and controller after the restart.
+  assert_eq "$(cat "$T/cluster-before")" "$(cluster_of)" "cluster id, controller and brokers across a restart"
+  assert_matches "$(cat "$T/cluster-before")" '^[A-Za-z0-9_-]{22} 1 \[1\]$' "cluster id, controller, brokers"
   assert_exit 0 ks group describe rsg -o json
   assert_eq "$(cat "$T/before")" "$(describe_rows <"$OUT")" "ks group describe rsg after a daemon restart"
   # Two more records; a new consumer of the group reads just those.
