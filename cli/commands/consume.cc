@@ -147,12 +147,16 @@ class Consumer {
   int run(std::vector<PartState>& parts, bool follow, Sink&& sink, const GroupContext* group = nullptr,
           Flushed flushed = [] {}) {
     Stdout& out = Stdout::get();
-    for (;;) {
-      if (g_signal) return signal_exit();
+    // Reading a fixed range (not following, not in a group), the next
+    // fetch goes out as soon as a response arrives, before its records are
+    // written, so the daemon reads while we print.
+    const bool prefetch = !follow && group == nullptr;
+    bool sent_ahead = false;
+    auto send_fetch = [&](const std::vector<int64_t>& next) -> Result<bool> {
       nlohmann::json list = nlohmann::json::array();
-      for (const auto& p : parts)
-        if (p.next < p.stop) list.push_back({{"partition", p.partition}, {"offset", p.next}});
-      if (list.empty() && (group == nullptr || !follow)) return -1;
+      for (size_t i = 0; i < parts.size(); ++i)
+        if (next[i] < parts[i].stop) list.push_back({{"partition", parts[i].partition}, {"offset", next[i]}});
+      if (list.empty() && (group == nullptr || !follow)) return false;
       nlohmann::json req = {{"op", "fetch"},        {"topic", o_.topic},       {"partitions", list},
                             {"max_wait_ms", follow ? 30000 : 0}, {"min_bytes", 1}, {"max_bytes", o_.max_bytes}};
       if (group != nullptr) {
@@ -161,7 +165,19 @@ class Consumer {
         req["generation"] = group->generation;
       }
       auto id = client_->send(std::move(req));
-      if (!id.ok()) return report(id.status());
+      if (!id.ok()) return id.status();
+      return true;
+    };
+    std::vector<int64_t> next(parts.size());
+    for (;;) {
+      if (g_signal) return signal_exit();
+      if (!sent_ahead) {
+        for (size_t i = 0; i < parts.size(); ++i) next[i] = parts[i].next;
+        auto sent = send_fetch(next);
+        if (!sent.ok()) return report(sent.status());
+        if (!*sent) return -1;
+      }
+      sent_ahead = false;
       // While the daemon holds the long poll, notice a reader that went
       // away (`ks consume t | head -3` on an idle topic) and end quietly.
       if (follow) {
@@ -181,6 +197,11 @@ class Consumer {
       if (!r.ok()) {
         if (g_signal) return signal_exit();
         return report(r.status());
+      }
+      if (prefetch && ahead(parts, *r, &next)) {
+        auto sent = send_fetch(next);
+        if (!sent.ok()) return report(sent.status());
+        sent_ahead = *sent;
       }
       size_t pos = 0;
       for (const auto& entry : r->header["partitions"]) {
@@ -240,6 +261,33 @@ class Consumer {
   }
 
  private:
+  // Where each partition will be once `r` is consumed, from its batch
+  // headers alone; false when the response has an error (the next fetch
+  // then waits for the records to be handled).
+  static bool ahead(const std::vector<PartState>& parts, const Response& r, std::vector<int64_t>* next) {
+    for (size_t i = 0; i < parts.size(); ++i) (*next)[i] = parts[i].next;
+    size_t pos = 0;
+    for (const auto& entry : r.header["partitions"]) {
+      if (entry.contains("error")) return false;
+      auto bytes = entry.value("bytes", uint64_t{0});
+      std::string_view data(r.payload.data() + pos, std::min<size_t>(bytes, r.payload.size() - pos));
+      pos += data.size();
+      int32_t partition = entry.value("partition", -1);
+      for (size_t i = 0; i < parts.size(); ++i) {
+        if (parts[i].partition != partition) continue;
+        batch::BatchCursor cursor(data);
+        std::string_view b;
+        while (cursor.next(&b)) {
+          auto h = batch::read_header(b);
+          if (!h.ok()) return false;
+          (*next)[i] = std::max((*next)[i], std::min(h->next_offset(), parts[i].stop));
+        }
+        if (!cursor.status().ok()) return false;
+      }
+    }
+    return true;
+  }
+
   const ConsumeOptions& o_;
   Client* client_;
   const Printer& printer_;

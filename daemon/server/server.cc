@@ -115,6 +115,7 @@ namespace {
 struct WriteReq {
   uv_write_t req;
   std::string data;
+  std::string tail;
   std::weak_ptr<Server::Conn> conn;
 };
 }  // namespace
@@ -526,9 +527,10 @@ void Server::flush_slots(const std::shared_ptr<Conn>& c) {
     std::unique_ptr<Slot> s = std::move(c->slots.front());
     c->slots.pop_front();
     if (s->silent) continue;
-    auto* w = new WriteReq{{}, std::move(s->frame), c};
-    uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
-    int rc = uv_write(&w->req, c->stream(), &buf, 1, [](uv_write_t* req, int status) {
+    auto* w = new WriteReq{{}, std::move(s->frame), std::move(s->tail), c};
+    uv_buf_t bufs[2] = {uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size())),
+                        uv_buf_init(w->tail.data(), static_cast<unsigned>(w->tail.size()))};
+    int rc = uv_write(&w->req, c->stream(), bufs, w->tail.empty() ? 1 : 2, [](uv_write_t* req, int status) {
       auto* w = reinterpret_cast<WriteReq*>(req);
       auto conn = w->conn.lock();
       delete w;
@@ -688,7 +690,14 @@ void Server::try_fetch(const std::shared_ptr<Fetch>& f, bool final) {
     return;
   }
   f->done = true;
-  complete(conn, f->slot, frame_of(json{{"id", f->id}, {"partitions", parts}}, payload));
+  // The records go out after the header in a second buffer (writev),
+  // without being copied into the frame.
+  std::string h = json{{"id", f->id}, {"partitions", parts}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string frame(protocol::kFramePrefix, '\0');
+  protocol::put_frame_prefix(frame.data(), h.size(), payload.size());
+  frame += h;
+  f->slot->tail = std::move(payload);
+  complete(conn, f->slot, std::move(frame));
   finish_fetch(f);
 }
 

@@ -58,6 +58,7 @@ struct Server::Slot {
   bool ready = false;
   bool silent = false;  // acks=0 produce: nothing is sent
   std::string frame;
+  std::string tail;  // written after `frame` (a fetch's records), not copied into it
 };
 
 struct Server::Conn : std::enable_shared_from_this<Server::Conn> {
