@@ -1,5 +1,7 @@
 #include "cli/output.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,8 +11,19 @@
 
 namespace ks::cli {
 
+void grow_pipe(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) return;
+  // 1 MiB is the default pipe-max-size for unprivileged processes; a
+  // smaller limit or an old kernel just leaves the pipe as it was.
+  (void)::fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+}
+
 Stdout& Stdout::get() {
-  static Stdout out;
+  static Stdout out = [] {
+    grow_pipe(STDOUT_FILENO);
+    return Stdout();
+  }();
   return out;
 }
 

@@ -43,4 +43,8 @@ class Stdout {
 void print_error(std::string_view message, std::string_view hint = {});
 void print_warning(std::string_view message);
 
+// Raises a pipe's buffer to 1 MiB (from 64 KiB): fewer wake-ups between
+// `ks` and the process on the other end. Anything but a pipe is left alone.
+void grow_pipe(int fd);
+
 }  // namespace ks::cli

@@ -209,7 +209,7 @@ class Producer {
 // Reads input in large chunks and hands out records split at a delimiter.
 class Splitter {
  public:
-  Splitter(int fd, std::string delim) : fd_(fd), delim_(std::move(delim)) {}
+  Splitter(int fd, std::string delim) : fd_(fd), delim_(std::move(delim)) { grow_pipe(fd); }
 
   // True when a whole record is buffered (next() will not read).
   bool has_record() { return eof_ || (pos_ < buf_.size() && find() != std::string::npos); }
