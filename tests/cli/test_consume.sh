@@ -329,7 +329,8 @@ case_streaming_producer() {
     if ! read -r -t 5 -u 3 line; then fail "slow-$i written to an open producer was not delivered within 5 s"; fi
     t1=$(now_ms)
     assert_eq "slow-$i" "$line" "streamed record"
-    assert_le $(( t1 - t0 )) 500 "ms from writing slow-$i into the producer to the follower printing it"
+    # Generous for a loaded machine; without streaming it never arrives.
+    assert_le $(( t1 - t0 )) 2000 "ms from writing slow-$i into the producer to the follower printing it"
     sleep 0.2
   done
   # A steady trickle for ~3 s: the first line must not wait for the end.
@@ -344,7 +345,8 @@ for i in range(3000):
   t1=$(now_ms)
   assert_eq fast-0 "$line" "first record of the trickle"
   note "first record of a 1-per-ms trickle reached the follower after $(( t1 - t0 )) ms"
-  assert_le $(( t1 - t0 )) 500 "ms until the first record of a steady trickle reached the follower"
+  # The trickle lasts over 3 s: 2 s still tells streaming from waiting.
+  assert_le $(( t1 - t0 )) 2000 "ms until the first record of a steady trickle reached the follower"
   wait "$writer"
   exec 4>&-
   local prc=0
