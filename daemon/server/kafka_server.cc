@@ -48,17 +48,12 @@ int magic_of(std::string_view records) {
 
 }  // namespace
 
-struct Server::KafkaFetch {
+struct Server::KafkaFetch : LongPoll {
   std::weak_ptr<Conn> conn;
   Slot* slot = nullptr;
   int16_t version = 0;
   int32_t correlation = 0;
   FetchRequest req;
-  uv_timer_t timer;
-  bool timer_started = false;
-  bool done = false;
-  std::vector<uint64_t> watches;
-  std::shared_ptr<KafkaFetch> self;  // while the timer handle is open
 };
 
 Status Server::listen_kafka(const std::string& hostport, bool allow_remote, const std::string& advertise) {
@@ -167,24 +162,11 @@ void Server::dispatch_kafka(const std::shared_ptr<Conn>& c, char* data, size_t s
       encode_response(&out, kApiVersions, 0, corr, r);
       return complete(c, slot, std::move(out));
     }
-    log_warn("kafka client %s (%s): unsupported API %d version %d; closing the connection", c->peer.c_str(),
-             h.client_id.value_or("").c_str(), key, v);
-    slot->ready = true;
-    slot->silent = true;
-    c->close_after_flush = true;
-    flush_slots(c);
-    return;
+    return close_kafka(c, slot, "an unsupported API " + std::to_string(key), v, "not implemented");
   }
 
   const char* why = "";
-  auto bad_request = [&] {
-    log_warn("kafka client %s (%s): malformed %s v%d request (%s); closing the connection", c->peer.c_str(),
-             h.client_id.value_or("").c_str(), range->name, v, why);
-    slot->ready = true;
-    slot->silent = true;
-    c->close_after_flush = true;
-    flush_slots(c);
-  };
+  auto bad_request = [&] { close_kafka(c, slot, range->name, v, why); };
   auto reply = [&](auto& response) {
     std::string out;
     encode_response(&out, key, v, corr, response);
@@ -494,21 +476,23 @@ void Server::dispatch_kafka(const std::shared_ptr<Conn>& c, char* data, size_t s
   }
 }
 
+void Server::close_kafka(const std::shared_ptr<Conn>& c, Slot* slot, const std::string& api, int16_t version,
+                         const char* why) {
+  log_warn("kafka client %s: malformed or unsupported request (%s v%d: %s); closing the connection",
+           c->peer.c_str(), api.c_str(), version, why);
+  slot->ready = true;
+  slot->silent = true;
+  c->close_after_flush = true;
+  flush_slots(c);
+}
+
 // --- produce --------------------------------------------------------------------
 
 void Server::kafka_produce(const std::shared_ptr<Conn>& c, Slot* slot, int16_t version, int32_t correlation,
                            std::string_view body) {
   ProduceRequest req;
   const char* why = "";
-  if (!decode(body, kProduce, version, &req, &why)) {
-    log_warn("kafka client %s: malformed Produce v%d request (%s); closing the connection", c->peer.c_str(),
-             version, why);
-    slot->ready = true;
-    slot->silent = true;
-    c->close_after_flush = true;
-    flush_slots(c);
-    return;
-  }
+  if (!decode(body, kProduce, version, &req, &why)) return close_kafka(c, slot, "Produce", version, why);
   struct Pending {
     ProduceResponse response;
     size_t left = 0;
@@ -586,15 +570,7 @@ void Server::kafka_fetch(const std::shared_ptr<Conn>& c, Slot* slot, int16_t ver
                          std::string_view body) {
   auto f = std::make_shared<KafkaFetch>();
   const char* why = "";
-  if (!decode(body, kFetch, version, &f->req, &why)) {
-    log_warn("kafka client %s: malformed Fetch v%d request (%s); closing the connection", c->peer.c_str(), version,
-             why);
-    slot->ready = true;
-    slot->silent = true;
-    c->close_after_flush = true;
-    flush_slots(c);
-    return;
-  }
+  if (!decode(body, kFetch, version, &f->req, &why)) return close_kafka(c, slot, "Fetch", version, why);
   f->conn = c;
   f->slot = slot;
   f->version = version;
@@ -603,15 +579,11 @@ void Server::kafka_fetch(const std::shared_ptr<Conn>& c, Slot* slot, int16_t ver
   kafka_fetches_.insert(f);
   try_kafka_fetch(f, wait == 0 || shutting_down_);
   if (f->done) return;
-  uv_timer_init(loop_, &f->timer);
-  f->timer.data = f.get();
-  f->self = f;
-  f->timer_started = true;
-  uv_timer_start(&f->timer, [](uv_timer_t* t) {
-    auto* raw = static_cast<KafkaFetch*>(t->data);
-    std::shared_ptr<KafkaFetch> f = raw->self;
-    if (auto conn = f->conn.lock()) conn->server->try_kafka_fetch(f, true);
-  }, static_cast<uint64_t>(wait), 0);
+  std::weak_ptr<KafkaFetch> weak = f;
+  f->on_timer = [this, weak] {
+    if (auto fp = weak.lock()) try_kafka_fetch(fp, true);
+  };
+  arm_long_poll(loop_, f, static_cast<uint64_t>(wait));
 }
 
 void Server::try_kafka_fetch(const std::shared_ptr<KafkaFetch>& f, bool final) {
@@ -695,18 +667,8 @@ void Server::try_kafka_fetch(const std::shared_ptr<KafkaFetch>& f, bool final) {
 }
 
 void Server::finish_kafka_fetch(const std::shared_ptr<KafkaFetch>& f) {
-  f->done = true;
-  for (uint64_t w : f->watches) broker_->unwatch(w);
-  f->watches.clear();
   kafka_fetches_.erase(f);
-  if (f->timer_started) {
-    f->timer_started = false;
-    uv_timer_stop(&f->timer);
-    uv_close(reinterpret_cast<uv_handle_t*>(&f->timer), [](uv_handle_t* h) {
-      auto* raw = static_cast<KafkaFetch*>(h->data);
-      raw->self.reset();  // may free *raw
-    });
-  }
+  end_long_poll(broker_, f.get());
 }
 
 }  // namespace ks::server

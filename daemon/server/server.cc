@@ -93,7 +93,7 @@ void UvExecutor::run(std::function<Status()> work, std::function<void(Status)> d
 
 // --- connections ------------------------------------------------------------------
 
-struct Server::Fetch {
+struct Server::Fetch : LongPoll {
   std::weak_ptr<Conn> conn;
   Slot* slot = nullptr;
   uint64_t id = 0;
@@ -101,11 +101,6 @@ struct Server::Fetch {
   std::vector<std::pair<int32_t, int64_t>> parts;
   uint64_t min_bytes = 1;
   uint64_t max_bytes = 1 << 20;
-  uv_timer_t timer;
-  bool timer_started = false;
-  bool done = false;
-  std::vector<uint64_t> watches;
-  std::shared_ptr<Fetch> self;  // while the timer handle is open
   // Set for a group member's fetch.
   std::string group, member;
   int32_t generation = 0;
@@ -602,17 +597,11 @@ void Server::start_fetch(const std::shared_ptr<Conn>& c, Slot* slot, uint64_t id
   fetches_.insert(f);
   try_fetch(f, wait == 0 || shutting_down_);
   if (f->done) return;
-  uv_timer_init(loop_, &f->timer);
-  f->timer.data = f.get();
-  f->self = f;
-  f->timer_started = true;
-  uv_timer_start(&f->timer, [](uv_timer_t* t) {
-    auto* raw = static_cast<Fetch*>(t->data);
-    std::shared_ptr<Fetch> f = raw->self;
-    Server* server = nullptr;
-    if (auto conn = f->conn.lock()) server = conn->server;
-    if (server) server->try_fetch(f, true);
-  }, static_cast<uint64_t>(wait), 0);
+  std::weak_ptr<Fetch> weak = f;
+  f->on_timer = [this, weak] {
+    if (auto fp = weak.lock()) try_fetch(fp, true);
+  };
+  arm_long_poll(loop_, f, static_cast<uint64_t>(wait));
 }
 
 void Server::try_fetch(const std::shared_ptr<Fetch>& f, bool final) {
@@ -702,18 +691,8 @@ void Server::try_fetch(const std::shared_ptr<Fetch>& f, bool final) {
 }
 
 void Server::finish_fetch(const std::shared_ptr<Fetch>& f) {
-  f->done = true;
-  for (uint64_t w : f->watches) broker_->unwatch(w);
-  f->watches.clear();
   fetches_.erase(f);
-  if (f->timer_started) {
-    f->timer_started = false;
-    uv_timer_stop(&f->timer);
-    uv_close(reinterpret_cast<uv_handle_t*>(&f->timer), [](uv_handle_t* h) {
-      auto* raw = static_cast<Fetch*>(h->data);
-      raw->self.reset();  // may free *raw
-    });
-  }
+  end_long_poll(broker_, f.get());
 }
 
 // --- shutdown ---------------------------------------------------------------------

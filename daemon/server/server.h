@@ -82,6 +82,10 @@ class Server {
                      std::string_view body);
   void kafka_fetch(const std::shared_ptr<Conn>& c, Slot* slot, int16_t version, int32_t correlation,
                    std::string_view body);
+  // Answers nothing more on this connection: it closes once the answers
+  // owed before this request are written.
+  void close_kafka(const std::shared_ptr<Conn>& c, Slot* slot, const std::string& api, int16_t version,
+                   const char* why);
   void try_kafka_fetch(const std::shared_ptr<KafkaFetch>& f, bool final);
   void finish_kafka_fetch(const std::shared_ptr<KafkaFetch>& f);
   nlohmann::json status_json() const;

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <functional>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -83,5 +85,44 @@ struct Server::Conn : std::enable_shared_from_this<Server::Conn> {
   uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&h); }
 };
 
+
+// What a long-polling fetch (native or Kafka) holds while it waits: its
+// wake-ups on partitions and a one-shot timer for max_wait_ms.
+struct LongPoll {
+  virtual ~LongPoll() = default;
+  uv_timer_t timer;
+  bool timer_started = false;
+  bool done = false;
+  std::vector<uint64_t> watches;
+  std::function<void()> on_timer;
+  std::shared_ptr<LongPoll> self;  // while the timer handle is open
+};
+
+// Runs p->on_timer after `ms` (once); `p` stays alive until the timer is
+// closed by end_long_poll().
+inline void arm_long_poll(uv_loop_t* loop, const std::shared_ptr<LongPoll>& p, uint64_t ms) {
+  uv_timer_init(loop, &p->timer);
+  p->timer.data = p.get();
+  p->self = p;
+  p->timer_started = true;
+  uv_timer_start(&p->timer, [](uv_timer_t* t) {
+    std::shared_ptr<LongPoll> keep = static_cast<LongPoll*>(t->data)->self;
+    if (keep->on_timer) keep->on_timer();
+  }, ms, 0);
+}
+
+// Marks the poll done, drops its wake-ups and closes its timer.
+inline void end_long_poll(Broker* broker, LongPoll* p) {
+  p->done = true;
+  for (uint64_t w : p->watches) broker->unwatch(w);
+  p->watches.clear();
+  if (p->timer_started) {
+    p->timer_started = false;
+    uv_timer_stop(&p->timer);
+    uv_close(reinterpret_cast<uv_handle_t*>(&p->timer), [](uv_handle_t* h) {
+      static_cast<LongPoll*>(h->data)->self.reset();  // may free it
+    });
+  }
+}
 
 }  // namespace ks::server
