@@ -118,6 +118,34 @@ TEST_CASE("a read returns whole batches up to the limit, and one batch even over
   CHECK(r->size == big.size());
 }
 
+TEST_CASE("a read fills the limit with whole batches whatever their size") {
+  // Batches larger than the index interval once made a read stop after the
+  // first batch: the extension scan started at an indexed batch that
+  // itself crossed the limit.
+  for (size_t value_size : {200, 5000, 20000, 70000, 300000}) {
+    CAPTURE(value_size);
+    TempDir tmp;
+    ManualClock clock(kT0);
+    auto log = open_log(tmp.log_dir(), LogConfig{}, &clock);
+    fill(*log, 60, 1, value_size);
+    for (uint64_t limit : {uint64_t{1} << 20, uint64_t{4} << 20, 3 * value_size + 500}) {
+      CAPTURE(limit);
+      auto r = log->read(Offset(0), limit);
+      REQUIRE(r.ok());
+      std::string bytes = read_range(*r);
+      batch::BatchCursor cur(bytes);
+      std::string_view b;
+      while (cur.next(&b)) {}
+      CHECK(cur.position() == bytes.size());
+      auto next = log->read(Offset(batch::read_header(b)->next_offset()), 0);
+      REQUIRE(next.ok());
+      // Over the limit only when one batch alone is; else the next would not fit.
+      if (r->size > limit) CHECK(bytes.size() == batch::read_header(bytes)->size());
+      else if (next->size > 0) CHECK(r->size + next->size > limit);
+    }
+  }
+}
+
 TEST_CASE("several batches in one append get consecutive offsets and one write") {
   TempDir tmp;
   ManualClock clock(kT0);

@@ -296,7 +296,10 @@ Result<std::optional<SegmentRange>> Segment::read(int64_t from, uint64_t max_byt
     } else {
       // Extend by whole batches up to the limit, scanning from the indexed
       // batch nearest below it rather than from `first`.
-      uint64_t from_pos = std::max<uint64_t>(stop, offset_index_.floor_position(static_cast<uint32_t>(limit)));
+      uint64_t from_pos = std::max<uint64_t>(stop, offset_index_.floor_position(static_cast<uint32_t>(std::min<uint64_t>(limit, UINT32_MAX))));
+      // Everything before that batch boundary is whole batches within the
+      // limit, even when the batch there crosses it.
+      stop = from_pos;
       BatchScanner ext(log_.get(), from_pos, end, false);
       while (ext.next(&b) == BatchScanner::Step::kBatch) {
         uint64_t e = b.position + b.header.size();
