@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   set_group_command(app, &run);
   set_daemon_command(app, &run, &ks::server::run_daemon);
   set_log_command(app, &run);
+  set_bench_command(app, &run);
 
   try {
     app.parse(argc, argv);

@@ -31,6 +31,9 @@ _ks_flags() {
     'group list' | 'group describe') echo '-h --help -o --output' ;;
     'group reset') echo '-h --help --topic --to --execute -y --yes -o --output' ;;
     'group delete') echo '-h --help -y --yes' ;;
+    'bench produce') echo '-h --help --records --record-size --rate --acks --partitions --compression --batch-bytes --linger-ms --in-flight --keep -o --output' ;;
+    'bench consume') echo '-h --help --records --fetch-bytes --in-flight --record-size --partitions --compression --batch-bytes --keep -o --output' ;;
+    'bench e2e') echo '-h --help --records --warmup --acks --record-size --keep -o --output' ;;
     *) echo '-h --help' ;;
   esac
 }
@@ -59,6 +62,14 @@ _ks_takes_value() {
     'log verify:-o' | 'log verify:--output') return 0 ;;
     'group list:-o' | 'group list:--output' | 'group describe:-o' | 'group describe:--output') return 0 ;;
     'group reset:-o' | 'group reset:--output' | 'group reset:--topic' | 'group reset:--to') return 0 ;;
+    'bench produce:--records' | 'bench produce:--record-size' | 'bench produce:--rate' | 'bench produce:--acks' | \
+      'bench produce:--partitions' | 'bench produce:--compression' | 'bench produce:--batch-bytes' | \
+      'bench produce:--linger-ms' | 'bench produce:--in-flight' | 'bench produce:-o' | 'bench produce:--output') return 0 ;;
+    'bench consume:--records' | 'bench consume:--fetch-bytes' | 'bench consume:--in-flight' | \
+      'bench consume:--record-size' | 'bench consume:--partitions' | 'bench consume:--compression' | \
+      'bench consume:--batch-bytes' | 'bench consume:-o' | 'bench consume:--output') return 0 ;;
+    'bench e2e:--records' | 'bench e2e:--warmup' | 'bench e2e:--acks' | 'bench e2e:--record-size' | \
+      'bench e2e:-o' | 'bench e2e:--output') return 0 ;;
   esac
   return 1
 }
@@ -160,7 +171,7 @@ _ks() {
     fi
     if [[ -z $cmd ]]; then
       cmd=$w
-      case $cmd in topic | daemon | log | group) need_sub=1 ;; esac
+      case $cmd in topic | daemon | log | group | bench) need_sub=1 ;; esac
     elif [[ -n $need_sub && -z $sub ]]; then
       sub=$w
     else
@@ -212,7 +223,7 @@ _ks() {
   fi
 
   if [[ -z $cmd ]]; then
-    _ks_reply 'produce consume tail topic offsets group daemon log' "$cur"
+    _ks_reply 'produce consume tail topic offsets group daemon log bench' "$cur"
     return 0
   fi
   if [[ -n $need_sub && -z $sub ]]; then
@@ -221,13 +232,14 @@ _ks() {
       daemon) _ks_reply 'run start stop status' "$cur" ;;
       log) _ks_reply 'dump verify' "$cur" ;;
       group) _ks_reply 'list describe reset delete' "$cur" ;;
+      bench) _ks_reply 'produce consume e2e' "$cur" ;;
     esac
     return 0
   fi
 
   # Positional arguments.
   case $path in
-    produce | consume | tail | offsets | 'topic describe' | 'topic alter')
+    produce | consume | tail | offsets | 'topic describe' | 'topic alter' | 'bench produce' | 'bench consume')
       (( npos == 0 )) && _ks_reply "$(_ks_topics "$ks" "${global[@]}")" "$cur"
       ;;
     'topic delete')

@@ -44,6 +44,15 @@ function __ks_takes_value -a path flag
         case 'group list:-o' 'group list:--output' 'group describe:-o' 'group describe:--output' \
                 'group reset:-o' 'group reset:--output' 'group reset:--topic' 'group reset:--to'
             return 0
+        case 'bench produce:--records' 'bench produce:--record-size' 'bench produce:--rate' 'bench produce:--acks' \
+                'bench produce:--partitions' 'bench produce:--compression' 'bench produce:--batch-bytes' \
+                'bench produce:--linger-ms' 'bench produce:--in-flight' 'bench produce:-o' 'bench produce:--output' \
+                'bench consume:--records' 'bench consume:--fetch-bytes' 'bench consume:--in-flight' \
+                'bench consume:--record-size' 'bench consume:--partitions' 'bench consume:--compression' \
+                'bench consume:--batch-bytes' 'bench consume:-o' 'bench consume:--output' \
+                'bench e2e:--records' 'bench e2e:--warmup' 'bench e2e:--acks' 'bench e2e:--record-size' \
+                'bench e2e:-o' 'bench e2e:--output'
+            return 0
     end
     return 1
 end
@@ -78,7 +87,7 @@ function __ks_parse
             case '*'
                 if test -z "$cmd"
                     set cmd $w
-                else if contains -- $cmd topic daemon log group; and test -z "$sub"
+                else if contains -- $cmd topic daemon log group bench; and test -z "$sub"
                     set sub $w
                 else
                     set npos (math $npos + 1)
@@ -118,7 +127,7 @@ end
 function __ks_wants_topic
     set -l p (__ks_parse)
     switch "$p[1]"
-        case produce consume tail offsets 'topic describe' 'topic alter'
+        case produce consume tail offsets 'topic describe' 'topic alter' 'bench produce' 'bench consume'
             test "$p[2]" = 0
         case 'topic delete'
             return 0
@@ -179,6 +188,7 @@ complete -c ks -n __ks_needs_command -a offsets -d 'Show partition offsets, or t
 complete -c ks -n __ks_needs_command -a group -d 'List, describe, reset and delete consumer groups'
 complete -c ks -n __ks_needs_command -a daemon -d 'Run, start, stop or inspect the daemon'
 complete -c ks -n __ks_needs_command -a log -d 'Inspect segment files offline'
+complete -c ks -n __ks_needs_command -a bench -d 'Measure throughput and latency'
 
 # Subcommands.
 complete -c ks -n '__ks_needs_sub topic' -a create -d 'Create a topic'
@@ -196,7 +206,10 @@ complete -c ks -n '__ks_needs_sub group' -a reset -d 'Move committed offsets (dr
 complete -c ks -n '__ks_needs_sub group' -a delete -d 'Delete a group and its committed offsets'
 complete -c ks -n '__ks_needs_sub log' -a dump -d 'Print batches and records of segment files'
 complete -c ks -n '__ks_needs_sub log' -a verify -d 'Check CRCs, offsets and indexes'
-complete -c ks -n '__ks_needs_sub topic; or __ks_needs_sub daemon; or __ks_needs_sub log; or __ks_needs_sub group' -s h -l help -d 'Print help and exit'
+complete -c ks -n '__ks_needs_sub bench' -a produce -d 'Send generated records: records/s, MB/s, ack latency'
+complete -c ks -n '__ks_needs_sub bench' -a consume -d 'Read a topic from start to end: records/s, MB/s'
+complete -c ks -n '__ks_needs_sub bench' -a e2e -d 'End-to-end latency, one record in flight'
+complete -c ks -n '__ks_needs_sub topic; or __ks_needs_sub daemon; or __ks_needs_sub log; or __ks_needs_sub group; or __ks_needs_sub bench' -s h -l help -d 'Print help and exit'
 
 # Live topic names.
 complete -c ks -n __ks_wants_topic -a '(__ks_topics)' -d topic
@@ -304,3 +317,27 @@ complete -c ks -n '__ks_is log dump' -F
 complete -c ks -n '__ks_is log verify' -s h -l help -d 'Print help and exit'
 complete -c ks -n '__ks_is log verify' -s o -l output -x -a 'text json' -d 'Output format'
 complete -c ks -n '__ks_is log verify' -x -a '(__fish_complete_directories)'
+
+# ks bench ...
+for __ks_sub in produce consume e2e
+    complete -c ks -n "__ks_is bench $__ks_sub" -s h -l help -d 'Print help and exit'
+    complete -c ks -n "__ks_is bench $__ks_sub" -l records -x -d 'How many records'
+    complete -c ks -n "__ks_is bench $__ks_sub" -l record-size -x -d 'Bytes of each generated value'
+    complete -c ks -n "__ks_is bench $__ks_sub" -l keep -d 'Keep the fresh bench topic'
+    complete -c ks -n "__ks_is bench $__ks_sub" -s o -l output -x -a 'text json' -d 'Output format'
+end
+for __ks_sub in produce consume
+    complete -c ks -n "__ks_is bench $__ks_sub" -l partitions -x -d 'Partitions of the fresh topic'
+    complete -c ks -n "__ks_is bench $__ks_sub" -l compression -x -a 'none gzip snappy lz4 zstd' -d 'Compress each batch'
+    complete -c ks -n "__ks_is bench $__ks_sub" -l batch-bytes -x -d 'Send a batch once it reaches this size'
+end
+for __ks_sub in produce e2e
+    complete -c ks -n "__ks_is bench $__ks_sub" -l acks -x -a '0\t"no answer" 1\t"written to the log (default)" all\tfsynced' -d Durability
+end
+set -e __ks_sub
+complete -c ks -n '__ks_is bench produce' -l rate -x -d 'At most this many records per second'
+complete -c ks -n '__ks_is bench produce' -l linger-ms -x -d 'With --rate: longest wait in a batch (ms)'
+complete -c ks -n '__ks_is bench produce' -l in-flight -x -d 'Produce requests awaiting an answer'
+complete -c ks -n '__ks_is bench consume' -l fetch-bytes -x -d 'Bytes asked for per fetch'
+complete -c ks -n '__ks_is bench consume' -l in-flight -x -d 'Partitions with a fetch out at once'
+complete -c ks -n '__ks_is bench e2e' -l warmup -x -d 'Records sent first and not timed'

@@ -29,5 +29,6 @@ void set_tail_command(CLI::App& app, Runner* run);
 void set_topic_command(CLI::App& app, Runner* run);
 void set_offsets_command(CLI::App& app, Runner* run);
 void set_group_command(CLI::App& app, Runner* run);
+void set_bench_command(CLI::App& app, Runner* run);
 
 }  // namespace ks::cli
