@@ -62,11 +62,22 @@ struct ShiftTable {
   uint32_t t[4][256];
 };
 
+// Advancing over zero bytes is linear in the register, so the 1024 entries
+// are XORs of the 32 single-bit images: 32 CRC runs instead of 1024 (the
+// tables are built when the first long buffer is checksummed, in every
+// short-lived `ks` process that checksums one).
 ShiftTable make_shift_table(size_t zero_bytes) {
-  ShiftTable s{};
   static const unsigned char kZeros[kLongBlock] = {};
+  uint32_t bit[32];
+  for (int i = 0; i < 32; ++i) bit[i] = raw_portable(1u << i, kZeros, zero_bytes);
+  ShiftTable s{};
   for (int k = 0; k < 4; ++k) {
-    for (uint32_t b = 0; b < 256; ++b) s.t[k][b] = raw_portable(b << (8 * k), kZeros, zero_bytes);
+    for (uint32_t b = 0; b < 256; ++b) {
+      uint32_t v = 0;
+      for (int j = 0; j < 8; ++j)
+        if (b >> j & 1) v ^= bit[8 * k + j];
+      s.t[k][b] = v;
+    }
   }
   return s;
 }
