@@ -36,6 +36,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/clock.h"
 #include "cli/commands/commands.h"
 #include "cli/context.h"
 #include "cli/output.h"
@@ -96,17 +97,6 @@ void install_signal_handlers() {
   // Only the client's flag, not Stdout's: the figures measured before the
   // signal are still printed.
   set_interrupt_flag(&g_signal);
-}
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // --- generated values ----------------------------------------------------------
@@ -352,7 +342,7 @@ class Pipeline {
   // while max_in_flight are out.
   Status send(int32_t partition, std::string_view batch, int64_t records) {
     json req = {{"op", "produce"}, {"topic", topic_}, {"partition", partition}, {"acks", acks_}};
-    int64_t sent = now_ns();
+    int64_t sent = steady_ns();
     auto id = client_->send(std::move(req), batch);
     if (!id.ok()) return id.status();
     ++m_->requests;
@@ -398,7 +388,7 @@ class Pipeline {
 
   Status receive_one() {
     auto r = client_->receive();
-    int64_t now = now_ns();
+    int64_t now = steady_ns();
     if (!r.ok()) return r.status();
     if (in_flight_.empty()) {  // acks 0 gets no answers: this is an error, or a bug
       Status s = r->status();
@@ -454,7 +444,7 @@ Status produce_records(Pipeline& pipe, const TopicInfo& t, const BenchOptions& o
   const int64_t linger = o.linger_ms * 1000000;
   const double ns_per_record = o.rate > 0 ? 1e9 / static_cast<double>(o.rate) : 0.0;
 
-  m->start_ns = now_ns();
+  m->start_ns = steady_ns();
   Progress progress("produce", m->start_ns);
   int32_t partition = 0;
   int64_t batch_ts = 0;     // record timestamp, read once per batch when unthrottled
@@ -464,7 +454,7 @@ Status produce_records(Pipeline& pipe, const TopicInfo& t, const BenchOptions& o
     Status s = pipe.send(partition, builder.finish(), count);
     builder.clear();
     partition = (partition + 1) % t.partitions;
-    progress.tick(now_ns(), *m);
+    progress.tick(steady_ns(), *m);
     return s;
   };
 
@@ -473,11 +463,11 @@ Status produce_records(Pipeline& pipe, const TopicInfo& t, const BenchOptions& o
       // Record i goes out no earlier than i / rate seconds after the start;
       // meanwhile answers are read, and a batch waits no longer than linger.
       const int64_t due = m->start_ns + static_cast<int64_t>(static_cast<double>(i) * ns_per_record);
-      for (int64_t now = now_ns(); now < due && !g_signal; now = now_ns()) {
+      for (int64_t now = steady_ns(); now < due && !g_signal; now = steady_ns()) {
         int64_t until = std::min(due, progress.due());
         if (!builder.empty()) until = std::min(until, batch_start + linger);
         if (until > now) KS_RETURN_IF_ERROR(pipe.poll(until - now));
-        now = now_ns();
+        now = steady_ns();
         if (!builder.empty() && now >= batch_start + linger) KS_RETURN_IF_ERROR(send_batch());
         progress.tick(now, *m);
       }
@@ -485,7 +475,7 @@ Status produce_records(Pipeline& pipe, const TopicInfo& t, const BenchOptions& o
     }
     if (!builder.empty() && builder.size() + rec > limit) KS_RETURN_IF_ERROR(send_batch());
     if (builder.empty()) {
-      batch_start = now_ns();
+      batch_start = steady_ns();
       batch_ts = wall_ms();
     }
     builder.add(std::nullopt, payload.next(), o.rate > 0 ? wall_ms() : batch_ts);
@@ -495,7 +485,7 @@ Status produce_records(Pipeline& pipe, const TopicInfo& t, const BenchOptions& o
   // short (an error, returned above), the connection is sound, and a second
   // Ctrl-C ends the process.
   KS_RETURN_IF_ERROR(pipe.drain());
-  m->end_ns = now_ns();
+  m->end_ns = steady_ns();
   return Status::OK();
 }
 
@@ -558,7 +548,7 @@ Status consume_records(Client* client, const std::string& topic, const std::vect
     return Status::OK();
   };
 
-  m->start_ns = now_ns();
+  m->start_ns = steady_ns();
   Progress progress("consume", m->start_ns);
   batch::Record rec;
   KS_RETURN_IF_ERROR(fill());
@@ -623,9 +613,9 @@ Status consume_records(Client* client, const std::string& topic, const std::vect
     }
     ++m->requests;
     m->wire_bytes += static_cast<int64_t>(data.size());
-    progress.tick(now_ns(), *m);
+    progress.tick(steady_ns(), *m);
   }
-  m->end_ns = now_ns();
+  m->end_ns = steady_ns();
   return Status::OK();
 }
 
@@ -643,11 +633,11 @@ Status e2e_records(Client* producer, Client* consumer, const TopicInfo& t, const
   batch::Record rec;
   int64_t next = t.spans.empty() ? 0 : t.spans[0].end;
   const int64_t total = o.warmup + n;
-  m->start_ns = now_ns();
+  m->start_ns = steady_ns();
   Progress progress("e2e", m->start_ns);
   for (int64_t i = 0; i < total && !g_signal; ++i) {
     if (i == o.warmup) {
-      m->start_ns = now_ns();
+      m->start_ns = steady_ns();
       m->end_ns = m->start_ns;
     }
     json part = {{"partition", 0}, {"offset", next}};
@@ -662,11 +652,11 @@ Status e2e_records(Client* producer, Client* consumer, const TopicInfo& t, const
     builder.add(std::nullopt, payload.next(), wall_ms());
     std::string_view bytes = builder.finish();
 
-    const int64_t t0 = now_ns();
+    const int64_t t0 = steady_ns();
     auto s = producer->send({{"op", "produce"}, {"topic", t.name}, {"partition", 0}, {"acks", acks}}, bytes);
     if (!s.ok()) return s.status();
     auto r = consumer->receive();
-    const int64_t t1 = now_ns();
+    const int64_t t1 = steady_ns();
     if (!r.ok()) return r.status();
     KS_RETURN_IF_ERROR(r->status());
 
@@ -691,7 +681,7 @@ Status e2e_records(Client* producer, Client* consumer, const TopicInfo& t, const
       if (!a.ok()) return a.status();
       KS_RETURN_IF_ERROR(a->status());
     }
-    const int64_t done = now_ns();
+    const int64_t done = steady_ns();
     if (i >= o.warmup) {
       m->latency_ns.push_back(t1 - t0);
       ++m->records;
@@ -834,7 +824,7 @@ int run_bench(const BenchOptions& o) {
 
   const bool interrupted = g_signal != 0;
   if (!interrupted && !s.ok()) return report(s);
-  if (interrupted && m.start_ns > 0 && m.end_ns <= m.start_ns) m.end_ns = now_ns();
+  if (interrupted && m.start_ns > 0 && m.end_ns <= m.start_ns) m.end_ns = steady_ns();
   Report r;
   add_results(&r, o, name, m);
   add_settings(&r, o, *info, produced_first);

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/clock.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/exec_worker.h"
 #include "cli/context.h"
@@ -46,12 +47,6 @@ void install_signal_handlers() {
 }
 
 int signal_exit() { return g_signal == SIGINT ? 130 : 128 + g_signal; }
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct ConsumeOptions {
   std::string topic;

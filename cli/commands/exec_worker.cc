@@ -10,14 +10,10 @@
 #include <chrono>
 #include <cstring>
 
+#include "cli/clock.h"
+
 namespace ks::cli {
 namespace {
-
-int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // KS_HEADER_<NAME>: letters and digits upper-cased, anything else '_'.
 std::string header_env_name(const std::string& key) {

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/clock.h"
 #include "cli/commands/commands.h"
 #include "cli/context.h"
 #include "cli/exit_codes.h"
@@ -45,11 +46,6 @@ struct GroupOptions {
   bool yes = false;  // no prompt yet: accepted and ignored
   std::string output = "table";
 };
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // Fields of the daemon's answer, tolerant of a missing or mistyped field so
 // one odd value does not abort the whole listing.
@@ -252,7 +248,7 @@ bool committed_offsets(Session* s, const std::string& group, std::map<std::pair<
 }
 
 int run_reset(const GroupOptions& opt) {
-  auto pos = parse_position(opt.to, now_ms());
+  auto pos = parse_position(opt.to, wall_ms());
   if (!pos.ok()) {
     print_error("--to: " + pos.status().message(),
                 "e.g. --to beginning, --to end, --to 42, --to -100, --to +10, --to @-1h, --to @2026-01-01T00:00:00Z");

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "cli/clock.h"
 #include "cli/commands/commands.h"
 #include "cli/context.h"
 #include "cli/exit_codes.h"
@@ -33,11 +34,6 @@ struct OffsetsOptions {
   std::string output = "table";
 };
 
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 int64_t int_field(const json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_number() ? it->get<int64_t>() : 0;
@@ -47,7 +43,7 @@ int64_t int_field(const json& j, const char* key) {
 // accepted too, since that is how `--from` spells it).
 Result<int64_t> parse_at(const std::string& text) {
   std::string pos = !text.empty() && text[0] == '@' ? text : "@" + text;
-  auto p = parse_position(pos, now_ms());
+  auto p = parse_position(pos, wall_ms());
   if (!p.ok() || p->kind != Position::Kind::kTimestamp)
     return Status::InvalidArgument("bad --at time '" + text +
                                    "': expected RFC 3339 (2026-01-01T12:00:00Z, 2026-01-01), epoch milliseconds "

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/clock.h"
 #include "cli/commands/commands.h"
 #include "cli/context.h"
 #include "cli/input/envelope.h"
@@ -49,18 +50,6 @@ struct ProduceOptions {
   std::string compression = "none";
   bool verbose = false;
 };
-
-int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // One record as read from the input, before it is encoded.
 struct InputRecord {

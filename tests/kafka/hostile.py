@@ -4,13 +4,14 @@ corrupt record batches and random bytes. Each scenario checks what the
 daemon answers (or that it closes just that connection), and that a client
 connected all along keeps being served in order.
 
-usage: hostile.py HOST:PORT SCENARIO
+usage: hostile.py HOST:PORT SCENARIO (frames, versions, records, protocol, random)
 """
 import os
 import random
 import socket
 import struct
 import sys
+import threading
 import time
 import zlib
 
@@ -276,6 +277,72 @@ def scenario_random():
             w.check()
     w.check()
     print("hostile.py: %d random requests" % sent)
+
+
+def fetch(s, corr, topic, offset, max_wait_ms, min_bytes=1):
+    """Fetch v4 of one partition; returns (error, high watermark, records bytes)."""
+    t = topic.encode()
+    body = header(1, 4, corr) + struct.pack(">iiiib", -1, max_wait_ms, min_bytes, 1 << 20, 0)
+    body += struct.pack(">i", 1) + struct.pack(">h", len(t)) + t
+    body += struct.pack(">i", 1) + struct.pack(">iqi", 0, offset, 1 << 20)
+    s.sendall(frame(body))
+    r = recv_frame(s)
+    if r is None:
+        fail("connection closed instead of a Fetch answer")
+    (got,) = struct.unpack(">i", r[:4])
+    if got != corr:
+        fail("Fetch answered correlation id %d, wanted %d" % (got, corr))
+    # corr, throttle, [topics: name, [partitions: index, error, hw, lso, aborted[], records]]
+    off = 4 + 4 + 4
+    (n,) = struct.unpack(">h", r[off:off + 2])
+    off += 2 + n + 4
+    index, err, hw, lso = struct.unpack(">ihqq", r[off:off + 22])
+    off += 22
+    (aborted,) = struct.unpack(">i", r[off:off + 4])
+    off += 4 + max(aborted, 0) * 16
+    (size,) = struct.unpack(">i", r[off:off + 4])
+    return err, hw, r[off + 4:off + 4 + max(size, 0)]
+
+
+def scenario_protocol():
+    topic = "hostile-protocol"
+    s = connect()
+    err, _ = produce(s, 1, topic, record_batch([b"a"]))
+    if err != 0:
+        fail("produce answered %d" % err)
+    # At the end of the log a fetch waits max_wait_ms, then answers empty.
+    start = time.time()
+    err, hw, recs = fetch(s, 2, topic, 1, 400)
+    waited = time.time() - start
+    if err != 0 or hw != 1 or recs:
+        fail("fetch at the end: error %d hw %d %d bytes" % (err, hw, len(recs)))
+    if waited < 0.3:
+        fail("a fetch at the end answered after %.3f s, not after max_wait_ms (0.4 s)" % waited)
+    # A record produced while it waits answers it before max_wait_ms.
+    other = connect()
+    start = time.time()
+    timer = threading.Timer(0.2, lambda: produce(other, 3, topic, record_batch([b"b"])))
+    timer.start()
+    err, hw, recs = fetch(s, 4, topic, 1, 10000)
+    waited = time.time() - start
+    timer.join()
+    if err != 0 or hw != 2 or b"b" not in recs:
+        fail("woken fetch: error %d hw %d %d bytes" % (err, hw, len(recs)))
+    if waited > 5:
+        fail("a produce did not wake the waiting fetch (%.3f s)" % waited)
+    # acks=0: no answer at all; the next request's answer comes first.
+    name = topic.encode()
+    batch = record_batch([b"c"])
+    body = header(0, 3, 5) + struct.pack(">hhi", -1, 0, 5000)
+    body += struct.pack(">i", 1) + struct.pack(">h", len(name)) + name
+    body += struct.pack(">i", 1) + struct.pack(">i", 0) + struct.pack(">i", len(batch)) + batch
+    s.sendall(frame(body))
+    err, r = api_versions(s, 6)  # fails unless correlation id 6 answers first
+    if err != 0:
+        fail("ApiVersions after an acks=0 produce answered %d" % err)
+    err, hw, _ = fetch(s, 7, topic, 0, 0)
+    if hw != 3:
+        fail("the acks=0 record was not stored (hw %d)" % hw)
 
 
 globals()["scenario_" + sys.argv[2]]()

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Hostile input on the Kafka listener (tests/kafka/hostile.py): malformed
 # and lying frames, unknown APIs and versions, corrupt and oversized record
-# batches, random bytes. The daemon answers or closes just that connection,
+# batches, random bytes; and two protocol rules no client checks: a fetch
+# long-polls (and wakes on a produce), acks=0 gets no answer. The daemon
+# answers or closes just that connection,
 # a client connected all along keeps being served, nothing bad is stored,
 # and the daemon is the same process at the end.
 source "$(dirname "$0")/lib.sh"
@@ -35,6 +37,10 @@ case_oversized_batch_gets_message_too_large() {
   [[ $("$KS" offsets small -o json | json_eval "d[0]['latest']") == 0 ]] || fail "something was stored"
 }
 
+case_fetch_long_polls_and_acks_0_gets_no_answer() {
+  hostile protocol || fail "hostile.py protocol"
+}
+
 case_random_bytes_do_not_hurt() {
   local pid; pid=$("$KS" daemon status -o json | json_eval "d['pid']")
   SECONDS_BUDGET=8 hostile random || fail "hostile.py random"
@@ -44,4 +50,5 @@ case_random_bytes_do_not_hurt() {
 }
 
 run_cases bad_frames_close_only_their_connection:40 unknown_api_versions_version_gets_error_35:20 \
-  corrupt_batches_refused_good_ones_kept:30 oversized_batch_gets_message_too_large:30 random_bytes_do_not_hurt:40
+  corrupt_batches_refused_good_ones_kept:30 oversized_batch_gets_message_too_large:30 \
+  fetch_long_polls_and_acks_0_gets_no_answer:30 random_bytes_do_not_hurt:40
