@@ -57,6 +57,8 @@ Code error_code_from_name(std::string_view name) {
                  Code::kIOError, Code::kBusy, Code::kUnavailable, Code::kOutOfRange}) {
     if (error_code_name(c) == name) return c;
   }
+  // A group member's stale generation: busy, with a name of its own.
+  if (name == "rebalance_in_progress") return Code::kBusy;
   return Code::kIOError;
 }
 

@@ -54,4 +54,5 @@ TEST_CASE("error code names round trip") {
                  Code::kIOError, Code::kBusy, Code::kUnavailable, Code::kOutOfRange})
     CHECK(error_code_from_name(error_code_name(c)) == c);
   CHECK(error_code_from_name("something new") == Code::kIOError);
+  CHECK(error_code_from_name("rebalance_in_progress") == Code::kBusy);
 }

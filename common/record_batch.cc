@@ -251,7 +251,8 @@ void stamp_leader_epoch(char* batch, int32_t epoch) {
 BatchBuilder::BatchBuilder(Compression codec) : codec_(codec) { clear(); }
 
 void BatchBuilder::clear() {
-  buf_.assign(kHeaderSize, '\0');
+  if (buf_.size() < kHeaderSize) buf_.resize(kHeaderSize);
+  used_ = kHeaderSize;
   packed_.clear();
   use_packed_ = false;
   count_ = 0;
@@ -306,9 +307,10 @@ void BatchBuilder::add(std::optional<std::string_view> key, std::optional<std::s
   int64_t ts_delta = static_cast<int64_t>(static_cast<uint64_t>(timestamp) -
                                           static_cast<uint64_t>(base_timestamp_));
   size_t body = body_size(key, value, headers, ts_delta, count_);
-  size_t old = buf_.size();
-  buf_.resize(old + static_cast<size_t>(varint_size(static_cast<int64_t>(body))) + body);
-  char* p = buf_.data() + old;
+  size_t need = used_ + static_cast<size_t>(varint_size(static_cast<int64_t>(body))) + body;
+  if (need > buf_.size()) buf_.resize(std::max(need, 2 * buf_.size()));
+  char* p = buf_.data() + used_;
+  used_ = need;
   p = put_varint(p, static_cast<int64_t>(body));
   *p++ = 0;  // record attributes
   p = put_varint(p, ts_delta);
@@ -323,10 +325,9 @@ void BatchBuilder::add(std::optional<std::string_view> key, std::optional<std::s
   ++count_;
 }
 
-void BatchBuilder::fill_header(std::string* batch, Compression codec) const {
-  char* p = batch->data();
+void BatchBuilder::fill_header(char* p, size_t size, Compression codec) const {
   put_be64(p + kBaseOffsetPos, 0);
-  put_be32(p + kBatchLengthPos, static_cast<uint32_t>(batch->size() - kLogOverhead));
+  put_be32(p + kBatchLengthPos, static_cast<uint32_t>(size - kLogOverhead));
   put_be32(p + kLeaderEpochPos, static_cast<uint32_t>(-1));
   p[kMagicPos] = kMagic;
   put_be16(p + kAttributesPos, static_cast<uint16_t>(codec));
@@ -337,32 +338,53 @@ void BatchBuilder::fill_header(std::string* batch, Compression codec) const {
   put_be16(p + kProducerEpochPos, static_cast<uint16_t>(-1));
   put_be32(p + kBaseSequencePos, static_cast<uint32_t>(-1));
   put_be32(p + kRecordsCountPos, static_cast<uint32_t>(count_));
-  put_be32(p + kCrcPos, crc32c::value(p + kCrcStart, batch->size() - kCrcStart));
+  put_be32(p + kCrcPos, crc32c::value(p + kCrcStart, size - kCrcStart));
 }
 
 std::string_view BatchBuilder::finish() {
   use_packed_ = false;
   if (codec_ != Compression::kNone && count_ > 0) {
     packed_.assign(kHeaderSize, '\0');
-    std::string_view records(buf_.data() + kHeaderSize, buf_.size() - kHeaderSize);
+    std::string_view records(buf_.data() + kHeaderSize, used_ - kHeaderSize);
     // A failure (only possible past 2 GiB) falls back to plain records,
     // which are always a valid batch.
-    use_packed_ = compress(codec_, records, &packed_).ok() && packed_.size() < buf_.size();
+    use_packed_ = compress(codec_, records, &packed_).ok() && packed_.size() < used_;
   }
   if (use_packed_) {
-    fill_header(&packed_, codec_);
+    fill_header(packed_.data(), packed_.size(), codec_);
     return packed_;
   }
   packed_.clear();
-  fill_header(&buf_, Compression::kNone);
-  return buf_;
+  fill_header(buf_.data(), used_, Compression::kNone);
+  return {buf_.data(), used_};
 }
 
 std::string BatchBuilder::take() {
   finish();
-  std::string out = std::move(use_packed_ ? packed_ : buf_);
+  std::string out;
+  if (use_packed_) {
+    out = std::move(packed_);
+  } else {
+    buf_.resize(used_);
+    out = std::move(buf_);
+    buf_.clear();
+  }
   clear();
   return out;
+}
+
+std::string BatchBuilder::release_buffer() {
+  std::string out = std::move(buf_);
+  buf_.clear();
+  clear();
+  return out;
+}
+
+void BatchBuilder::adopt_buffer(std::string buf) {
+  if (count_ == 0 && buf.size() > buf_.size()) {
+    buf_ = std::move(buf);
+    clear();
+  }
 }
 
 }  // namespace ks::batch

@@ -235,7 +235,7 @@ class BatchBuilder {
   Compression codec() const { return codec_; }
   // Size of the batch if finished now without compression: an upper
   // bound of what finish() returns.
-  size_t size() const { return buf_.size(); }
+  size_t size() const { return used_; }
   // Bytes one more record would add to size().
   static size_t record_size(std::optional<std::string_view> key,
                             std::optional<std::string_view> value,
@@ -249,13 +249,23 @@ class BatchBuilder {
   // finish() and hand over the buffer; the builder is left empty.
   std::string take();
   void clear();
+  // Buffer reuse across builders (a producer with many partitions keeps a
+  // few buffers, not one per partition). Both need an empty builder:
+  // release_buffer() hands over the grown buffer and keeps a minimal one;
+  // adopt_buffer() takes `buf` when it is larger than the builder's own.
+  std::string release_buffer();
+  void adopt_buffer(std::string buf);
 
  private:
   // Writes the header of `batch` (header + records block) and its CRC.
-  void fill_header(std::string* batch, Compression codec) const;
+  void fill_header(char* batch, size_t size, Compression codec) const;
 
   Compression codec_;
-  std::string buf_;     // header + plain records
+  // Header + plain records in the first used_ bytes. buf_ only grows (by
+  // doubling), and clear() keeps it, so adding a record writes its bytes
+  // once instead of zero-filling them first.
+  std::string buf_;
+  size_t used_ = 0;
   std::string packed_;  // header + compressed records, when smaller
   bool use_packed_ = false;
   int32_t count_ = 0;

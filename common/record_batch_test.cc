@@ -183,6 +183,51 @@ TEST_CASE("builder size() predicts the finished size and record_size() the growt
   CHECK(b.finish().size() == b.size());
 }
 
+TEST_CASE("a builder reused after clear(), or swapping buffers, writes exactly its new records") {
+  // The buffer outlives clear() and moves between builders: nothing of an
+  // earlier, larger batch may leak into a later, smaller one.
+  std::mt19937_64 rng(7);
+  BatchBuilder a, b;
+  auto add_all = [](BatchBuilder* bb, const std::vector<Owned>& recs) {
+    for (const auto& o : recs) {
+      std::vector<Header> hs;
+      for (const auto& [k, v] : o.headers)
+        hs.push_back(Header{k, v ? std::optional<std::string_view>(*v) : std::nullopt});
+      auto view = [](const std::optional<std::string>& x) {
+        return x ? std::optional<std::string_view>(*x) : std::nullopt;
+      };
+      bb->add(view(o.key), view(o.value), o.timestamp, hs);
+    }
+  };
+  for (int round = 0; round < 20; ++round) {
+    auto recs = sample_records(rng, 1 + static_cast<int>(rng() % (round % 2 ? 5 : 500)));
+    add_all(&a, recs);
+    std::string_view done = a.finish();
+    CHECK(done.size() == a.size());
+    auto back = decode(done);
+    REQUIRE(back.size() == recs.size());
+    for (size_t i = 0; i < recs.size(); ++i) CHECK(back[i].value == recs[i].value);
+    a.clear();
+    CHECK(a.size() == kHeaderSize);
+    // Hand a's grown buffer to b, build there, and take the batch out.
+    b.adopt_buffer(a.release_buffer());
+    CHECK(a.size() == kHeaderSize);
+    auto more = sample_records(rng, 3);
+    add_all(&b, more);
+    std::string taken = b.take();
+    CHECK(decode(taken).size() == more.size());
+    CHECK(b.empty());
+    a.adopt_buffer(b.release_buffer());
+  }
+  // adopt_buffer() leaves a builder holding records alone.
+  BatchBuilder c;
+  c.add(std::nullopt, std::string_view("kept"), 1);
+  c.adopt_buffer(std::string(1 << 16, 'z'));
+  auto kept = decode(c.finish());
+  REQUIRE(kept.size() == 1);
+  CHECK(kept[0].value == std::optional<std::string>("kept"));
+}
+
 TEST_CASE("the cursor frames consecutive batches and reports a truncated tail") {
   std::mt19937_64 rng(3);
   std::string a = build(sample_records(rng, 3));

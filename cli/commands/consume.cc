@@ -383,6 +383,7 @@ int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
   const bool commits = o.commit != "never";
   std::map<int32_t, int64_t> delivered;  // partition -> next offset the reader has taken
   std::map<int32_t, int64_t> pending;    // written to the buffer, not yet flushed
+  std::map<int32_t, int64_t> started;    // partition -> offset this member started reading it at
   std::vector<PartState> parts;
   int64_t printed = 0;
   auto last_commit = std::chrono::steady_clock::now();
@@ -390,8 +391,12 @@ int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
   auto offsets_json = [&] {
     nlohmann::json a = nlohmann::json::array();
     for (const auto& p : parts) {
+      // What the reader took, or where reading started: a member that
+      // starts at the end (--from end) commits that position too.
       auto d = delivered.find(p.partition);
-      if (d != delivered.end()) a.push_back({{"topic", o.topic}, {"partition", p.partition}, {"offset", d->second}});
+      auto s = started.find(p.partition);
+      int64_t at = d != delivered.end() ? d->second : s != started.end() ? s->second : -1;
+      if (at >= 0) a.push_back({{"topic", o.topic}, {"partition", p.partition}, {"offset", at}});
     }
     return a;
   };
@@ -449,6 +454,7 @@ int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
         }
       }
       int64_t stop = keep != parts.end() ? keep->stop : until.stop(p, from, end_at_start);
+      if (keep == parts.end()) started[p] = from;
       next.push_back({p, from, stop});
     }
     parts = std::move(next);
@@ -524,12 +530,56 @@ int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
     if (std::chrono::steady_clock::now() - last_commit > std::chrono::seconds(1)) (void)commit();
   };
 
+  // With -e (or --until end/TIME) a member whose own partitions are done
+  // stays in the group until the group has committed every partition up
+  // to where this member would stop it: members that start together all
+  // take a share and exit together, and partitions that move to it from a
+  // member that leaves are still read. Returns -1 when done, kRebalance
+  // when the group moved on, or an exit code.
+  const bool wait_for_group =
+      commits && (until.kind == Until::Kind::kEnd || until.kind == Until::Kind::kOffsets);
+  auto group_done = [&]() -> Result<bool> {
+    auto r = client->call({{"op", "describe_group"}, {"group", o.group}});
+    if (!r.ok()) return r.status();
+    std::map<int32_t, int64_t> committed;
+    for (const auto& e : r->header["offsets"])
+      if (e.value("topic", "") == o.topic) committed[e["partition"].get<int32_t>()] = e["committed"].get<int64_t>();
+    for (const auto& [p, se] : bounds) {
+      int64_t stop = until.stop(p, se.first, se.second);
+      if (stop <= se.first) continue;  // nothing to read there
+      auto c = committed.find(p);
+      if (c == committed.end() || c->second < stop) return false;
+    }
+    return true;
+  };
+  auto wait_group = [&]() -> int {
+    for (;;) {
+      if (g_signal) return signal_exit();
+      auto done = group_done();
+      if (!done.ok()) return report(done.status());
+      if (*done) return -1;
+      auto h = client->call({{"op", "heartbeat"}, {"group", o.group}, {"member_id", ctx.member_id},
+                             {"generation", ctx.generation}});
+      if (!h.ok()) {
+        if (h.status().code() == Code::kBusy || h.status().code() == Code::kNotFound) return kRebalance;
+        return report(h.status());
+      }
+      ::usleep(20 * 1000);
+    }
+  };
+
   int code = -1;
   try {
     Status s = join();
     if (!s.ok()) return report(s);
     for (;;) {
       code = Consumer(o, client, printer).run(parts, until.kind == Until::Kind::kFollow, sink, &ctx, flushed);
+      if (code == -1 && wait_for_group) {
+        flushed();
+        Status c = commit();
+        if (!c.ok() && c.code() != Code::kBusy && c.code() != Code::kNotFound) return report(c);
+        code = c.ok() ? wait_group() : kRebalance;
+      }
       if (code != kRebalance) break;
       // The group moved on: hand over what was read, then join again.
       flushed();

@@ -74,6 +74,7 @@ class Producer {
   bool add(const InputRecord& r, Status* error) {
     int32_t p = r.partition;
     if (p < 0) p = o_.partition;
+    const bool sticky = p < 0 && !r.key;
     if (p < 0) p = r.key ? partition_for_key(*r.key, partitions_) : sticky_;
     if (p >= partitions_) {
       *error = Status::InvalidArgument("record " + std::to_string(r.line) + ": partition " + std::to_string(p) +
@@ -81,7 +82,7 @@ class Producer {
                                        std::to_string(partitions_) + ")");
       return false;
     }
-    Pending& b = builders_[static_cast<size_t>(p)];
+    Pending* b = &builders_[static_cast<size_t>(p)];
     size_t rec = batch::BatchBuilder::record_size(r.key, r.value, r.headers, 0, 0) + 10;
     if (batch::kHeaderSize + rec > static_cast<size_t>(max_message_)) {
       *error = Status::InvalidArgument("record " + std::to_string(r.line) + " is about " +
@@ -90,16 +91,27 @@ class Producer {
                                        std::to_string(max_message_) + "); it and the records after it were not sent");
       return false;
     }
-    if (!b.builder.empty() && (b.builder.size() + rec > static_cast<size_t>(max_message_) ||
-                               b.builder.size() + rec > static_cast<size_t>(o_.batch_bytes))) {
+    if (!b->builder.empty() && (b->builder.size() + rec > static_cast<size_t>(max_message_) ||
+                                b->builder.size() + rec > static_cast<size_t>(o_.batch_bytes))) {
       if (!send(p, error)) return false;
+      // The sticky partition moved on with that batch; so does this record.
+      if (sticky) {
+        p = sticky_;
+        b = &builders_[static_cast<size_t>(p)];
+      }
     }
-    if (b.builder.empty()) b.first_line = r.line;
+    if (b->builder.empty()) {
+      b->first_line = r.line;
+      if (!spare_.empty()) {
+        b->builder.adopt_buffer(std::move(spare_.back()));
+        spare_.pop_back();
+      }
+    }
     if (pending_records_ == 0) oldest_pending_ms_ = steady_ms();
-    b.builder.add(r.key, r.value, r.timestamp, r.headers);
+    b->builder.add(r.key, r.value, r.timestamp, r.headers);
     ++records_;
     ++pending_records_;
-    if (b.builder.size() >= static_cast<size_t>(o_.batch_bytes)) return send(p, error);
+    if (b->builder.size() >= static_cast<size_t>(o_.batch_bytes)) return send(p, error);
     return true;
   }
 
@@ -149,6 +161,10 @@ class Producer {
       return false;
     }
     b.builder.clear();
+    // With many partitions, buffers go back to a small pool for the next
+    // batch: memory follows the partitions with records waiting, not the
+    // partition count (1000 partitions x 256 KiB would be 256 MB).
+    if (partitions_ > 1 && spare_.size() < 4) spare_.push_back(b.builder.release_buffer());
     if (o_.partition < 0 && p == sticky_) sticky_ = (sticky_ + 1) % partitions_;
     if (acks_ == 0) {
       acked_ += n;
@@ -187,6 +203,7 @@ class Producer {
   int64_t max_message_;
   int acks_;
   std::vector<Pending> builders_;
+  std::vector<std::string> spare_;  // released batch buffers, reused by the next batch
   std::deque<Sent> in_flight_;
   int32_t sticky_ = 0;
   int64_t records_ = 0, acked_ = 0, failed_ = 0;
@@ -201,7 +218,7 @@ class Splitter {
   Splitter(int fd, std::string delim) : fd_(fd), delim_(std::move(delim)) { grow_pipe(fd); }
 
   // True when a whole record is buffered (next() will not read).
-  bool has_record() { return eof_ || (pos_ < buf_.size() && find() != std::string::npos); }
+  bool has_record() { return eof_ || (pos_ < end_ && find() != std::string::npos); }
 
   // Waits up to timeout_ms (-1: forever) for input; false on timeout.
   bool wait(int timeout_ms) {
@@ -221,9 +238,9 @@ class Splitter {
         return rec;
       }
       if (eof_) {
-        if (pos_ < buf_.size()) {
-          std::string_view rec(buf_.data() + pos_, buf_.size() - pos_);
-          pos_ = buf_.size();
+        if (pos_ < end_) {
+          std::string_view rec(buf_.data() + pos_, end_ - pos_);
+          pos_ = end_;
           return rec;
         }
         return std::nullopt;
@@ -235,8 +252,8 @@ class Splitter {
   // Everything until EOF, as one record.
   std::string_view all() {
     while (!eof_) fill();
-    std::string_view rec(buf_.data() + pos_, buf_.size() - pos_);
-    pos_ = buf_.size();
+    std::string_view rec(buf_.data() + pos_, end_ - pos_);
+    pos_ = end_;
     return rec;
   }
 
@@ -244,26 +261,27 @@ class Splitter {
   // whole record.
   void fill() {
     hit_ = std::string::npos;
-    if (pos_ > 0 && pos_ >= buf_.size() / 2) {
-      buf_.erase(0, pos_);
+    if (pos_ > 0 && pos_ >= end_ / 2) {
+      std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+      end_ -= pos_;
       scan_from_ = scan_from_ > pos_ ? scan_from_ - pos_ : 0;
       pos_ = 0;
     }
-    size_t old = buf_.size();
-    buf_.resize(old + kChunk);
+    // buf_ only grows; reads land in its spare room, so input bytes are
+    // not zero-filled before each read.
+    if (buf_.size() < end_ + kChunk) buf_.resize(end_ + kChunk);
     ssize_t n;
-    do n = ::read(fd_, buf_.data() + old, kChunk);
+    do n = ::read(fd_, buf_.data() + end_, kChunk);
     while (n < 0 && errno == EINTR);
     if (n <= 0) {
-      buf_.resize(old);
       eof_ = true;
       if (n < 0) error_ = errno;
       return;
     }
-    buf_.resize(old + static_cast<size_t>(n));
+    end_ += static_cast<size_t>(n);
   }
 
-  bool eof() const { return eof_ && pos_ >= buf_.size(); }
+  bool eof() const { return eof_ && pos_ >= end_; }
   int error() const { return error_; }
 
  private:
@@ -275,15 +293,15 @@ class Splitter {
     const char* base = buf_.data();
     size_t at;
     if (delim_.size() == 1) {
-      const void* hit = std::memchr(base + from, delim_[0], buf_.size() - from);
+      const void* hit = std::memchr(base + from, delim_[0], end_ - from);
       at = hit ? static_cast<size_t>(static_cast<const char*>(hit) - base) : std::string::npos;
     } else {
-      at = buf_.find(delim_, from);
+      at = std::string_view(base, end_).find(delim_, from);
     }
     hit_ = at;
     // Remember how far we looked so a partial record is not rescanned.
     if (at == std::string::npos)
-      scan_from_ = buf_.size() >= delim_.size() ? buf_.size() - delim_.size() + 1 : 0;
+      scan_from_ = end_ >= delim_.size() ? end_ - delim_.size() + 1 : 0;
     else
       scan_from_ = 0;
     return at;
@@ -291,7 +309,8 @@ class Splitter {
 
   int fd_;
   std::string delim_;
-  std::string buf_;
+  std::string buf_;  // input in [0, end_), records from pos_
+  size_t end_ = 0;
   size_t pos_ = 0;
   size_t scan_from_ = 0;
   size_t hit_ = std::string::npos;  // delimiter found by the last find()

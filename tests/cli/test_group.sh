@@ -57,6 +57,27 @@ case_bounded_members_exactly_once() {
   assert_file_eq "$T/expect" "$T/all" "every record exactly once with -e"
 }
 
+case_late_bounded_member_takes_a_share() {
+  # A member that joins with -e while another holds every partition does
+  # not exit at once with nothing: it takes the partitions handed to it,
+  # and both exit once the group has read everything. 1 MB records, so the
+  # first member (on a slow pipe) needs several fetches and sees the join.
+  assert_exit 0 ks topic create big -p 3
+  python3 -c 'import sys
+for i in range(24): sys.stdout.write("%d:%s\n" % (i, "x" * 1000000))' | assert_exit 0 ks produce big -K:
+  ( "$KS" consume big -g late -e -f '%p %o\n' 2>"$T/a.err" |
+      while read -r line; do echo "$line"; sleep 0.1; done >"$T/a.out" ) &
+  local a=$!
+  sleep 0.5
+  assert_exit 0 timeout 120 "$KS" consume big -g late -e -f '%p %o\n'
+  cp "$OUT" "$T/b.out"
+  wait "$a" || fail "the first member failed: $(cat "$T/a.err")"
+  [[ -s "$T/b.out" ]] || fail "the member that joined late read nothing (first member: $(wc -l <"$T/a.out") records)"
+  sort "$T/a.out" "$T/b.out" >"$T/all"
+  "$KS" consume big -e -f '%p %o\n' | sort >"$T/expect"
+  assert_file_eq "$T/expect" "$T/all" "every record exactly once across the two members"
+}
+
 case_head_commits_exactly_five() {
   seq 100 | assert_exit 0 ks produce h5
   pipes_off
@@ -210,6 +231,7 @@ run_cases \
   exec_failure_without_dead_letter_stops \
   three_members_exactly_once:180 \
   bounded_members_exactly_once:120 \
+  late_bounded_member_takes_a_share:180 \
   head_commits_exactly_five \
   join_and_leave_mid_stream:120 \
   sigkill_member_redelivers_only_its_window:120 \
