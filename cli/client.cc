@@ -278,6 +278,12 @@ Result<uint64_t> Client::send(nlohmann::json request, std::string_view payload) 
   return id;
 }
 
+void Client::recycle(std::string payload) {
+  if (payload.capacity() <= spare_.capacity()) return;
+  payload.resize(payload.capacity());
+  spare_ = std::move(payload);
+}
+
 Result<Response> Client::receive() {
   char prefix[protocol::kFramePrefix];
   KS_RETURN_IF_ERROR(read_exact(prefix, sizeof prefix));
@@ -286,6 +292,8 @@ Result<Response> Client::receive() {
   std::string header(hlen, '\0');
   KS_RETURN_IF_ERROR(read_exact(header.data(), hlen));
   Response r;
+  r.payload = std::move(spare_);
+  spare_ = std::string();
   r.payload.resize(length - 4 - hlen);
   KS_RETURN_IF_ERROR(read_exact(r.payload.data(), r.payload.size()));
   r.header = nlohmann::json::parse(header, nullptr, false);

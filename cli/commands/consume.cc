@@ -252,6 +252,7 @@ class Consumer {
       }
       out.flush();
       flushed();
+      client_->recycle(std::move(r->payload));
     }
   }
 
