@@ -25,7 +25,7 @@ _ks_flags() {
     'topic list' | 'topic describe') echo '-h --help -o --output' ;;
     'topic alter') echo '-h --help -c --config --delete-config -p --partitions' ;;
     'topic delete') echo '-h --help -y --yes' ;;
-    'daemon run' | 'daemon start') echo '-h --help --listen --allow-remote --kafka --kafka-advertise --auto-create --default-partitions' ;;
+    'daemon run' | 'daemon start') echo '-h --help --listen --allow-remote --kafka --kafka-advertise --auto-create --default-partitions --max-connections --max-partitions' ;;
     'daemon status' | 'log verify') echo '-h --help -o --output' ;;
     'log dump') echo '-h --help -o --output --headers-only' ;;
     'group list' | 'group describe') echo '-h --help -o --output' ;;
@@ -57,6 +57,8 @@ _ks_takes_value() {
     'daemon run:--listen' | 'daemon run:--auto-create' | 'daemon run:--default-partitions') return 0 ;;
     'daemon start:--listen' | 'daemon start:--auto-create' | 'daemon start:--default-partitions') return 0 ;;
     'daemon run:--kafka' | 'daemon run:--kafka-advertise' | 'daemon start:--kafka' | 'daemon start:--kafka-advertise') return 0 ;;
+    'daemon run:--max-connections' | 'daemon run:--max-partitions' | 'daemon start:--max-connections' | \
+      'daemon start:--max-partitions') return 0 ;;
     'topic list:-o' | 'topic list:--output' | 'topic describe:-o' | 'topic describe:--output') return 0 ;;
     'daemon status:-o' | 'daemon status:--output' | 'log dump:-o' | 'log dump:--output') return 0 ;;
     'log verify:-o' | 'log verify:--output') return 0 ;;

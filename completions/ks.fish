@@ -35,7 +35,9 @@ function __ks_takes_value -a path flag
             return 0
         case 'daemon run:--listen' 'daemon run:--auto-create' 'daemon run:--default-partitions' \
                 'daemon start:--listen' 'daemon start:--auto-create' 'daemon start:--default-partitions' \
-                'daemon run:--kafka' 'daemon run:--kafka-advertise' 'daemon start:--kafka' 'daemon start:--kafka-advertise'
+                'daemon run:--kafka' 'daemon run:--kafka-advertise' 'daemon start:--kafka' 'daemon start:--kafka-advertise' \
+                'daemon run:--max-connections' 'daemon run:--max-partitions' \
+                'daemon start:--max-connections' 'daemon start:--max-partitions'
             return 0
         case 'topic list:-o' 'topic list:--output' 'topic describe:-o' 'topic describe:--output' \
                 'daemon status:-o' 'daemon status:--output' 'log dump:-o' 'log dump:--output' \
@@ -303,6 +305,8 @@ for __ks_sub in run start
     complete -c ks -n "__ks_is daemon $__ks_sub" -l kafka-advertise -x -d 'Address told to Kafka clients'
     complete -c ks -n "__ks_is daemon $__ks_sub" -l auto-create -x -a 'true false' -d 'Create missing topics on produce'
     complete -c ks -n "__ks_is daemon $__ks_sub" -l default-partitions -x -d 'Partitions of auto-created topics'
+    complete -c ks -n "__ks_is daemon $__ks_sub" -l max-connections -x -d 'Client connections open at once'
+    complete -c ks -n "__ks_is daemon $__ks_sub" -l max-partitions -x -d 'Partitions of all topics together'
 end
 set -e __ks_sub
 complete -c ks -n '__ks_is daemon stop' -s h -l help -d 'Print help and exit'

@@ -41,6 +41,8 @@ std::string run_args(const DaemonCliOptions& o) {
   if (!o.daemon.kafka_advertise.empty()) a += " --kafka-advertise " + q(o.daemon.kafka_advertise);
   a += " --auto-create " + q(o.auto_create);
   a += " --default-partitions " + std::to_string(o.daemon.default_partitions);
+  a += " --max-connections " + std::to_string(o.daemon.max_connections);
+  if (o.daemon.max_partitions > 0) a += " --max-partitions " + std::to_string(o.daemon.max_partitions);
   return a;
 }
 
@@ -59,6 +61,12 @@ void add_run_flags(CLI::App* cmd, DaemonCliOptions* o) {
       ->check(CLI::IsMember({"true", "false", "1", "0", "yes", "no", "on", "off"}));
   cmd->add_option("--default-partitions", o->daemon.default_partitions, "Partitions of auto-created topics")
       ->check(CLI::Range(1, 10000));
+  cmd->add_option("--max-connections", o->daemon.max_connections,
+                  "Client connections open at once; more are refused with an error (default 4096; 0: no limit)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 20));
+  cmd->add_option("--max-partitions", o->daemon.max_partitions,
+                  "Partitions of all topics together (default: what `ulimit -n` leaves after the connections)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 24));
 }
 
 // HOME/daemon.conf: `key = value` lines (# comments) with the long names
@@ -92,7 +100,8 @@ Status apply_settings(const std::string& home, CLI::App* cmd, DaemonCliOptions* 
     }
     if (!opt || key == "help")
       return Status::InvalidArgument(where() + "unknown setting '" + key +
-                                     "' (listen, allow-remote, kafka, kafka-advertise, auto-create, default-partitions)");
+                                     "' (listen, allow-remote, kafka, kafka-advertise, auto-create, default-partitions, "
+                                     "max-connections, max-partitions)");
     if (opt->count() > 0) continue;  // the command line wins
     if (key == "listen") o->daemon.listen = value;
     else if (key == "kafka") o->daemon.kafka = value;
@@ -105,6 +114,13 @@ Status apply_settings(const std::string& home, CLI::App* cmd, DaemonCliOptions* 
       long n = std::strtol(value.c_str(), &end, 10);
       if (value.empty() || *end || n < 1 || n > 10000) return Status::InvalidArgument(where() + "default-partitions takes 1 to 10000");
       o->daemon.default_partitions = static_cast<int32_t>(n);
+    } else if (key == "max-connections" || key == "max-partitions") {
+      char* end = nullptr;
+      long long n = std::strtoll(value.c_str(), &end, 10);
+      long long most = key == "max-connections" ? (1LL << 20) : (1LL << 24);
+      if (value.empty() || *end || n < 0 || n > most)
+        return Status::InvalidArgument(where() + key + " takes 0 to " + std::to_string(most));
+      (key == "max-connections" ? o->daemon.max_connections : o->daemon.max_partitions) = n;
     }
   }
   return Status::OK();

@@ -70,6 +70,17 @@ Result<std::shared_ptr<Broker::Partition>> Broker::open_partition(const std::str
   return p;
 }
 
+Status Broker::check_partition_budget(int64_t adding) const {
+  if (options_.max_partitions <= 0) return Status::OK();
+  int64_t total = 0;
+  for (const auto& [name, t] : topics_) total += t.meta.partitions;
+  if (total + adding <= options_.max_partitions) return Status::OK();
+  return Status::InvalidArgument(
+      "too many partitions: the daemon holds " + std::to_string(total) + " and allows " +
+      std::to_string(options_.max_partitions) + " (each keeps a file open; raise `ulimit -n` or ks daemon start "
+      "--max-partitions N, or delete topics)");
+}
+
 Status Broker::create_topic(const std::string& name, int32_t partitions, const ConfigMap& configs) {
   auto valid = TopicName::Parse(name);
   if (!valid.ok()) return valid.status();
@@ -79,6 +90,7 @@ Status Broker::create_topic(const std::string& name, int32_t partitions, const C
                                    std::to_string(partitions));
   KS_RETURN_IF_ERROR(validate_configs(configs));
   if (topics_.count(name)) return Status::AlreadyExists("topic '" + name + "' already exists");
+  KS_RETURN_IF_ERROR(check_partition_budget(partitions));
   Topic t;
   t.meta.name = name;
   t.meta.partitions = partitions;
@@ -141,6 +153,7 @@ Status Broker::alter_topic(const std::string& name, const ConfigMap& set,
     if (*partitions > meta::kMaxPartitionsPerTopic)
       return Status::InvalidArgument("partition count must be at most " +
                                      std::to_string(meta::kMaxPartitionsPerTopic));
+    KS_RETURN_IF_ERROR(check_partition_budget(*partitions - t.meta.partitions));
   }
   if (!set.empty() || !unset.empty()) {
     KS_RETURN_IF_ERROR(meta_->set_topic_configs(name, std::map<std::string, std::string>(set.begin(), set.end()), unset));

@@ -35,6 +35,7 @@ struct BrokerOptions {
   std::string home;
   bool auto_create = true;
   int32_t default_partitions = 1;
+  int64_t max_partitions = 0;  // of all topics together; 0: no limit
 };
 
 struct PartitionInfo {
@@ -109,6 +110,9 @@ class Broker {
   size_t partition_total() const;
 
  private:
+  // kInvalidArgument when `adding` more partitions would pass max_partitions.
+  Status check_partition_budget(int64_t adding) const;
+
   struct Partition {
     std::string topic;
     int32_t id;

@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -121,6 +123,25 @@ int run_daemon(const DaemonOptions& options) {
     return 1;
   }
 
+  // Each partition keeps its active segment open and each client holds a
+  // socket: take all the descriptors the hard limit allows, and size the
+  // partition budget from what is left after the connections.
+  rlimit nofile{};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &nofile);
+    (void)::getrlimit(RLIMIT_NOFILE, &nofile);
+  }
+  DaemonOptions opts = options;
+  if (opts.max_partitions <= 0 && nofile.rlim_cur != RLIM_INFINITY) {
+    int64_t fds = static_cast<int64_t>(nofile.rlim_cur);
+    int64_t reserve = 256 + (opts.max_connections > 0 ? opts.max_connections : fds / 2);
+    opts.max_partitions = std::max<int64_t>(fds - reserve, fds / 4);
+  }
+  log_info("limits: %lld open files, %lld connections, %lld partitions",
+           static_cast<long long>(nofile.rlim_cur), static_cast<long long>(opts.max_connections),
+           static_cast<long long>(opts.max_partitions));
+
   Daemon d;
   uv_loop_init(&d.loop);
   d.executor = std::make_unique<UvExecutor>(&d.loop);
@@ -128,13 +149,14 @@ int run_daemon(const DaemonOptions& options) {
   bo.home = home;
   bo.auto_create = options.auto_create;
   bo.default_partitions = options.default_partitions;
+  bo.max_partitions = opts.max_partitions;
   auto broker = Broker::Open(bo, d.executor.get());
   if (!broker.ok()) {
     log_error("cannot open the data in %s: %s", home.c_str(), broker.status().to_string().c_str());
     return 1;
   }
   d.broker = std::move(*broker);
-  d.server = std::make_unique<Server>(&d.loop, d.broker.get(), options);
+  d.server = std::make_unique<Server>(&d.loop, d.broker.get(), opts);
   Status s = d.server->listen_unix(home + "/ks.sock");
   if (s.ok() && !options.listen.empty()) {
     std::string hp = options.listen;

@@ -16,6 +16,8 @@ struct DaemonOptions {
   bool auto_create = true;     // produce to a missing topic creates it
   int32_t default_partitions = 1;
   int64_t max_frame_bytes = 64 << 20;
+  int64_t max_connections = 4096;  // open client connections at once; 0: no limit
+  int64_t max_partitions = 0;      // partitions of all topics (one open file each); 0: from `ulimit -n`
   int64_t retention_check_ms = 60 * 1000;
 };
 

@@ -221,6 +221,23 @@ void Server::accept(uv_stream_t* listener, bool tcp) {
     close_conn(c);
     return;
   }
+  if (options_.max_connections > 0 && conns_.size() > static_cast<size_t>(options_.max_connections)) {
+    // Over the limit: a native client reads why; a Kafka client (which has
+    // no way to hear it before its first request) sees the close.
+    int64_t now = now_ms();
+    if (now - last_limit_warning_ms_ >= 1000) {
+      last_limit_warning_ms_ = now;
+      log_warn("refusing connections: %zu open, --max-connections is %lld", conns_.size() - 1,
+               static_cast<long long>(options_.max_connections));
+    }
+    if (c->kafka) {
+      close_conn(c);
+      return;
+    }
+    // Read its first request and answer that (a client that writes first
+    // would otherwise see only a reset).
+    c->over_limit = true;
+  }
   if (c->kafka) {
     sockaddr_storage peer{};
     int len = sizeof peer;
@@ -318,6 +335,13 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
   };
   try {
     if (req.contains("id") && req["id"].is_number_unsigned()) id = req["id"].get<uint64_t>();
+    if (c->over_limit) {
+      reply(Status::Busy("too many connections: the daemon allows " + std::to_string(options_.max_connections) +
+                         " at once (ks daemon start --max-connections N)"));
+      c->close_after_flush = true;
+      flush_slots(c);
+      return;
+    }
     const std::string op = req.value("op", "");
     if (!c->authed && op != "hello")
       return reply(Status::InvalidArgument("this listener needs a token: send hello with KS_TOKEN first"));

@@ -93,6 +93,7 @@ class Server {
   uv_loop_t* loop_;
   Broker* broker_;
   DaemonOptions options_;
+  int64_t last_limit_warning_ms_ = 0;  // refused connections are logged once a second
   std::string token_;
   std::vector<uv_handle_t*> listeners_;
   std::vector<std::string> listener_names_;

@@ -74,6 +74,7 @@ struct Server::Conn : std::enable_shared_from_this<Server::Conn> {
   bool kafka = false;  // a Kafka wire protocol connection
   std::string peer;    // Kafka: "/ADDRESS" of the client
   bool authed = true;
+  bool over_limit = false;  // accepted past --max-connections: its first request gets why, then it closes
   bool reading = false;
   bool closing = false;
   bool close_after_flush = false;

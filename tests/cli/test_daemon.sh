@@ -531,6 +531,56 @@ case_retention_in_daemon() {
   assert_eq 20000 "$(tail -1 "$OUT")" "the newest record is kept"
 }
 
+case_connection_and_partition_limits() {
+  # A daemon of its own with small limits: past them, a clear error; the
+  # connections and partitions already there are unharmed.
+  local h=$T/lim
+  assert_exit 0 "$KS" --home "$h" daemon start --max-connections 3 --max-partitions 10
+  assert_exit 0 "$KS" --home "$h" topic create a -p 8
+  assert_exit 2 "$KS" --home "$h" topic create b -p 3
+  assert_contains "$(cat "$ERR")" "too many partitions: the daemon holds 8 and allows 10" "partition limit message"
+  assert_exit 2 "$KS" --home "$h" topic alter a --partitions 11
+  assert_exit 0 "$KS" --home "$h" topic create b -p 2
+  # Three idle connections fill the limit; a fourth client is told why.
+  python3 - "$h/ks.sock" "$KS" "$h" >"$T/conn.out" 2>&1 <<'PY' || fail "connection limit: $(cat "$T/conn.out")"
+import json, socket, struct, subprocess, sys, time
+path, ks, home = sys.argv[1:4]
+def hello(s):
+    h = json.dumps({"op": "hello", "id": 1, "client": "limit-test"}).encode()
+    s.sendall(struct.pack(">II", 4 + len(h), len(h)) + h)
+    return s.recv(4096)
+held = []
+for i in range(3):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    assert b'"server"' in hello(s), "an idle connection under the limit was refused"
+    held.append(s)
+r = subprocess.run([ks, "--home", home, "--no-autostart", "topic", "list"], capture_output=True, text=True)
+assert r.returncode != 0, "a fourth connection was served"
+assert "too many connections" in r.stderr and "--max-connections" in r.stderr, r.stderr
+held[0].close()
+for _ in range(50):
+    r = subprocess.run([ks, "--home", home, "--no-autostart", "topic", "list"], capture_output=True, text=True)
+    if r.returncode == 0:
+        break
+    time.sleep(0.1)
+assert r.returncode == 0 and "a" in r.stdout.split(), "no room after a connection closed: " + r.stderr
+for s in held[1:]:
+    assert b'"server"' in hello(s), "a held connection stopped being served"
+PY
+  grep -q "refusing connections" "$h/daemon.log" || fail "the daemon log does not mention refused connections"
+  assert_exit 0 "$KS" --home "$h" daemon stop
+  # The same limits from daemon.conf.
+  printf 'max-connections = 0\nmax-partitions = 11\n' >"$h/daemon.conf"
+  assert_exit 0 "$KS" --home "$h" daemon start
+  assert_exit 0 "$KS" --home "$h" topic create c -p 1
+  assert_exit 2 "$KS" --home "$h" topic create d -p 1
+  printf 'max-partitions = -1\n' >"$h/daemon.conf"
+  assert_exit 0 "$KS" --home "$h" daemon stop
+  assert_exit 1 "$KS" --home "$h" daemon start
+  grep -q "max-partitions takes 0 to" "$h/daemon.log" || fail "daemon.log does not say what max-partitions takes"
+}
+
 run_cases \
   hostile_frames \
   retention_in_daemon \
@@ -547,4 +597,5 @@ run_cases \
   kill9_recovery \
   torn_tail_recovery \
   stop_with_follower_connected \
-  stop_with_non_reaping_parent
+  stop_with_non_reaping_parent \
+  connection_and_partition_limits
