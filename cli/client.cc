@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -129,6 +130,20 @@ Status Response::status() const {
   }
 }
 
+namespace {
+
+// Whether a daemon holds the home's lock (daemon.lock, flock'd for its
+// whole life). Probing takes the lock for an instant when it is free.
+bool home_locked(const std::string& home) {
+  int fd = ::open((home + "/daemon.lock").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);
+  return held;
+}
+
+}  // namespace
+
 Status start_daemon(const std::string& home, const std::string& extra_args) {
   if (::mkdir(home.c_str(), 0700) != 0 && errno != EEXIST)
     return Status::FromErrno("create home " + home, errno);
@@ -187,11 +202,18 @@ Result<std::unique_ptr<Client>> Client::Connect(const ConnectOptions& opts) {
       Status s = start_daemon(opts.home, "");
       // Another client may have started the daemon at the same moment: its
       // daemon wins the lock and ours exits; wait for the winner.
-      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      auto started = std::chrono::steady_clock::now();
+      auto deadline = started + std::chrono::seconds(10);
       for (;;) {
         fd = connect_unix(path);
         if (fd >= 0 || std::chrono::steady_clock::now() > deadline) break;
         if (s.ok() && errno != ENOENT && errno != ECONNREFUSED) break;
+        // Ours exited early and, after a moment for a racing one to take
+        // it, nobody holds the home's lock: no daemon is coming (damaged
+        // data, a bad daemon.conf); say so now rather than in 10 s.
+        if (!s.ok() && std::chrono::steady_clock::now() - started > std::chrono::milliseconds(300) &&
+            !home_locked(opts.home))
+          break;
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
       if (fd < 0 && !s.ok()) return Status::Unavailable(s.message());

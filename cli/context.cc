@@ -29,8 +29,13 @@ std::unique_ptr<Client> connect_or_report(Status* error) {
 
 int report(const Status& s, std::string_view hint) {
   std::string h(hint);
-  if (h.empty() && s.code() == Code::kUnavailable)
-    h = "start one with `ks daemon start`, or leave out --no-autostart / KS_NO_AUTOSTART";
+  if (h.empty() && s.code() == Code::kUnavailable) {
+    if (s.message().find("exited early") != std::string::npos ||
+        s.message().find("did not start") != std::string::npos)
+      h = "the daemon's log says why it could not start; `ks daemon run` shows it on the terminal";
+    else
+      h = "start one with `ks daemon start`, or leave out --no-autostart / KS_NO_AUTOSTART";
+  }
   print_error(s.message(), h);
   return exit_code(exit_for(s));
 }

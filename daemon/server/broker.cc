@@ -1,5 +1,8 @@
 #include "daemon/server/broker.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -22,9 +25,55 @@ std::string Broker::partition_dir(const std::string& topic, int32_t id) const {
   return options_.home + "/data/" + topic + "-" + std::to_string(id);
 }
 
+namespace {
+
+// Partition directories under `data` holding records (a non-empty .log),
+// leaving out deletions in progress.
+std::vector<std::string> partitions_with_data(const std::string& data) {
+  std::vector<std::string> out;
+  auto names = storage::list_dir(data);
+  if (!names.ok()) return out;
+  for (const auto& n : *names) {
+    if (n.size() > 8 && n.compare(n.size() - 8, 8, ".deleted") == 0) continue;
+    auto files = storage::list_dir(data + "/" + n);
+    if (!files.ok()) continue;
+    for (const auto& f : *files) {
+      struct stat st {};
+      if (f.size() > 4 && f.compare(f.size() - 4, 4, ".log") == 0 &&
+          ::stat((data + "/" + n + "/" + f).c_str(), &st) == 0 && st.st_size > 0) {
+        out.push_back(n);
+        break;
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
 Status Broker::load() {
   KS_RETURN_IF_ERROR(storage::make_dir(options_.home + "/data"));
-  auto meta = meta::MetaStore::Open(options_.home + "/meta.db");
+  // A missing or empty meta.db next to partitions full of records means the
+  // metadata was lost, not that this is a new home: starting would forget
+  // every topic and offset, and auto-create would later reopen the old
+  // segments under default settings.
+  struct stat meta_st {};
+  const std::string meta_path = options_.home + "/meta.db";
+  if (::stat(meta_path.c_str(), &meta_st) != 0 || meta_st.st_size == 0) {
+    auto orphans = partitions_with_data(options_.home + "/data");
+    if (!orphans.empty()) {
+      std::string list;
+      for (size_t i = 0; i < orphans.size() && i < 5; ++i) list += (i ? ", " : "") + orphans[i];
+      if (orphans.size() > 5) list += ", ...";
+      return Status::Corruption("the metadata database " + meta_path + " is " +
+                                (::stat(meta_path.c_str(), &meta_st) != 0 ? "missing" : "empty") + " but " +
+                                options_.home + "/data holds " + std::to_string(orphans.size()) +
+                                " partition(s) with records (" + list +
+                                "); restore meta.db from a backup, or move data/ away to start afresh");
+    }
+  }
+  auto meta = meta::MetaStore::Open(meta_path);
   if (!meta.ok()) return meta.status();
   meta_ = std::move(*meta);
   groups_ = std::make_unique<Groups>(this, meta_.get());

@@ -174,6 +174,43 @@ TEST_CASE("topics, configs and data survive a restart; deleted topics do not") {
   CHECK(b->alter_topic("keep", {}, {}, 2).code() == Code::kInvalidArgument);
 }
 
+TEST_CASE("a lost or emptied meta.db next to partitions with records is refused, not a fresh start") {
+  Home h;
+  ManualExecutor ex;
+  {
+    auto b = open(h, &ex);
+    REQUIRE(b->create_topic("kept", 1, {}).ok());
+    REQUIRE(b->create_topic("empty", 1, {}).ok());
+    std::string data = batch_of(3);
+    b->produce("kept", 0, Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
+    ex.run_all();
+    REQUIRE(b->close().ok());
+  }
+  const std::string meta = h.path + "/meta.db";
+  REQUIRE(std::rename(meta.c_str(), (meta + ".bak").c_str()) == 0);
+  (void)std::remove((meta + "-wal").c_str());
+  (void)std::remove((meta + "-shm").c_str());
+  for (bool emptied : {false, true}) {
+    if (emptied) REQUIRE(storage::write_file_atomic(meta, "", false).ok());
+    BrokerOptions o;
+    o.home = h.path;
+    auto b = Broker::Open(o, &ex);
+    REQUIRE_FALSE(b.ok());
+    CHECK(b.status().code() == Code::kCorruption);
+    CHECK(b.status().message().find(emptied ? "is empty" : "is missing") != std::string::npos);
+    CHECK(b.status().message().find("kept-0") != std::string::npos);
+    CHECK(b.status().message().find("empty-0") == std::string::npos);  // no records there
+    CHECK(b.status().message().find("restore meta.db") != std::string::npos);
+  }
+  // Restored, everything is back.
+  REQUIRE(std::rename((meta + ".bak").c_str(), meta.c_str()) == 0);
+  auto b = open(h, &ex);
+  auto t = b->topics({"kept"}, true);
+  REQUIRE(t.ok());
+  CHECK((*t)[0].partition_info[0].end == 3);
+  REQUIRE(b->close().ok());
+}
+
 TEST_CASE("flush.messages schedules an fsync once enough records wait, even with acks=1") {
   Home h;
   ManualExecutor ex;
