@@ -5,6 +5,9 @@
 namespace ks::cli {
 namespace {
 
+// 10000-01-01T00:00:00Z: the first instant RFC 3339 cannot spell.
+constexpr int64_t kYear10000Ms = 253'402'300'800'000;
+
 constexpr std::string_view kPositionHelp =
     "expected beginning, end, N, -N, +N, @<RFC 3339>, @<epoch ms> or @-<duration> like @-1h";
 
@@ -102,7 +105,11 @@ std::string to_string(const Position& p) {
     case Position::Kind::kAbsolute: return std::to_string(p.value);
     case Position::Kind::kFromEnd: return "-" + std::to_string(p.value);
     case Position::Kind::kFromStart: return "+" + std::to_string(p.value);
-    case Position::Kind::kTimestamp: return "@" + format_rfc3339_ms(p.value);
+    case Position::Kind::kTimestamp:
+      // RFC 3339 as parse_position reads it has four-digit years; later
+      // instants (epoch ms up to INT64_MAX are valid input) stay epoch ms.
+      if (p.value >= kYear10000Ms) return "@" + std::to_string(p.value);
+      return "@" + format_rfc3339_ms(p.value);
   }
   return "?";
 }

@@ -41,7 +41,8 @@ struct Position {
 Result<Position> parse_position(std::string_view text, int64_t now_ms);
 
 // The canonical spelling, which parse_position reads back to the same
-// Position: "beginning", "end", "42", "-10", "+5", "@2026-01-01T00:00:00.000Z".
+// Position: "beginning", "end", "42", "-10", "+5", "@2026-01-01T00:00:00.000Z"
+// (epoch ms, "@253402300800000", from the year 10000 on).
 std::string to_string(const Position& p);
 
 }  // namespace ks::cli

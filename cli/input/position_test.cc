@@ -110,3 +110,14 @@ TEST_CASE("to_string spells each kind canonically and parses back") {
     CHECK_MESSAGE(parse(to_string(p)) == p, text);
   }
 }
+
+TEST_CASE("a time past the year 9999 prints as epoch ms, which parses back") {
+  // Found by fuzz_cli_input: "@9223372036854775807" printed as year 292278994,
+  // which the four-digit RFC 3339 parser refused.
+  for (const char* text : {"@9223372036854775807", "@253402300800000", "@9999-12-31T23:59:60Z"}) {
+    Position p = parse(text);
+    CHECK_MESSAGE(parse(to_string(p)) == p, text);
+  }
+  CHECK(to_string(Position{Kind::kTimestamp, 253402300799999}) == "@9999-12-31T23:59:59.999Z");
+  CHECK(to_string(Position{Kind::kTimestamp, 253402300800000}) == "@253402300800000");
+}

@@ -289,6 +289,17 @@ TEST_CASE("hostile input: huge counts, negative lengths, garbage") {
   MetadataRequest m;
   CHECK_FALSE(decode(std::string("\x7f\xff\xff\xff", 4), kMetadata, 1, &m, &why));
   CHECK(std::string(why) == "array longer than the request");
+  // A count the bytes could hold, but the first element is malformed: the
+  // elements are not allocated up front (a 64 MiB CreateTopics made the
+  // daemon construct 64 Mi topics, ~5.5 GiB, before failing).
+  {
+    std::string body("\x00\x10\x00\x00", 4);  // 1 Mi topics
+    body.append(1 << 20, '\xff');               // each name a null string
+    CreateTopicsRequest c;
+    CHECK_FALSE(decode(body, kCreateTopics, 0, &c, &why));
+    CHECK(std::string(why) == "null string where one is required");
+    CHECK(c.topics.capacity() < 16);
+  }
   // A string longer than what is left.
   FindCoordinatorRequest f;
   CHECK_FALSE(decode(std::string("\x7f\xff" "abc", 5), kFindCoordinator, 0, &f, &why));

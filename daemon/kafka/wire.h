@@ -10,9 +10,9 @@
 // and none are written.
 //
 // The Decoder never reads past its input and never allocates more than
-// the input could describe: an array claiming more elements than bytes
-// left fails the decode. After the first error every read returns zeros;
-// check ok() at the end.
+// the input describes: an array claiming more elements than bytes left
+// fails the decode, and elements are only allocated as they decode.
+// After the first error every read returns zeros; check ok() at the end.
 #pragma once
 
 #include <cstdint>
@@ -90,9 +90,12 @@ class Decoder {
     if (n < 0 && !is_null && ok_) return fail("null array where one is required");
     if (n <= 0) return;
     if (static_cast<uint64_t>(n) > remaining()) return fail("array longer than the request");
-    v.resize(static_cast<size_t>(n));
-    for (auto& e : v) {
-      each(e);
+    // Elements are added as they decode, not all up front: a count that
+    // the bytes could hold still costs sizeof(T) per byte (CreateTopics
+    // topics: ~90 bytes each), and a hostile request pays that before its
+    // first element fails.
+    for (int64_t i = 0; i < n; ++i) {
+      each(v.emplace_back());
       if (!ok_) return;
     }
   }
