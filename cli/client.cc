@@ -1,4 +1,5 @@
 #include "cli/client.h"
+#include "cli/output.h"
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -130,10 +131,6 @@ Status Response::status() const {
   }
 }
 
-namespace {
-
-// Whether a daemon holds the home's lock (daemon.lock, flock'd for its
-// whole life). Probing takes the lock for an instant when it is free.
 bool home_locked(const std::string& home) {
   int fd = ::open((home + "/daemon.lock").c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
@@ -141,8 +138,6 @@ bool home_locked(const std::string& home) {
   ::close(fd);
   return held;
 }
-
-}  // namespace
 
 Status start_daemon(const std::string& home, const std::string& extra_args) {
   if (::mkdir(home.c_str(), 0700) != 0 && errno != EEXIST)
@@ -175,14 +170,24 @@ Status start_daemon(const std::string& home, const std::string& extra_args) {
   ::waitpid(pid, &status, 0);
   // The daemon writes one byte once it listens; EOF means it exited (for
   // example because another daemon holds the home's lock).
+  // Opening many partitions (and syncing them after a crash) can take a
+  // while: as long as the daemon lives it is worth waiting for, so after
+  // 10 s say why we wait, and give up only after 10 minutes.
   pollfd p{ready[0], POLLIN, 0};
-  int rc;
-  do rc = ::poll(&p, 1, 10000);
-  while (rc < 0 && errno == EINTR);
+  int rc = 0;
+  for (int waited_s = 0; waited_s < 600; waited_s += 10) {
+    do rc = ::poll(&p, 1, 10000);
+    while (rc < 0 && errno == EINTR && !(g_interrupt != nullptr && *g_interrupt != 0));
+    if (rc != 0) break;
+    if (waited_s == 0)
+      print_warning("the daemon is still starting (opening and checking its partitions; see " + home +
+                    "/daemon.log); waiting for it");
+  }
   char byte = 0;
   ssize_t n = rc > 0 ? ::read(ready[0], &byte, 1) : 0;
   ::close(ready[0]);
-  if (rc == 0) return Status::Unavailable("the daemon did not start within 10 s (see " + home + "/daemon.log)");
+  if (rc == 0) return Status::Unavailable("the daemon did not start within 10 minutes (see " + home + "/daemon.log)");
+  if (rc < 0) return Status::Unavailable("interrupted while the daemon was starting (it goes on; see " + home + "/daemon.log)");
   if (n == 1) return Status::OK();
   return Status::Busy("the new daemon exited early (see " + home + "/daemon.log)");
 }

@@ -72,6 +72,12 @@ class Client {
   std::string spare_;  // a recycled payload buffer, at its full capacity
 };
 
+// Whether a daemon holds the home's lock (daemon.lock, flock'd for its
+// whole life, from before it opens its data until it exits): true while
+// one runs or is still starting. Probing takes the lock for an instant
+// when it is free.
+bool home_locked(const std::string& home);
+
 // Starts a daemon for `home` in the background (detached, logging to
 // home/daemon.log) and waits until it accepts connections or gives up.
 Status start_daemon(const std::string& home, const std::string& extra_args);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -72,6 +73,28 @@ void print_warning(std::string_view message) {
   s += message;
   s += '\n';
   std::fwrite(s.data(), 1, s.size(), stderr);
+}
+
+int confirm(std::string_view question, bool yes) {
+  if (yes) return -1;
+  if (::isatty(STDIN_FILENO) != 1 || ::isatty(STDERR_FILENO) != 1) {
+    print_error(std::string(question) + ": not on a terminal, so not asking",
+                "add --yes (-y) to go ahead without a question");
+    return 2;
+  }
+  std::string prompt(question);
+  prompt += " [y/N] ";
+  std::fwrite(prompt.data(), 1, prompt.size(), stderr);
+  std::fflush(stderr);
+  char line[64] = {};
+  if (std::fgets(line, sizeof line, stdin) == nullptr) std::fputc('\n', stderr);
+  std::string answer(line);
+  while (!answer.empty() && (answer.back() == '\n' || answer.back() == '\r' || answer.back() == ' '))
+    answer.pop_back();
+  for (char& c : answer) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (answer == "y" || answer == "yes") return -1;
+  std::fputs("cancelled: nothing was changed\n", stderr);
+  return 1;
 }
 
 }  // namespace ks::cli

@@ -43,6 +43,13 @@ class Stdout {
 void print_error(std::string_view message, std::string_view hint = {});
 void print_warning(std::string_view message);
 
+// Destructive commands ask before they act. Returns -1 to go ahead, or the
+// exit code to return: with `yes`, go ahead; when stdin and stderr are
+// terminals, print "<question> [y/N] " on stderr and go ahead only on y or
+// yes (otherwise "cancelled", exit 1); anywhere else (a script, a pipe, CI)
+// refuse with a usage error (exit 2) that names --yes.
+int confirm(std::string_view question, bool yes);
+
 // Raises a pipe's buffer to 1 MiB (from 64 KiB): fewer wake-ups between
 // `ks` and the process on the other end. Anything but a pipe is left alone.
 void grow_pipe(int fd);

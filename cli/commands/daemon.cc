@@ -152,6 +152,15 @@ int run_stop() {
   ConnectOptions c = global_options().connect_options();
   c.autostart = false;
   auto client = Client::Connect(c);
+  if (!client.ok() && c.addr.empty() && home_locked(c.home)) {
+    // Still opening its partitions (after a crash that can take a while):
+    // stop it once it listens.
+    print_warning("the daemon is still starting; it is stopped once it answers (see " + c.home + "/daemon.log)");
+    for (int i = 0; i < 6000 && !client.ok() && home_locked(c.home); ++i) {
+      ::poll(nullptr, 0, 100);
+      client = Client::Connect(c);
+    }
+  }
   if (!client.ok()) return report(client.status(), "nothing to stop");
   auto st = (*client)->call({{"op", "status"}});
   pid_t pid = st.ok() ? st->header.value("pid", 0) : 0;
@@ -190,6 +199,13 @@ int run_status(const DaemonCliOptions& o) {
   ConnectOptions c = global_options().connect_options();
   c.autostart = false;
   auto client = Client::Connect(c);
+  if (!client.ok() && c.addr.empty() && home_locked(c.home)) {
+    auto pid = ks::storage::read_file(c.home + "/daemon.pid");
+    std::string p = pid.ok() ? *pid : "?";
+    while (!p.empty() && p.back() == '\n') p.pop_back();
+    return report(Status::Unavailable("the daemon (pid " + p + ") is still starting: opening its partitions"),
+                  "see " + c.home + "/daemon.log; it answers once they are open");
+  }
   if (!client.ok()) return report(client.status(), "start one with `ks daemon start`");
   auto r = (*client)->call({{"op", "status"}});
   if (!r.ok()) return report(r.status());

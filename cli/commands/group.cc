@@ -43,7 +43,7 @@ struct GroupOptions {
   std::vector<std::string> topics;  // reset --topic
   std::string to;                   // reset --to
   bool execute = false;
-  bool yes = false;  // no prompt yet: accepted and ignored
+  bool yes = false;
   std::string output = "table";
 };
 
@@ -299,6 +299,12 @@ int run_reset(const GroupOptions& opt) {
     if (auto c = committed.find({t.topic, t.partition}); c != committed.end()) t.before = c->second;
 
   if (opt.execute) {
+    std::string names;
+    for (size_t i = 0; i < topics.size(); ++i) names += (i ? ", '" : "'") + topics[i] + "'";
+    int asked = confirm("move the committed offsets of group '" + opt.group + "' on " + std::to_string(targets.size()) +
+                            " partition(s) of " + names + " to " + opt.to + "?",
+                        opt.yes);
+    if (asked >= 0) return asked;
     json offsets = json::array();
     for (const auto& t : targets)
       offsets.push_back({{"topic", t.topic}, {"partition", t.partition}, {"offset", t.after}});
@@ -335,6 +341,8 @@ int run_reset(const GroupOptions& opt) {
 // ------------------------------------------------------------------ delete
 
 int run_delete(const GroupOptions& opt) {
+  int asked = confirm("delete group '" + opt.group + "' and its committed offsets?", opt.yes);
+  if (asked >= 0) return asked;
   Session s;
   Response resp;
   if (!s.open() || !s.call({{"op", "delete_group"}, {"group", opt.group}}, &resp, busy_hint(opt.group, "delete again")))
@@ -379,7 +387,7 @@ void set_group_command(CLI::App& app, Runner* run) {
       ->required();
   reset->add_flag("--execute", opt->execute,
                   "Commit the new offsets (refused while the group has members); without it, only show them");
-  reset->add_flag("-y,--yes", opt->yes, "Do not ask for confirmation (there is no prompt yet)");
+  reset->add_flag("-y,--yes", opt->yes, "Do not ask for confirmation (needed when stdin is not a terminal)");
   reset->add_option("-o,--output", opt->output, "Output format: table (default) or json")->check(output_check);
   reset->footer(
       "Examples:\n  ks group reset billing --topic orders --to beginning            # dry run\n"
@@ -390,7 +398,7 @@ void set_group_command(CLI::App& app, Runner* run) {
 
   auto* del = group->add_subcommand("delete", "Delete a group and its committed offsets");
   del->add_option("group", opt->group, "Group name")->required();
-  del->add_flag("-y,--yes", opt->yes, "Do not ask for confirmation (there is no prompt yet)");
+  del->add_flag("-y,--yes", opt->yes, "Do not ask for confirmation (needed when stdin is not a terminal)");
   del->footer("Examples:\n  ks group delete billing\n"
               "Stop the group's consumers first: the daemon refuses while it has members.");
   del->callback([opt, run] { *run = [opt] { return run_delete(*opt); }; });

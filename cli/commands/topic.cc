@@ -203,6 +203,12 @@ int run_alter(const TopicOptions& opt) {
 // Deletes each topic in turn. A missing topic is reported and the rest are
 // still deleted (like rm); any other failure stops there.
 int run_delete(const TopicOptions& opt) {
+  std::string names;
+  for (size_t i = 0; i < opt.topics.size(); ++i) names += (i ? ", '" : "'") + opt.topics[i] + "'";
+  int asked = confirm("delete topic" + std::string(opt.topics.size() > 1 ? "s " : " ") + names + " and every record in " +
+                          (opt.topics.size() > 1 ? "them?" : "it?"),
+                      opt.yes);
+  if (asked >= 0) return asked;
   Session s;
   if (!s.open()) return s.code;
   int code = 0;
@@ -273,7 +279,7 @@ void set_topic_command(CLI::App& app, Runner* run) {
 
   auto* del = topic->add_subcommand("delete", "Delete topics and all their records");
   del->add_option("topics", opt->topics, "Topic names")->required();
-  del->add_flag("-y,--yes", opt->yes, "Do not ask for confirmation (there is no prompt yet)");
+  del->add_flag("-y,--yes", opt->yes, "Do not ask for confirmation (needed when stdin is not a terminal)");
   del->footer("Examples:\n  ks topic delete orders\n  ks topic delete -y tmp-1 tmp-2");
   del->callback([opt, run] { *run = [opt] { return run_delete(*opt); }; });
 }

@@ -122,6 +122,9 @@ int run_daemon(const DaemonOptions& options) {
     else log_error("cannot lock %s/daemon.lock: %s", home.c_str(), std::strerror(errno));
     return 1;
   }
+  // Written now, not once listening: opening many partitions can take a
+  // while, and `ks daemon status` names the daemon that is starting.
+  (void)storage::write_file_atomic(home + "/daemon.pid", std::to_string(::getpid()) + "\n", false);
 
   // Each partition keeps its active segment open and each client holds a
   // socket: take all the descriptors the hard limit allows, and size the
@@ -153,6 +156,7 @@ int run_daemon(const DaemonOptions& options) {
   auto broker = Broker::Open(bo, d.executor.get());
   if (!broker.ok()) {
     log_error("cannot open the data in %s: %s", home.c_str(), broker.status().to_string().c_str());
+    ::unlink((home + "/daemon.pid").c_str());
     return 1;
   }
   d.broker = std::move(*broker);
@@ -171,10 +175,9 @@ int run_daemon(const DaemonOptions& options) {
   if (!s.ok()) {
     log_error("%s", s.to_string().c_str());
     (void)d.broker->close();
+    ::unlink((home + "/daemon.pid").c_str());
     return 1;
   }
-  (void)storage::write_file_atomic(home + "/daemon.pid", std::to_string(::getpid()) + "\n", false);
-
   d.server->set_shutdown_hook([&d] { stop(&d, "shutdown request"); });
   uv_signal_init(&d.loop, &d.sigterm);
   uv_signal_init(&d.loop, &d.sigint);

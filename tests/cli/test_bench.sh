@@ -175,7 +175,7 @@ case_default_topic_deleted() {
   assert_eq "$name" "$(bench_topics)" "the topic kept with --keep"
   assert_exit 0 ks offsets "$name"
   assert_eq 1234 "$(awk '{ s += $3 } END { print s }' "$OUT")" "records in the kept topic"
-  assert_exit 0 ks topic delete "$name"
+  assert_exit 0 ks topic delete -y "$name"
 }
 
 # Ctrl-C: the figures so far, exit 130, and the topic is still deleted.

@@ -103,7 +103,7 @@ case_reset_execute_absolute() {
   local p
   for p in 0 1 2; do seq 10 | assert_exit 0 ks produce ex -p "$p"; done
   seq 5 | assert_exit 0 ks produce ex2
-  assert_exit 0 ks group reset gex --topic ex --topic ex2 --to 4 --execute -o json
+  assert_exit 0 ks group reset gex --topic ex --topic ex2 --to 4 --execute -y -o json
   json_check 'd["executed"] is True' "reset --execute -o json executed" <"$OUT"
   assert_eq "$(printf 'ex/0 -1 4\nex/1 -1 4\nex/2 -1 4\nex2/0 -1 4')" "$(reset_rows <"$OUT")" "reset --execute rows"
   if [[ "$(cat "$ERR")" == *"dry run"* ]]; then fail "--execute said dry run: $(cat "$ERR")"; fi
@@ -133,7 +133,7 @@ case_reset_execute_absolute() {
   assert_eq "$(printf 'ex/0 4 10 6\nex/1 4 10 6\nex/2 4 10 6\nex2/0 4 5 1')" "$(describe_rows <"$OUT")" \
     "describe after a dry run (unchanged)"
   # Past the end clamps to the end; lag 0.
-  assert_exit 0 ks group reset gex --topic ex2 --to 99 --execute
+  assert_exit 0 ks group reset gex --topic ex2 --to 99 --execute -y
   assert_exit 0 ks group describe gex -o json
   json_check '[(o["committed"], o["lag"]) for o in d["offsets"] if o["topic"] == "ex2"] == [(5, 0)]' \
     "ex2 after --to 99 (clamped to the end)" <"$OUT"
@@ -158,7 +158,7 @@ case_reset_to_time() {
   assert_exit 0 ks group reset gtm --topic tm --to "@$rfc" -o json
   assert_eq "$(printf 'tm/0 -1 3\ntm/1 -1 2')" "$(reset_rows <"$OUT")" "dry run --to @$rfc"
 
-  assert_exit 0 ks group reset gtm --topic tm --to "@$t" --execute
+  assert_exit 0 ks group reset gtm --topic tm --to "@$t" --execute -y
   assert_exit 0 ks group describe gtm -o json
   assert_eq "$(printf 'tm/0 3 5 2\ntm/1 2 6 4')" "$(describe_rows <"$OUT")" "describe after reset --to @TIME"
   # What the group reads next is the second wave.
@@ -169,13 +169,13 @@ case_reset_to_time() {
 case_delete_group() {
   assert_exit 0 ks topic create del
   seq 3 | assert_exit 0 ks produce del
-  assert_exit 0 ks group reset gdel --topic del --to 1 --execute
+  assert_exit 0 ks group reset gdel --topic del --to 1 --execute -y
   assert_exit 0 ks group describe gdel
-  assert_exit 0 ks group delete gdel
+  assert_exit 0 ks group delete -y gdel
   assert_exit 4 ks group describe gdel
   assert_exit 0 ks group list -o json
   json_check '"gdel" not in [g["group"] for g in d]' "group list after delete" <"$OUT"
-  assert_exit 4 ks group delete gdel -y
+  assert_exit 4 ks group delete -y gdel
   assert_file_nonempty "$ERR" "stderr for deleting an unknown group"
   # The name is free again and starts with nothing committed.
   assert_exit 0 ks group reset gdel --topic del --to end -o json
@@ -186,13 +186,13 @@ case_bad_to_exit_2() {
   assert_exit 0 ks topic create bad
   local to
   for to in bogus @yesterday @ "" +x -1x 1.5 @-1y; do
-    assert_exit 2 ks group reset gbad --topic bad --to "$to" --execute
+    assert_exit 2 ks group reset gbad --topic bad --to "$to" --execute -y
     assert_file_nonempty "$ERR" "stderr for --to '$to'"
     assert_file_empty "$OUT" "stdout for --to '$to'"
   done
-  assert_exit 2 ks group reset gbad --topic bad --execute
-  assert_exit 2 ks group reset gbad --to end --execute
-  assert_exit 2 ks group reset --topic bad --to end --execute
+  assert_exit 2 ks group reset gbad --topic bad --execute -y
+  assert_exit 2 ks group reset gbad --to end --execute -y
+  assert_exit 2 ks group reset --topic bad --to end --execute -y
   assert_exit 2 ks group reset gbad --topic bad --to end -o yaml
   assert_exit 2 ks group list -o text
   assert_no_commits gbad "after refused resets"
@@ -203,8 +203,8 @@ case_unknown_topic_exit_4() {
   seq 3 | assert_exit 0 ks produce known
   assert_exit 4 ks group reset gunk --topic nosuch --to beginning
   assert_contains "$(cat "$ERR")" nosuch "stderr names the missing topic"
-  assert_exit 4 ks group reset gunk --topic nosuch --to beginning --execute
-  assert_exit 4 ks group reset gunk --topic known --topic nosuch --to end --execute
+  assert_exit 4 ks group reset gunk --topic nosuch --to beginning --execute -y
+  assert_exit 4 ks group reset gunk --topic known --topic nosuch --to end --execute -y
   assert_no_commits gunk "after resets naming a missing topic"
   # Resetting never creates a topic.
   assert_exit 4 ks topic describe nosuch
@@ -240,9 +240,9 @@ case_reset_refused_while_member_lives() {
   # A dry run still works, and warns.
   assert_exit 0 ks group reset glive --topic live --to beginning
   assert_contains "$(cat "$ERR")" "live member" "dry run warning about live members"
-  assert_exit 1 ks group reset glive --topic live --to beginning --execute
+  assert_exit 1 ks group reset glive --topic live --to beginning --execute -y
   assert_contains "$(cat "$ERR")" "stop the group's consumers first" "hint when the group has members"
-  assert_exit 1 ks group delete glive -y
+  assert_exit 1 ks group delete -y glive
   assert_contains "$(cat "$ERR")" "stop the group's consumers first" "hint when deleting a group with members"
   if ! wait_until 10 bash -c "[[ \$(wc -l <'$T/follower.out') -ge 6 ]]"; then
     fail "the member printed $(count_lines "$T/follower.out") of 6 records in 10 s"
@@ -255,7 +255,7 @@ case_reset_refused_while_member_lives() {
   # partition 1 gets its position (0) committed too, as Kafka consumers do.
   assert_exit 0 ks group reset glive --topic live --to beginning -o json
   assert_eq "$(printf 'live/0 6 0\nlive/1 0 0')" "$(reset_rows <"$OUT")" "dry run after the member left"
-  assert_exit 0 ks group reset glive --topic live --to beginning --execute
+  assert_exit 0 ks group reset glive --topic live --to beginning --execute -y
   assert_exit 0 ks group describe glive -o json
   json_check 'sorted((o["partition"], o["committed"]) for o in d["offsets"] if o["topic"] == "live") == [(0, 0), (1, 0)]' \
     "committed after the member left and reset --to beginning" <"$OUT"

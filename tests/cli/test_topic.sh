@@ -181,8 +181,59 @@ case_segment_roll() {
   assert_exit 0 ks log verify "$KS_HOME/data/rolled-0"
 }
 
+case_destructive_commands_ask() {
+  # On a terminal they ask; elsewhere they need --yes and change nothing.
+  assert_exit 0 ks topic create keepme
+  seq 3 | assert_exit 0 ks produce keepme
+  assert_exit 2 ks topic delete keepme </dev/null
+  assert_contains "$(cat "$ERR")" "--yes" "the refusal names --yes"
+  assert_exit 0 ks group reset gask --topic keepme --to 1 --execute -y
+  assert_exit 2 ks group reset gask --topic keepme --to end --execute </dev/null
+  assert_exit 2 ks group delete gask </dev/null
+  assert_exit 0 ks group describe gask -o json
+  json_check '[o["committed"] for o in d["offsets"]] == [1]' "offsets untouched by the refused reset" <"$OUT"
+  # A pseudo-terminal: "n" keeps the topic (exit 1), "y" deletes it.
+  cat >"$T/ask_on_pty.py" <<'PY'
+import os, pty, sys
+answer, argv = sys.argv[1], sys.argv[2:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(argv[0], argv)
+seen = b""
+while b"[y/N]" not in seen:
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:
+        break
+    if not chunk:
+        break
+    seen += chunk
+os.write(fd, answer.encode() + b"\n")
+while True:
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:
+        break
+    if not chunk:
+        break
+    seen += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+PY
+  assert_exit 1 timeout 20 python3 "$T/ask_on_pty.py" n "$KS" topic delete keepme
+  assert_contains "$(cat "$OUT")" "delete topic 'keepme' and every record in it? [y/N]" "the question"
+  assert_contains "$(cat "$OUT")" "cancelled" "a no"
+  assert_exit 0 ks topic describe keepme
+  assert_exit 0 timeout 20 python3 "$T/ask_on_pty.py" y "$KS" topic delete keepme
+  assert_exit 4 ks topic describe keepme
+  assert_exit 0 timeout 20 python3 "$T/ask_on_pty.py" yes "$KS" group delete gask
+  assert_exit 4 ks group describe gask
+}
+
 run_cases \
   create_list_describe \
+  destructive_commands_ask \
   all_config_keys \
   unknown_config_exit_2 \
   alter_configs \

@@ -102,7 +102,7 @@ case_group_reset_then_kafka_consumer_resumes() {
   assert_eq $'gr/0 10 10 0\ngr/1 10 10 0' "$(describe_rows <"$OUT")" "ks group describe grg after the Kafka consumer committed"
 
   # Reset the empty Kafka group; the next Kafka consumer starts there.
-  assert_exit 0 ks group reset grg --topic gr --to 6 --execute -o json
+  assert_exit 0 ks group reset grg --topic gr --to 6 --execute -y -o json
   json_check "sorted((o['partition'], o['before'], o['after']) for o in d['offsets']) == [(0, 10, 6), (1, 10, 6)]" "ks group reset grg --to 6" <"$OUT"
   kp consume gr --group grg --min 8 --commit >"$T/run2" 2>"$T/err" || fail "second consumer exited $?: $(tail -c 2000 "$T/err")"
   assert_eq "0 6 a6
@@ -121,19 +121,19 @@ print("\n".join("%d %d %s" % r for r in rows))' "$T/run2")" "records read by the
   timeout 60 kcat -b "$BROKER" -G grg -q -u -f '%s\n' -X heartbeat.interval.ms=500 -X session.timeout.ms=6000 gr >"$T/kcat.out" 2>"$T/kcat.err" &
   local pid=$!
   wait_until 15 member_count_is grg 1 || fail "kcat -G grg never showed up as a member: $(head -c 1500 "$T/kcat.err")"
-  assert_exit 1 ks group reset grg --topic gr --to beginning --execute
+  assert_exit 1 ks group reset grg --topic gr --to beginning --execute -y
   assert_contains "$(cat "$ERR")" "stop the group's consumers first" "ks group reset with a live Kafka member"
-  assert_exit 1 ks group delete grg
+  assert_exit 1 ks group delete -y grg
   kill -TERM "$pid"
   wait "$pid" || fail "kcat -G exited non-zero after SIGTERM: $(head -c 1500 "$T/kcat.err")"
   wait_until 10 member_count_is grg 0 || fail "kcat still a member after SIGTERM"
-  assert_exit 0 ks group reset grg --topic gr --to beginning --execute
+  assert_exit 0 ks group reset grg --topic gr --to beginning --execute -y
   kp consume gr --group grg --min 20 >"$T/run3" 2>"$T/err" || fail "third consumer exited $?: $(tail -c 2000 "$T/err")"
   assert_eq 0 "$("$PY" -c 'import json, sys
 print(min(o["offset"] for o in map(json.loads, open(sys.argv[1])) if "offset" in o))' "$T/run3")" "first offset after reset --to beginning"
   # A deleted group starts over from auto.offset.reset.
   wait_until 10 member_count_is grg 0 || fail "third consumer still a member after close()"
-  assert_exit 0 ks group delete grg
+  assert_exit 0 ks group delete -y grg
   assert_exit 4 ks group describe grg
 }
 

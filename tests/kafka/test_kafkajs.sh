@@ -101,7 +101,7 @@ print("\n".join("%d %d %s" % r for r in rows))' "$T/got")" "records from ks prod
   json_check "[(p['partition'], p['offset']) for p in d['offsets']] == [(0, 5), (1, -1), (2, 2)]" "fetchOffsets(kjag) after consuming" <"$T/o"
   assert_exit 0 ks group describe kjag -o json
   json_check "sorted((o['partition'], o['committed']) for o in d['offsets'] if o['committed'] >= 0) == [(0, 5), (2, 2)]" "ks group describe kjag" <"$OUT"
-  assert_exit 0 ks group reset kjag --topic kja --to 1 --execute
+  assert_exit 0 ks group reset kjag --topic kja --to 1 --execute -y
   kjs admin group-offsets kjag kja >"$T/o" 2>"$T/err" || fail "admin.fetchOffsets exited $?: $(tail -c 1500 "$T/err")"
   json_check "[(p['partition'], p['offset']) for p in d['offsets']] == [(0, 1), (1, 0), (2, 1)]" "fetchOffsets(kjag) after ks group reset --to 1" <"$T/o"
 

@@ -55,9 +55,9 @@ case_metadata_lists_broker_and_topics() {
   assert_contains "$(cat "$OUT")" 'topic "meta3" with 3 partitions' "kcat -L text"
 
   # A topic deleted with ks is gone for Kafka clients too.
-  assert_exit 0 ks topic delete meta1
+  assert_exit 0 ks topic delete -y meta1
   assert_exit 0 kc -L -J
-  json_check "'meta1' not in [t['topic'] for t in d['topics']]" "kcat -L after ks topic delete meta1" <"$OUT"
+  json_check "'meta1' not in [t['topic'] for t in d['topics']]" "kcat -L after ks topic delete -y meta1" <"$OUT"
 }
 
 case_produce_keyed_read_by_ks() {
