@@ -33,7 +33,10 @@
 // Indexes are caches. They are kept in memory while the segment is active
 // and written whole when it rolls or the log closes cleanly; after an
 // unclean stop, and whenever one is missing or fails its checks, they are
-// rebuilt from the .log.
+// rebuilt from the .log. Open checks only the last offset index entry; a
+// read checks each entry it uses against the batch header it names and
+// rebuilds the offset index when one is wrong, so an index never changes
+// what is read, only how fast.
 #pragma once
 
 #include <cstddef>

@@ -29,16 +29,28 @@ bool parse_segment_file_name(const std::string& name, int64_t* base_offset, std:
   return true;
 }
 
-uint32_t OffsetIndex::lookup(uint32_t rel_offset) const {
+std::optional<size_t> OffsetIndex::find(uint32_t rel_offset) const {
   auto it = std::upper_bound(entries_.begin(), entries_.end(), rel_offset,
                              [](uint32_t r, const Entry& e) { return r < e.rel_offset; });
-  return it == entries_.begin() ? 0 : std::prev(it)->position;
+  if (it == entries_.begin()) return std::nullopt;
+  return static_cast<size_t>(it - entries_.begin() - 1);
+}
+
+std::optional<size_t> OffsetIndex::find_position(uint32_t position) const {
+  auto it = std::upper_bound(entries_.begin(), entries_.end(), position,
+                             [](uint32_t p, const Entry& e) { return p < e.position; });
+  if (it == entries_.begin()) return std::nullopt;
+  return static_cast<size_t>(it - entries_.begin() - 1);
+}
+
+uint32_t OffsetIndex::lookup(uint32_t rel_offset) const {
+  auto i = find(rel_offset);
+  return i ? entries_[*i].position : 0;
 }
 
 uint32_t OffsetIndex::floor_position(uint32_t position) const {
-  auto it = std::upper_bound(entries_.begin(), entries_.end(), position,
-                             [](uint32_t p, const Entry& e) { return p < e.position; });
-  return it == entries_.begin() ? 0 : std::prev(it)->position;
+  auto i = find_position(position);
+  return i ? entries_[*i].position : 0;
 }
 
 std::string OffsetIndex::encode() const {

@@ -24,6 +24,11 @@ class OffsetIndex {
   uint32_t lookup(uint32_t rel_offset) const;
   // Largest indexed batch position that is at most `position`, or 0.
   uint32_t floor_position(uint32_t position) const;
+  // The entries lookup() and floor_position() use, as indexes into
+  // entries(); nullopt when there is none. For callers that check an
+  // entry against the log before trusting it.
+  std::optional<size_t> find(uint32_t rel_offset) const;
+  std::optional<size_t> find_position(uint32_t position) const;
 
   void append(uint32_t rel_offset, uint32_t position) { entries_.push_back({rel_offset, position}); }
   const std::vector<Entry>& entries() const { return entries_; }

@@ -66,6 +66,35 @@ Status Log::load() {
     if (!seg.ok()) return seg.status();
     segments_.push_back(std::move(*seg));
   }
+  for (size_t i = 1; i < segments_.size(); ++i) {
+    const Segment& prev = *segments_[i - 1];
+    const Segment& seg = *segments_[i];
+    if (prev.next_offset() < seg.base_offset()) {
+      report_.messages.push_back(
+          prev.log_path() + ": offsets " + std::to_string(prev.next_offset()) + ".." +
+          std::to_string(seg.base_offset() - 1) +
+          (prev.damaged_to_end() ? " are in its damaged bytes or missing"
+                                 : " are missing: the segment ends at offset " +
+                                       std::to_string(prev.next_offset())) +
+          " and the next one, " + seg.log_path() + ", starts at " +
+          std::to_string(seg.base_offset()));
+    } else if (prev.next_offset() > seg.base_offset()) {
+      report_.messages.push_back(prev.log_path() + ": runs to offset " +
+                                 std::to_string(prev.next_offset() - 1) + ", past the start of " +
+                                 seg.log_path() + " (offset " + std::to_string(seg.base_offset()) +
+                                 "); reads of the overlap come from the later segment");
+    }
+  }
+  if (!segments_.empty() && active()->damaged_to_end()) {
+    // Which offsets the damaged bytes held is unknown, but each takes at
+    // least one byte: continue past all of them in a new segment.
+    const Segment& bad = *active();
+    int64_t next = bad.next_offset() + static_cast<int64_t>(bad.size() - bad.damage().back().position);
+    report_.messages.push_back(bad.log_path() + ": the last segment is damaged up to its end; new "
+                               "records go to a new segment starting at offset " +
+                               std::to_string(next));
+    KS_RETURN_IF_ERROR(roll(next));
+  }
   if (segments_.empty()) {
     auto seg = Segment::Create(dir_, 0, config_.index_interval_bytes);
     if (!seg.ok()) return seg.status();
@@ -191,6 +220,7 @@ Result<ReadResult> Log::read(Offset from, uint64_t max_bytes) const {
     return Status::OutOfRange("offset " + std::to_string(f) + " is outside the log [" +
                               std::to_string(start_offset().value()) + ", " +
                               std::to_string(end_offset().value()) + "]");
+  if (from == end_offset()) return ReadResult{};
   for (size_t i = segment_for(f); i < segments_.size(); ++i) {
     const Segment& seg = *segments_[i];
     auto range = seg.read(std::max(f, seg.base_offset()), max_bytes);

@@ -72,7 +72,12 @@ class Log {
   // Opens (or creates) the log in `dir`. After an unclean stop, the last
   // segment is validated batch by batch and a torn tail truncated; every
   // other segment gets cheap index checks and a full scan only when they
-  // fail. `clock` must outlive the log.
+  // fail. Damage found by a scan does not fail the open: it is reported,
+  // left as it is, and reads that reach it fail (see Segment::damage()).
+  // When it runs to the end of the last segment, a new segment is rolled
+  // past every offset the damaged bytes could hold, so no offset is ever
+  // given out twice. Offsets missing between segments are reported.
+  // `clock` must outlive the log.
   static Result<std::unique_ptr<Log>> Open(const std::string& dir, const LogConfig& config,
                                            const Clock* clock);
   ~Log();
@@ -140,12 +145,13 @@ class Log {
   std::string dir_;
   LogConfig config_;
   const Clock* clock_;
+  // Before segments_: segments report index repairs into it.
+  RecoveryReport report_;
   std::vector<std::unique_ptr<Segment>> segments_;
   Offset durable_{0};
   bool dir_dirty_ = false;
   bool closed_ = false;
   Status failed_;  // set by a failed fsync; appends refuse while set
-  RecoveryReport report_;
   std::vector<PlannedBatch> plan_;  // reused by append()
 };
 

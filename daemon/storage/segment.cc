@@ -91,6 +91,7 @@ Result<std::unique_ptr<Segment>> Segment::Load(const std::string& dir, int64_t b
   s->size_ = *size;
   s->synced_size_ = *size;
   s->next_offset_ = base_offset;
+  s->report_ = report;
 
   bool usable = false;
   if (mode == Open::kTrustIndexes) KS_RETURN_IF_ERROR(s->load_indexes(report, &usable));
@@ -160,7 +161,7 @@ Status Segment::scan_all(RecoveryReport* report) {
   bytes_since_index_ = 0;
   max_timestamp_.reset();
   roll_reference_ms_.reset();
-  corrupt_pos_.reset();
+  damage_.clear();
   next_offset_ = base_offset_;
   const std::string log = log_path();
 
@@ -175,62 +176,84 @@ Status Segment::scan_all(RecoveryReport* report) {
     synced_size_ = std::min(synced_size_, pos);
     return Status::OK();
   };
+  // Damage at `pos` that is not a torn tail: keep it, and go on at the
+  // next valid batch (`valid`, from find_valid_batch), if any.
+  auto damaged = [&](uint64_t pos, const Result<std::optional<uint64_t>>& valid,
+                     const std::string& why) -> Result<bool> {
+    if (!valid.ok()) return valid.status();
+    KS_RETURN_IF_ERROR(add_damage(pos, valid->value_or(size_), why, report));
+    if (!*valid) return false;
+    scan.seek(**valid);
+    return true;
+  };
   for (;;) {
     auto step = scan.next(&b);
     if (step == BatchScanner::Step::kEnd) return Status::OK();
     if (step == BatchScanner::Step::kIOError) return scan.status();
     uint64_t pos = scan.position();
+    Result<bool> resumed = false;
     if (step == BatchScanner::Step::kTruncated) {
       auto valid = find_valid_batch(*log_, pos, size_);
       if (!valid.ok()) return valid.status();
       if (!*valid) return truncate_at(pos, "incomplete batch at the end of the file (torn write)");
-      return Status::Corruption(where(log, pos) + ": batch length runs past the end of the file "
-                                "but a valid batch follows at byte " + std::to_string(**valid) +
-                                ", so this is damage, not a torn write; the segment is left as it "
-                                "is (inspect it with `ks log verify`)");
-    }
-    if (step == BatchScanner::Step::kBadHeader) {
+      resumed = damaged(pos, valid,
+                        "batch length runs past the end of the file but a valid batch follows at "
+                        "byte " + std::to_string(**valid) + ", so this is damage, not a torn write");
+    } else if (step == BatchScanner::Step::kBadHeader) {
       auto zeros = all_zero(*log_, pos, size_);
       if (!zeros.ok()) return zeros.status();
       if (*zeros) return truncate_at(pos, "zero-filled tail (torn write)");
-      return Status::Corruption(where(log, pos) + ": " + scan.status().message() +
-                                "; the bytes after it cannot be framed, so the segment is left "
-                                "as it is (inspect it with `ks log verify`)");
+      resumed = damaged(pos, find_valid_batch(*log_, pos, size_),
+                        scan.status().message() + "; the bytes after it cannot be framed");
+    } else {
+      // A whole batch: check it end to end.
+      Status bad;
+      auto info = batch::validate(b.bytes);
+      if (!info.ok()) {
+        bad = info.status();
+      } else if (b.header.base_offset < next_offset_) {
+        bad = Status::Corruption("base offset " + std::to_string(b.header.base_offset) +
+                                 " goes backwards (expected at least " +
+                                 std::to_string(next_offset_) + ")");
+      }
+      if (bad.ok()) {
+        index_batch(b.position, b.header.size(), b.header.base_offset, b.header.last_offset(),
+                    info->max_timestamp);
+        if (!roll_reference_ms_) roll_reference_ms_ = info->max_timestamp;
+        next_offset_ = b.header.next_offset();
+        continue;
+      }
+      if (b.position + b.header.size() == size_)
+        return truncate_at(b.position, "last batch is damaged (" + bad.message() + ", torn write)");
+      resumed = damaged(b.position, find_valid_batch(*log_, b.position, size_),
+                        "corrupt batch: " + bad.message());
     }
-    // A whole batch: check it end to end.
-    Status bad;
-    auto info = batch::validate(b.bytes);
-    if (!info.ok()) {
-      bad = info.status();
-    } else if (b.header.base_offset < next_offset_) {
-      bad = Status::Corruption("base offset " + std::to_string(b.header.base_offset) +
-                               " goes backwards (expected at least " +
-                               std::to_string(next_offset_) + ")");
-    }
-    if (bad.ok()) {
-      index_batch(b.position, b.header.size(), b.header.base_offset, b.header.last_offset(),
-                  info->max_timestamp);
-      if (!roll_reference_ms_) roll_reference_ms_ = info->max_timestamp;
-      next_offset_ = b.header.next_offset();
-      continue;
-    }
-    uint64_t bad_end = b.position + b.header.size();
-    if (bad_end == size_)
-      return truncate_at(b.position, "last batch is damaged (" + bad.message() + ", torn write)");
-    // Damage in the middle: record it, keep what precedes it readable,
-    // and go on if the next batch frames and validates.
-    ++report->corrupt_batches;
-    report->messages.push_back(where(log, b.position) + ": corrupt batch: " + bad.message() +
-                               "; reads stop here until it is repaired");
-    if (!corrupt_pos_) corrupt_pos_ = b.position;
-    BatchScanner probe(log_.get(), bad_end, size_, true);
-    ScannedBatch nb;
-    if (probe.next(&nb) != BatchScanner::Step::kBatch || !batch::validate(nb.bytes).ok())
-      return Status::Corruption(where(log, b.position) + ": " + bad.message() +
-                                "; the batch after it does not frame either, so the segment is "
-                                "left as it is (inspect it with `ks log verify`)");
-    next_offset_ = std::max(next_offset_, b.header.next_offset());
+    if (!resumed.ok()) return resumed.status();
+    if (!*resumed) return Status::OK();
   }
+}
+
+Status Segment::add_damage(uint64_t pos, uint64_t end, const std::string& why,
+                           RecoveryReport* report) {
+  Damage d{pos, end, next_offset_, std::nullopt};
+  if (end < size_) {
+    auto h = header_at(end);
+    if (!h.ok()) return h.status();
+    d.resume_offset = h->base_offset;
+  }
+  ++report->corrupt_batches;
+  std::string lost = d.resume_offset
+                         ? "offsets " + std::to_string(d.first_offset) + ".." +
+                               std::to_string(*d.resume_offset - 1) + " cannot be read"
+                         : "offsets from " + std::to_string(d.first_offset) + " on cannot be read";
+  report->messages.push_back(
+      where(log_path(), pos) + ": DAMAGED: " + why + "; " + lost + " (" +
+      std::to_string(end - pos) + " bytes, kept as they are; " +
+      (d.resume_offset ? "reads resume at byte " + std::to_string(end)
+                       : std::string("nothing valid follows in this file")) +
+      "; inspect with `ks log verify`)");
+  damage_.push_back(d);
+  return Status::OK();
 }
 
 void Segment::index_batch(uint64_t position, uint64_t size, int64_t base, int64_t last,
@@ -264,26 +287,112 @@ Status Segment::append(const char* data, size_t n, const std::vector<PlannedBatc
   return Status::OK();
 }
 
-Result<std::optional<SegmentRange>> Segment::read(int64_t from, uint64_t max_bytes) const {
-  const uint64_t end = readable_end();
-  uint32_t rel = from <= base_offset_ ? 0 : static_cast<uint32_t>(std::min<int64_t>(from - base_offset_, UINT32_MAX));
-  uint64_t start = offset_index_.lookup(rel);
-  BatchScanner scan(log_.get(), start, end, false);
+Result<batch::BatchHeader> Segment::header_at(uint64_t pos) const {
+  char h[batch::kHeaderSize];
+  if (pos + sizeof h > size_)
+    return Status::Corruption(where(log_path(), pos) + ": no room for a batch header");
+  auto got = log_->read_at(pos, h, sizeof h);
+  if (!got.ok()) return got.status();
+  if (*got != sizeof h) return Status::IOError(log_path() + ": file shrank while being read");
+  auto header = batch::read_header(std::string_view(h, sizeof h));
+  if (!header.ok()) return header.status();
+  if (pos + header->size() > size_)
+    return Status::Corruption(where(log_path(), pos) + ": batch runs past the end of the file");
+  return header;
+}
+
+bool Segment::entry_holds(const OffsetIndex::Entry& e) const {
+  auto h = header_at(e.position);
+  return h.ok() && h->base_offset == base_offset_ + static_cast<int64_t>(e.rel_offset);
+}
+
+uint64_t Segment::scan_start(uint32_t rel) const {
+  auto i = offset_index_.find(rel);
+  if (!i) return 0;
+  const OffsetIndex::Entry e = offset_index_.entries()[*i];
+  if (entry_holds(e)) return e.position;
+  repair_offset_index("entry " + std::to_string(*i) + " (offset " +
+                      std::to_string(base_offset_ + e.rel_offset) + ", byte " +
+                      std::to_string(e.position) + ") does not point at that batch");
+  // The rebuilt index comes from the log itself.
+  return offset_index_.lookup(rel);
+}
+
+void Segment::repair_offset_index(const std::string& why) const {
+  OffsetIndex rebuilt;
+  uint64_t since = 0;
+  size_t d = 0;
+  BatchScanner scan(log_.get(), 0, size_, /*read_bodies=*/false);
   ScannedBatch b;
-  // Find the batch holding `from`, or the first one after it.
   for (;;) {
-    auto step = scan.next(&b);
-    if (step == BatchScanner::Step::kBatch) {
-      if (b.header.last_offset() >= from) break;
+    if (d < damage_.size() && scan.position() == damage_[d].position) {
+      scan.seek(damage_[d++].end);
       continue;
     }
+    // Stops at unknown damage: lookups past it then scan from the last
+    // entry before it and report the damage, as a scan from 0 would.
+    if (scan.next(&b) != BatchScanner::Step::kBatch) break;
+    if (since >= index_interval_) {
+      rebuilt.append(static_cast<uint32_t>(b.header.base_offset - base_offset_),
+                     static_cast<uint32_t>(b.position));
+      since = 0;
+    }
+    since += b.header.size();
+  }
+  offset_index_ = std::move(rebuilt);
+  indexes_saved_ = false;  // the next write_indexes() replaces the bad file
+  if (report_) {
+    report_->messages.push_back(path(kIndexSuffix) + ": " + why +
+                                "; rebuilt the offset index from the log (reads are unaffected)");
+    ++report_->rebuilt_indexes;
+  }
+}
+
+const Segment::Damage* Segment::damage_ahead(int64_t from, uint64_t* floor) const {
+  *floor = 0;
+  for (const Damage& d : damage_) {
+    if (d.resume_offset && *d.resume_offset <= from) {
+      *floor = d.end;
+      continue;
+    }
+    return &d;
+  }
+  return nullptr;
+}
+
+Result<std::optional<SegmentRange>> Segment::read(int64_t from, uint64_t max_bytes) const {
+  from = std::max(from, base_offset_);
+  uint64_t floor = 0;
+  const Damage* hole = damage_ahead(from, &floor);
+  const uint64_t end = hole ? hole->position : size_;
+  uint32_t rel = static_cast<uint32_t>(std::min<int64_t>(from - base_offset_, UINT32_MAX));
+  uint64_t start = std::max(scan_start(rel), floor);
+  if (start > end) start = floor;
+  ScannedBatch b;
+  // Find the batch holding `from`, or the first one after it. A scan that
+  // started at an index entry and fails is tried again from `floor`: only
+  // the log itself may make a read fail.
+  for (;;) {
+    BatchScanner scan(log_.get(), start, end, false);
+    auto step = scan.next(&b);
+    while (step == BatchScanner::Step::kBatch && b.header.last_offset() < from) step = scan.next(&b);
+    if (step == BatchScanner::Step::kBatch) break;
     if (step == BatchScanner::Step::kEnd) {
-      if (corrupt_pos_ && next_offset_ > from)
-        return Status::Corruption(where(log_path(), *corrupt_pos_) +
-                                  ": corrupt batch; offsets from here on cannot be read");
+      if (hole)
+        return Status::Corruption(where(log_path(), hole->position) +
+                                  ": damaged bytes; offsets from " +
+                                  std::to_string(hole->first_offset) +
+                                  (hole->resume_offset ? " to " + std::to_string(*hole->resume_offset - 1) : std::string(" on")) +
+                                  " cannot be read (see `ks log verify`)");
       return std::optional<SegmentRange>();
     }
     if (step == BatchScanner::Step::kIOError) return scan.status();
+    if (start != floor) {
+      repair_offset_index("a scan from the entry at byte " + std::to_string(start) +
+                          " for offset " + std::to_string(from) + " did not frame");
+      start = floor;
+      continue;
+    }
     return Status::Corruption(where(log_path(), scan.position()) + ": " +
                               (scan.status().ok() ? "incomplete batch" : scan.status().message()));
   }
@@ -295,8 +404,21 @@ Result<std::optional<SegmentRange>> Segment::read(int64_t from, uint64_t max_byt
       stop = end;
     } else {
       // Extend by whole batches up to the limit, scanning from the indexed
-      // batch nearest below it rather than from `first`.
-      uint64_t from_pos = std::max<uint64_t>(stop, offset_index_.floor_position(static_cast<uint32_t>(std::min<uint64_t>(limit, UINT32_MAX))));
+      // batch nearest below it rather than from `first`, when the log
+      // confirms that entry.
+      uint64_t from_pos = stop;
+      if (auto i = offset_index_.find_position(static_cast<uint32_t>(std::min<uint64_t>(limit, UINT32_MAX)))) {
+        const OffsetIndex::Entry e = offset_index_.entries()[*i];
+        if (e.position > stop && e.position < end) {
+          if (entry_holds(e)) {
+            from_pos = e.position;
+          } else {
+            repair_offset_index("entry " + std::to_string(*i) + " (offset " +
+                                std::to_string(base_offset_ + e.rel_offset) + ", byte " +
+                                std::to_string(e.position) + ") does not point at that batch");
+          }
+        }
+      }
       // Everything before that batch boundary is whole batches within the
       // limit, even when the batch there crosses it.
       stop = from_pos;
@@ -317,25 +439,45 @@ Result<std::optional<int64_t>> Segment::offset_for_time(int64_t ts, int64_t min_
   int64_t from = std::max(min_offset, base_offset_);
   if (auto rel = time_index_.last_older_than(ts))
     from = std::max(from, base_offset_ + static_cast<int64_t>(*rel) + 1);
-  uint32_t rel = static_cast<uint32_t>(from - base_offset_);
-  BatchScanner scan(log_.get(), offset_index_.lookup(rel), readable_end(), true);
-  ScannedBatch b;
+  uint64_t floor = 0;
+  const Damage* hole = damage_ahead(from, &floor);
+  const uint64_t end = hole ? hole->position : size_;
+  uint64_t start = std::max(scan_start(static_cast<uint32_t>(std::min<int64_t>(from - base_offset_, UINT32_MAX))), floor);
+  if (start > end) start = floor;
   for (;;) {
-    auto step = scan.next(&b);
-    if (step == BatchScanner::Step::kEnd) return std::optional<int64_t>();
-    if (step == BatchScanner::Step::kIOError) return scan.status();
-    if (step != BatchScanner::Step::kBatch)
-      return Status::Corruption(where(log_path(), scan.position()) + ": " + scan.status().message());
-    if (b.header.last_offset() < from || b.header.max_timestamp < ts) continue;
-    if (b.header.compression() != batch::Compression::kNone)
-      return std::optional<int64_t>(std::max(from, b.header.base_offset));
-    batch::RecordReader reader(b.bytes);
-    batch::Record r;
-    while (reader.next(&r)) {
-      if (r.offset >= from && r.timestamp >= ts) return std::optional<int64_t>(r.offset);
+    BatchScanner scan(log_.get(), start, end, true);
+    ScannedBatch b;
+    for (;;) {
+      auto step = scan.next(&b);
+      if (step == BatchScanner::Step::kEnd) {
+        // The answer may be in the damaged bytes: say so rather than guess.
+        if (hole)
+          return Status::Corruption(where(log_path(), hole->position) +
+                                    ": damaged bytes; cannot tell whether they hold a record at "
+                                    "or after timestamp " + std::to_string(ts));
+        return std::optional<int64_t>();
+      }
+      if (step == BatchScanner::Step::kIOError) return scan.status();
+      if (step != BatchScanner::Step::kBatch) break;
+      if (b.header.last_offset() < from || b.header.max_timestamp < ts) continue;
+      if (b.header.compression() != batch::Compression::kNone)
+        return std::optional<int64_t>(std::max(from, b.header.base_offset));
+      batch::RecordReader reader(b.bytes);
+      batch::Record r;
+      while (reader.next(&r)) {
+        if (r.offset >= from && r.timestamp >= ts) return std::optional<int64_t>(r.offset);
+      }
+      if (!reader.status().ok())
+        return Status::Corruption(where(log_path(), b.position) + ": " + reader.status().message());
     }
-    if (!reader.status().ok())
-      return Status::Corruption(where(log_path(), b.position) + ": " + reader.status().message());
+    if (start != floor) {
+      repair_offset_index("a scan from the entry at byte " + std::to_string(start) +
+                          " for offset " + std::to_string(from) + " did not frame");
+      start = floor;
+      continue;
+    }
+    return Status::Corruption(where(log_path(), scan.position()) + ": " +
+                              (scan.status().ok() ? "incomplete batch" : scan.status().message()));
   }
 }
 

@@ -68,8 +68,27 @@ class Segment {
   // When the segment started, for segment.ms: the clock at its first
   // append, or the first batch's largest timestamp for a loaded segment.
   std::optional<int64_t> roll_reference_ms() const { return roll_reference_ms_; }
-  // Set when a batch in the middle failed validation: reads stop there.
-  std::optional<uint64_t> corrupt_position() const { return corrupt_pos_; }
+  // Bytes that failed validation when the segment was scanned (a corrupt
+  // batch, a header that does not frame). They are kept as they are, never
+  // truncated: reads that reach them fail with kCorruption naming the file
+  // and position; reads that start after them work.
+  struct Damage {
+    uint64_t position;      // first damaged byte
+    uint64_t end;           // where the next valid batch starts, or the file size
+    int64_t first_offset;   // the offset the damaged bytes were expected to start at
+    // Base offset of the valid batch at `end`; nullopt when nothing valid
+    // follows, so the damage may hold any offsets from first_offset on.
+    std::optional<int64_t> resume_offset;
+  };
+  const std::vector<Damage>& damage() const { return damage_; }
+  // Where the first damage starts, if any.
+  std::optional<uint64_t> corrupt_position() const {
+    if (damage_.empty()) return std::nullopt;
+    return damage_.front().position;
+  }
+  // True when the damage runs to the end of the file: which offsets it
+  // held is unknown, so the segment must take no appends.
+  bool damaged_to_end() const { return !damage_.empty() && !damage_.back().resume_offset; }
 
   // Writes batches that the Log validated and stamped. The bytes are in
   // the file (page cache) when it returns OK. On error the file is cut
@@ -106,10 +125,28 @@ class Segment {
   // Updates the in-memory indexes for a batch at `position`.
   void index_batch(uint64_t position, uint64_t size, int64_t base, int64_t last, int64_t max_ts);
   // Reads and validates every batch, rebuilding the indexes; truncates a
-  // torn tail; fails when damage cannot be framed.
+  // torn tail; records damage in the middle (resuming at the next valid
+  // batch) without changing it. Fails only on I/O errors.
   Status scan_all(RecoveryReport* report);
   Status load_indexes(RecoveryReport* report, bool* usable);
-  uint64_t readable_end() const { return corrupt_pos_ ? *corrupt_pos_ : size_; }
+  // Records damaged bytes [pos, end) found by scan_all.
+  Status add_damage(uint64_t pos, uint64_t end, const std::string& why, RecoveryReport* report);
+
+  // The header of a batch starting at `pos`, which must lie whole inside
+  // the file.
+  Result<batch::BatchHeader> header_at(uint64_t pos) const;
+  // True when the log holds the batch `e` names at the position it names.
+  bool entry_holds(const OffsetIndex::Entry& e) const;
+  // Where a scan for relative offset `rel` may start: the last offset
+  // index entry at or below it that the log confirms, or 0. A wrong entry
+  // makes the offset index be rebuilt.
+  uint64_t scan_start(uint32_t rel) const;
+  // Rebuilds the offset index from the batch headers after an entry was
+  // found wrong; `why` goes to the report.
+  void repair_offset_index(const std::string& why) const;
+  // The first damage a read of offset `from` must not cross (nullptr:
+  // none), and the position after the last damage wholly below `from`.
+  const Damage* damage_ahead(int64_t from, uint64_t* floor) const;
 
   std::string dir_;
   int64_t base_offset_;
@@ -118,14 +155,21 @@ class Segment {
   uint64_t size_ = 0;
   uint64_t synced_size_ = 0;
   int64_t next_offset_ = 0;
-  OffsetIndex offset_index_;
+  // Indexes are caches: a read that finds an offset index entry wrong
+  // rebuilds it in place, hence mutable. Reads only come from the owner
+  // thread (see Log).
+  mutable OffsetIndex offset_index_;
   TimeIndex time_index_;
   uint64_t bytes_since_index_ = 0;
   std::optional<int64_t> max_timestamp_;
   int64_t offset_of_max_timestamp_ = 0;
   std::optional<int64_t> roll_reference_ms_;
-  std::optional<uint64_t> corrupt_pos_;
-  bool indexes_saved_ = false;
+  std::vector<Damage> damage_;
+  mutable bool indexes_saved_ = false;
+  // Where repairs found after open are reported: the owning Log's report,
+  // which outlives the segment. Null for segments made by Create(), whose
+  // indexes are built in memory and never loaded.
+  RecoveryReport* report_ = nullptr;
 };
 
 }  // namespace ks::storage

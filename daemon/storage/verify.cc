@@ -18,7 +18,8 @@ struct BatchSpan {
   int64_t max_ts;
 };
 
-void check_indexes(const std::string& dir, int64_t base, uint64_t log_size,
+// `next` is the offset after the segment's last readable batch.
+void check_indexes(const std::string& dir, int64_t base, uint64_t log_size, int64_t next,
                    const std::map<uint64_t, BatchSpan>& batches, VerifyReport* report) {
   const std::string stem = dir + "/" + segment_name(base);
   auto problem = [&](const std::string& file, uint64_t pos, std::string msg, bool fatal = true) {
@@ -48,6 +49,13 @@ void check_indexes(const std::string& dir, int64_t base, uint64_t log_size,
   if (!tidx.ok()) {
     problem(stem + kTimeIndexSuffix, 0, tidx.status().message());
     return;
+  }
+  if (!tidx->entries().empty() && base + tidx->entries().back().rel_offset >= std::max(next, base + 1)) {
+    const size_t i = tidx->entries().size() - 1;
+    problem(stem + kTimeIndexSuffix, i * kTimeEntrySize,
+            "last entry (offset " + std::to_string(base + tidx->entries().back().rel_offset) +
+                ") points beyond the end of the log (its last offset is " +
+                (next > base ? std::to_string(next - 1) : std::string("none: it holds no batch")) + ")");
   }
   // Each entry claims: no record at or before its offset is newer.
   int64_t running_max = INT64_MIN;
@@ -83,6 +91,8 @@ Result<VerifyReport> verify_partition(const std::string& dir) {
   VerifyReport report;
   report.start_offset = bases.front();
   int64_t next = bases.front();
+  std::string prev_path;
+  uint64_t prev_size = 0;
   for (int64_t base : bases) {
     const std::string path = dir + "/" + segment_name(base) + kLogSuffix;
     ++report.segments;
@@ -95,6 +105,12 @@ Result<VerifyReport> verify_partition(const std::string& dir) {
       report.problems.push_back({path, 0, "segment base offset " + std::to_string(base) +
                                               " overlaps the previous segment (ends at " +
                                               std::to_string(next) + ")"});
+    if (base > next && !prev_path.empty())
+      report.problems.push_back({prev_path, prev_size,
+                                 "offsets " + std::to_string(next) + ".." + std::to_string(base - 1) +
+                                     " are missing: " + prev_path + " ends at offset " +
+                                     std::to_string(next) + " but the next segment, " + path +
+                                     ", starts at " + std::to_string(base)});
     std::map<uint64_t, BatchSpan> batches;
     BatchScanner scan(file->get(), 0, *size, true);
     ScannedBatch b;
@@ -134,7 +150,10 @@ Result<VerifyReport> verify_partition(const std::string& dir) {
       report.records += b.header.records_count;
       batches.emplace(b.position, BatchSpan{b.header.base_offset, b.header.last_offset(), info->max_timestamp});
     }
-    check_indexes(dir, base, *size, batches, &report);
+    int64_t seg_next = batches.empty() ? base : batches.rbegin()->second.last + 1;
+    check_indexes(dir, base, *size, seg_next, batches, &report);
+    prev_path = path;
+    prev_size = *size;
   }
   report.end_offset = next;
   return report;

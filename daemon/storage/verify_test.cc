@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include "daemon/storage/scanner.h"
 #include "daemon/storage/test_util.h"
 
 using namespace ks;
@@ -80,4 +81,72 @@ TEST_CASE("verify of a directory without segments is not found") {
   TempDir tmp;
   CHECK(verify_partition(tmp.path()).status().code() == Code::kNotFound);
   CHECK(verify_partition(tmp.path() + "/nope").status().code() == Code::kNotFound);
+}
+
+namespace {
+
+// Cuts a closed segment of a fresh 100-batch log at the start of its
+// batch `keep` (a batch boundary). Returns the segment's path and the
+// first lost offset; the lost range ends before the next segment's base.
+struct CutSegment {
+  std::string path;
+  int64_t lost_from = 0;
+  int64_t next_base = 0;
+};
+
+CutSegment cut_closed_segment(const std::string& dir, Clock* clock, size_t keep) {
+  LogConfig c;
+  c.segment_bytes = 8 << 10;
+  auto log = std::move(*Log::Open(dir, c, clock));
+  for (int b = 0; b < 100; ++b) append(*log, make_batch(b * 5, 5, 1000 + b * 5, 30));
+  CutSegment cut{log->segments()[1]->log_path(), 0, log->segments()[2]->base_offset()};
+  REQUIRE(log->close().ok());
+  auto f = std::move(*File::Open(cut.path, File::Mode::kReadWrite));
+  BatchScanner scan(f.get(), 0, *f->size(), false);
+  ScannedBatch b;
+  for (size_t i = 0; i <= keep; ++i) REQUIRE(scan.next(&b) == BatchScanner::Step::kBatch);
+  cut.lost_from = b.header.base_offset;
+  REQUIRE(f->truncate(b.position).ok());
+  return cut;
+}
+
+bool has_problem(const VerifyReport& r, const std::string& file, const std::string& text) {
+  for (const auto& p : r.problems)
+    if (p.fatal && p.file == file && p.message.find(text) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("verify reports offsets missing between segments, naming both files") {
+  TempDir tmp;
+  ManualClock clock(1000);
+  auto cut = cut_closed_segment(tmp.log_dir(), &clock, 20);
+  const std::string stem = cut.path.substr(0, cut.path.size() - 4);
+  REQUIRE(remove_file(stem + ".index").ok());
+  REQUIRE(remove_file(stem + ".timeindex").ok());
+  auto r = verify_partition(tmp.log_dir());
+  REQUIRE(r.ok());
+  CHECK_FALSE(r->clean());
+  const std::string range = std::to_string(cut.lost_from) + ".." + std::to_string(cut.next_base - 1);
+  CHECK(has_problem(*r, cut.path, "offsets " + range + " are missing"));
+  CHECK(has_problem(*r, cut.path, segment_name(cut.next_base) + ".log"));
+
+  // Opening the log says so too, and reads skip nothing else.
+  auto log = std::move(*Log::Open(tmp.log_dir(), LogConfig{}, &clock));
+  bool said = false;
+  for (const auto& m : log->recovery_report().messages)
+    said = said || (m.find(cut.path) != std::string::npos && m.find("offsets " + range) != std::string::npos);
+  CHECK(said);
+}
+
+TEST_CASE("verify flags a time index whose last entry points beyond the end of the log") {
+  TempDir tmp;
+  ManualClock clock(1000);
+  // Cut after the offset index's entries, so only the time index is wrong.
+  auto cut = cut_closed_segment(tmp.log_dir(), &clock, 25);
+  const std::string stem = cut.path.substr(0, cut.path.size() - 4);
+  auto r = verify_partition(tmp.log_dir());
+  REQUIRE(r.ok());
+  CHECK(has_problem(*r, stem + ".timeindex", "beyond the end of the log"));
 }
