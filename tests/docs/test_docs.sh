@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Keeps the user documentation honest against the binary:
 #
-#   (a) every flag that `ks ... --help` lists, for every command and
-#       subcommand, is documented in man/ks.1 as a .TP item of that
-#       command's section (GLOBAL OPTIONS for the global ones), no documented
-#       flag is gone from --help, and every command has its section;
-#   (b) man/ks.1 renders without warnings (man --warnings, groff -ww);
+#   (a) man/ks.1 is the overview and every command group of `ks --help` has
+#       its page, man/ks-<group>.1 (and no page is left for a command that is
+#       gone). Every flag that `ks ... --help` lists, for every command and
+#       subcommand, is documented as a .TP item of that command's .SS section
+#       on its group's page (GLOBAL OPTIONS of ks.1 for the global ones), no
+#       documented flag is gone from --help, and every command has its
+#       section. Each page has the sections it promises; reference sections
+#       repeated on several pages (DELIMITERS, JSON ENVELOPE...) are the same
+#       everywhere; ks.1's SEE ALSO names every group page, each group page
+#       names ks(1), and every page or section a page refers to exists;
+#   (b) every page renders without warnings (man --warnings, groff -ww);
 #   (c) completions/ks.bash completes commands, subcommands, every flag of
 #       every command, fixed flag values, and live topic names from a real
 #       daemon without starting one; the zsh and fish files parse.
@@ -22,7 +28,7 @@ if [[ $# -ne 2 || ! -x "$1" || ! -d "$2" ]]; then
 fi
 KS=$(realpath "$1")
 SRC=$(realpath "$2")
-MAN=$SRC/man/ks.1
+MANDIR=$SRC/man
 export LC_ALL=C.UTF-8
 unset KS_ADDR KS_TOKEN KS_NO_AUTOSTART
 
@@ -113,143 +119,270 @@ if [[ -z ${FLAGS[ks]:-} || -z ${SUBS[ks]:-} ]]; then
 fi
 echo "# ${#PATHS[@]} command paths from --help:$(printf ' [%s]' "${PATHS[@]}")"
 
-# ------------------------------------------------------------- (a) man page
+# ------------------------------------------------------------- (a) man pages
 
-if [[ ! -f $MAN ]]; then
-  fail "[man] $MAN does not exist"
-else
-  # Roff to plain text for matching: \- is '-', font escapes go.
-  man_plain() {
-    sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' -e 's/\\f([A-Za-z][A-Za-z]//g' \
-      -e 's/\\f\[[^]]*\]//g' -e 's/\\[&%c]//g' -e 's/\\(aq/'"'"'/g' "$MAN"
-  }
-  # One line per .TP tag: "<section>\t<tag text>", where section is the
-  # .SS heading (commands) or "SH <heading>" outside subsections.
-  TAGS=$(man_plain | awk '
+# man/ks.1 is the overview (global options, exit statuses, environment,
+# files, examples); every command group of `ks --help` has its own page,
+# man/ks-<group>.1, with a .SS section per command.
+page_of() {  # command path -> page file name
+  local path=$1
+  if [[ -z $path ]]; then echo ks.1; else echo "ks-${path%% *}.1"; fi
+}
+
+# Roff to plain text for matching: \- is '-', font escapes go.
+man_plain() {
+  sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' -e 's/\\f([A-Za-z][A-Za-z]//g' \
+    -e 's/\\f\[[^]]*\]//g' -e 's/\\[&%c]//g' -e 's/\\(aq/'"'"'/g' "$1"
+}
+
+# Per page: PLAIN (the plain roff), TAGS (one line per .TP tag,
+# "<section>\t<tag text>", where section is the .SS heading or "SH <heading>"
+# outside subsections), SECTIONS (.SS headings) and HEADINGS (.SH headings).
+declare -a PAGES=()
+declare -A PLAIN=() TAGS=() SECTIONS=() HEADINGS=()
+for f in "$MANDIR"/*.1; do
+  [[ -f $f ]] || continue
+  p=${f##*/}
+  PAGES+=("$p")
+  PLAIN[$p]=$(man_plain "$f")
+  TAGS[$p]=$(awk '
     function unquote(s) { gsub(/"/, "", s); sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
     /^\.SH/ { sect = "SH " unquote(substr($0, 4)); next }
     /^\.SS/ { sect = unquote(substr($0, 4)); next }
     /^\.\\"/ { next }
     /^\.TP/ { want = 1; next }
     want { want = 0; print sect "\t" $0 }
-  ')
-  PLAIN=$(man_plain)
-  SECTIONS=$(awk '/^\.SS/ { s = substr($0, 4); gsub(/"/, "", s); sub(/^[ \t]+/, "", s); print s }' <<<"$PLAIN")
+  ' <<<"${PLAIN[$p]}")
+  SECTIONS[$p]=$(awk '/^\.SS/ { s = substr($0, 4); gsub(/"/, "", s); sub(/^[ \t]+/, "", s); print s }' <<<"${PLAIN[$p]}")
+  HEADINGS[$p]=$(awk '/^\.SH/ { s = substr($0, 4); gsub(/"/, "", s); sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); print s }' <<<"${PLAIN[$p]}")
+done
+has_page() { [[ -n ${PLAIN[$1]+x} ]]; }
+has_heading() { grep -qxF -- "$2" <<<"${HEADINGS[$1]}"; }
+# The body of one .SH section, for comparing copies across pages.
+section_text() {
+  awk -v h="$2" '
+    /^\.SH/ { s = substr($0, 4); gsub(/"/, "", s); sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); on = (s == h); next }
+    on
+  ' "$MANDIR/$1"
+}
 
-  # The .SS heading documenting command PATH: "ks PATH" then a space or end.
-  section_of() {
-    local path=$1 s
-    while IFS= read -r s; do
-      if [[ $s == "ks $path" || $s == "ks $path "* ]]; then
-        printf '%s\n' "$s"
-        return 0
-      fi
-    done <<<"$SECTIONS"
-    return 1
-  }
+# The .SS heading documenting command PATH on PAGE: "ks PATH" then a space or end.
+section_of() {
+  local page=$1 path=$2 s
+  while IFS= read -r s; do
+    if [[ $s == "ks $path" || $s == "ks $path "* ]]; then
+      printf '%s\n' "$s"
+      return 0
+    fi
+  done <<<"${SECTIONS[$page]}"
+  return 1
+}
 
-  # Flags named in the tags of one section.
-  tag_flags() {
-    local sect=$1
-    awk -F '\t' -v s="$sect" '$1 == s { print $2 }' <<<"$TAGS" |
-      grep -oE '(^|[^A-Za-z0-9-])--?[A-Za-z][A-Za-z0-9-]*' | sed -E 's/^[^-]*//' | sort -u
-  }
+# Flags named in the tags of one section of one page.
+tag_flags() {
+  local page=$1 sect=$2
+  awk -F '\t' -v s="$sect" '$1 == s { print $2 }' <<<"${TAGS[$page]}" |
+    grep -oE '(^|[^A-Za-z0-9-])--?[A-Za-z][A-Za-z0-9-]*' | sed -E 's/^[^-]*//' | sort -u
+}
 
-  # Flags missing from, or stale in, one section.
-  check_section() {
-    local what=$1 sect=$2 path=$3 f
+# Flags missing from, or stale in, one section.
+check_section() {
+  local what=$1 page=$2 sect=$3 path=$4 f
   local k="ks${path:+ $path}"
-    local documented
-    documented=$(tag_flags "$sect")
-    local missing=() stale=()
-    for f in ${FLAGS[$k]}; do
-      if [[ -n $path && ($f == -h || $f == --help) ]]; then continue; fi  # documented once, globally
-      grep -qxF -- "$f" <<<"$documented" || missing+=("$f")
-    done
-    while IFS= read -r f; do
-      [[ -z $f ]] && continue
-      [[ " ${FLAGS[$k]} " == *" $f "* ]] || stale+=("$f")
-    done <<<"$documented"
-    if ((${#missing[@]})); then
-      fail "[man] $what: ${missing[*]} from \`ks${path:+ $path} --help\` not documented in man/ks.1 (need a .TP item in section \"$sect\"; write - as \\-)"
-    fi
-    if ((${#stale[@]})); then
-      fail "[man] $what: man/ks.1 section \"$sect\" documents ${stale[*]}, which \`ks${path:+ $path} --help\` does not list"
-    fi
-    if ((${#missing[@]} == 0 && ${#stale[@]} == 0)); then ok "[man] $what: $(wc -w <<<"${FLAGS[$k]}") flags documented"; fi
-  }
-
-  check_section "ks (global options)" "SH GLOBAL OPTIONS" ""
-  for path in "${PATHS[@]}"; do
-    [[ -z $path ]] && continue
-    k="ks $path"
-    own=" ${FLAGS[$k]} "
-    own=${own// -h / }
-    own=${own// --help/}
-    # A command with subcommands and no flags of its own needs no section.
-    if [[ -n ${SUBS[$k]} && -z ${own// /} ]]; then continue; fi
-    if ! sect=$(section_of "$path"); then
-      fail "[man] ks $path: no section in man/ks.1 (expected .SS \"ks $path ...\" under COMMANDS)"
-      continue
-    fi
-    check_section "ks $path" "$sect" "$path"
+  local documented
+  documented=$(tag_flags "$page" "$sect")
+  local missing=() stale=()
+  for f in ${FLAGS[$k]}; do
+    if [[ -n $path && ($f == -h || $f == --help) ]]; then continue; fi  # documented once, globally
+    grep -qxF -- "$f" <<<"$documented" || missing+=("$f")
   done
-  # Sections for commands that no longer exist: after the longest command
-  # path a heading names, only arguments (TOPIC, PATH...) may follow, not
-  # another lower-case word.
+  while IFS= read -r f; do
+    [[ -z $f ]] && continue
+    [[ " ${FLAGS[$k]} " == *" $f "* ]] || stale+=("$f")
+  done <<<"$documented"
+  if ((${#missing[@]})); then
+    fail "[man] $what: ${missing[*]} from \`ks${path:+ $path} --help\` not documented in man/$page (need a .TP item in section \"$sect\"; write - as \\-)"
+  fi
+  if ((${#stale[@]})); then
+    fail "[man] $what: man/$page section \"$sect\" documents ${stale[*]}, which \`ks${path:+ $path} --help\` does not list"
+  fi
+  if ((${#missing[@]} == 0 && ${#stale[@]} == 0)); then ok "[man] $what: $(wc -w <<<"${FLAGS[$k]}") flags documented in man/$page"; fi
+}
+
+TOP_COMMANDS=${SUBS[ks]:-}
+if ! has_page ks.1; then
+  fail "[man] man/ks.1 does not exist"
+else
+  check_section "ks (global options)" ks.1 "SH GLOBAL OPTIONS" ""
+fi
+# A page per command group, and no page for a command that is gone.
+for g in $TOP_COMMANDS; do
+  has_page "ks-$g.1" || fail "[man] ks $g: no page man/ks-$g.1 (one page per command of \`ks --help\`)"
+done
+for p in "${PAGES[@]}"; do
+  [[ $p == ks.1 ]] && continue
+  g=${p#ks-}
+  g=${g%.1}
+  [[ " $TOP_COMMANDS " == *" $g "* ]] || fail "[man] man/$p is the page of \`ks $g\`, which \`ks --help\` does not list"
+done
+
+# Every command's flags, in its section of its group's page.
+for path in "${PATHS[@]}"; do
+  [[ -z $path ]] && continue
+  k="ks $path"
+  page=$(page_of "$path")
+  has_page "$page" || continue  # reported above
+  own=" ${FLAGS[$k]} "
+  own=${own// -h / }
+  own=${own// --help/}
+  # A command with subcommands and no flags of its own needs no section.
+  if [[ -n ${SUBS[$k]} && -z ${own// /} ]]; then continue; fi
+  if ! sect=$(section_of "$page" "$path"); then
+    fail "[man] ks $path: no section in man/$page (expected .SS \"ks $path ...\")"
+    continue
+  fi
+  check_section "ks $path" "$page" "$sect" "$path"
+done
+
+# Sections for commands that no longer exist, or on the wrong page: after the
+# longest command path a heading names, only arguments (TOPIC, PATH...) may
+# follow, not another lower-case word; and the path is of the page's group.
+for p in "${PAGES[@]}"; do
   while IFS= read -r s; do
     [[ -z $s ]] && continue
-    best=-1 rest=
+    best=-1 rest='' found=''
     for path in "${PATHS[@]}"; do
       if [[ $s == "ks${path:+ $path}" || $s == "ks${path:+ $path} "* ]] && ((${#path} > best)); then
         best=${#path}
         rest=${s#"ks${path:+ $path}"}
+        found=$path
       fi
     done
     read -r next _ <<<"$rest"
     if ((best <= 0)) || [[ ${next:-} =~ ^[a-z] ]]; then
-      fail "[man] man/ks.1 has a section \"$s\" for a command \`ks --help\` does not list"
+      fail "[man] man/$p has a section \"$s\" for a command \`ks --help\` does not list"
+    elif [[ $(page_of "$found") != "$p" ]]; then
+      fail "[man] man/$p has a section \"$s\", which belongs in man/$(page_of "$found")"
     fi
-  done <<<"$SECTIONS"
-  # The sections the page promises.
-  for h in NAME SYNOPSIS DESCRIPTION "GLOBAL OPTIONS" COMMANDS POSITIONS FORMAT DELIMITERS \
-    "JSON ENVELOPE" "TOPIC CONFIGS" "EXIT STATUS" ENVIRONMENT FILES EXAMPLES "SEE ALSO"; do
-    grep -qE "^\.SH \"?$h\"?\$" <<<"$PLAIN" || fail "[man] man/ks.1 has no section $h"
+  done <<<"${SECTIONS[$p]}"
+done
+
+# The sections each page promises. Reference sections shared by several
+# commands live on one page and may be repeated on another, word for word.
+declare -A NEEDS=(
+  [ks.1]="NAME|SYNOPSIS|DESCRIPTION|GLOBAL OPTIONS|COMMANDS|KAFKA CLIENTS|EXIT STATUS|ENVIRONMENT|FILES|EXAMPLES|SEE ALSO"
+  [ks-produce.1]="DELIMITERS|JSON ENVELOPE"
+  [ks-consume.1]="POSITIONS|FORMAT|DELIMITERS|JSON ENVELOPE"
+  [ks-topic.1]="TOPIC CONFIGS"
+  [ks-daemon.1]="FILES"
+)
+GROUP_NEEDS="NAME|SYNOPSIS|DESCRIPTION|EXIT STATUS|ENVIRONMENT|EXAMPLES|SEE ALSO"
+SHARED="POSITIONS|FORMAT|DELIMITERS|JSON ENVELOPE|TOPIC CONFIGS|FILES"
+for p in "${PAGES[@]}"; do
+  want=${NEEDS[$p]:-}
+  if [[ $p != ks.1 ]]; then
+    want="$GROUP_NEEDS${want:+|$want}"
+    has_heading "$p" OPTIONS || has_heading "$p" COMMANDS ||
+      fail "[man] man/$p has neither an OPTIONS nor a COMMANDS section"
+  fi
+  IFS='|' read -ra hs <<<"$want"
+  for h in "${hs[@]}"; do
+    has_heading "$p" "$h" || fail "[man] man/$p has no section $h"
   done
+  # NAME names the page, for whatis and apropos.
+  name=${p%.1}
+  grep -qE "^$name - " <<<"${PLAIN[$p]}" || fail "[man] man/$p: NAME does not start with \"$name \\- \""
+done
+IFS='|' read -ra hs <<<"$SHARED"
+for h in "${hs[@]}"; do
+  first=
+  for p in "${PAGES[@]}"; do
+    has_heading "$p" "$h" || continue
+    if [[ -z $first ]]; then
+      first=$p
+    elif [[ $(section_text "$p" "$h") != "$(section_text "$first" "$h")" ]]; then
+      fail "[man] section $h of man/$p differs from the one in man/$first (keep the copies the same)"
+    fi
+  done
+done
+
+# Every page can be reached: ks.1's SEE ALSO names each group page, each
+# group page names ks(1); and every ks page a page refers to exists.
+see_also() {
+  awk '/^\.SH/ { s = substr($0, 4); gsub(/"/, "", s); on = (s ~ /^[ \t]*SEE ALSO/); next } on' <<<"${PLAIN[$1]}"
+}
+if has_page ks.1; then
+  for g in $TOP_COMMANDS; do
+    grep -qE "(^|[^a-z-])ks-$g \(1\)" <<<"$(see_also ks.1)" ||
+      fail "[man] man/ks.1: SEE ALSO does not name ks-$g(1)"
+  done
+fi
+for p in "${PAGES[@]}"; do
+  [[ $p == ks.1 ]] && continue
+  grep -qE '^\.BR ks \(1\)' <<<"$(see_also "$p")" || fail "[man] man/$p: SEE ALSO does not name ks(1)"
+  while IFS= read -r ref; do
+    [[ -z $ref ]] && continue
+    has_page "$ref.1" || fail "[man] man/$p refers to $ref(1), which man/ has no page for"
+  done < <(grep -oE '(^|[^a-z-])ks(-[a-z]+)? \(1\)' <<<"${PLAIN[$p]}" | sed -E 's/^[^k]*//; s/ \(1\)$//' | sort -u)
+done
+if has_page ks.1; then
+  while IFS= read -r ref; do
+    [[ -z $ref ]] && continue
+    has_page "$ref.1" || fail "[man] man/ks.1 refers to $ref(1), which man/ has no page for"
+  done < <(grep -oE '(^|[^a-z-])ks-[a-z]+ \(1\)' <<<"${PLAIN[ks.1]}" | sed -E 's/^[^k]*//; s/ \(1\)$//' | sort -u)
 fi
 
 # ------------------------------------------------------------- (b) rendering
 
-if [[ -f $MAN ]]; then
-  if command -v man >/dev/null 2>&1 && man --version 2>/dev/null | grep -q '^man '; then
+if command -v man >/dev/null 2>&1 && man --version 2>/dev/null | grep -q '^man '; then
+  HAVE_MAN=1
+else
+  HAVE_MAN=
+  skip "[render] man is not installed"
+fi
+command -v groff >/dev/null 2>&1 || skip "[render] groff is not installed"
+for p in "${PAGES[@]}"; do
+  f=$MANDIR/$p
+  if [[ -n $HAVE_MAN ]]; then
     # In the C locale groff renders ASCII, in a UTF-8 one UTF-8: both must be clean.
     for loc in C C.UTF-8; do
       out=$SCRATCH/man.out err=$SCRATCH/man.err
       rc=0
-      LC_ALL=$loc MANWIDTH=80 MANPAGER=cat PAGER=cat man --warnings -l "$MAN" >"$out" 2>"$err" || rc=$?
+      LC_ALL=$loc MANWIDTH=80 MANPAGER=cat PAGER=cat man --warnings -l "$f" >"$out" 2>"$err" || rc=$?
       if [[ $rc -ne 0 || -s $err ]]; then
-        fail "[render] LC_ALL=$loc MANWIDTH=80 man --warnings -l man/ks.1 exited $rc with:
+        fail "[render] LC_ALL=$loc MANWIDTH=80 man --warnings -l man/$p exited $rc with:
 $(head -40 "$err")"
       elif ! grep -q 'SYNOPSIS' "$out"; then
-        fail "[render] LC_ALL=$loc man -l man/ks.1 printed no SYNOPSIS"
+        fail "[render] LC_ALL=$loc man -l man/$p printed no SYNOPSIS"
       else
-        ok "[render] LC_ALL=$loc MANWIDTH=80 man --warnings -l man/ks.1: no warnings ($(wc -l <"$out") lines)"
+        ok "[render] LC_ALL=$loc MANWIDTH=80 man --warnings -l man/$p: no warnings ($(wc -l <"$out") lines)"
       fi
     done
-  else
-    skip "[render] man is not installed"
+    # A reference to a section of another page ("see FORMAT in ks-consume(1)")
+    # names a section that page has.
+    LC_ALL=C MANWIDTH=1000 MANPAGER=cat PAGER=cat man -l "$f" 2>/dev/null | tr -s ' \n' '  ' |
+      grep -oE '[A-Z][A-Z]+( [A-Z]+)* in ks(-[a-z]+)?\(1\)' | sort -u |
+      while IFS= read -r ref; do
+        h=${ref% in *}
+        target=${ref##* in }
+        target=${target%(1)}.1
+        if has_page "$target" && ! has_heading "$target" "$h"; then
+          echo "$h|$target"
+        fi
+      done >"$SCRATCH/refs"
+    while IFS='|' read -r h target; do
+      fail "[man] man/$p refers to section $h of man/$target, which has no such section"
+    done <"$SCRATCH/refs"
   fi
   if command -v groff >/dev/null 2>&1; then
-    if err=$(groff -man -ww -z "$MAN" 2>&1) && [[ -z $err ]]; then
-      ok "[render] groff -man -ww -z: no warnings"
+    if err=$(groff -man -ww -z "$f" 2>&1) && [[ -z $err ]]; then
+      ok "[render] groff -man -ww -z man/$p: no warnings"
     else
-      fail "[render] groff -man -ww -z man/ks.1:
+      fail "[render] groff -man -ww -z man/$p:
 $err"
     fi
-  else
-    skip "[render] groff is not installed"
   fi
-fi
+done
 
 # ------------------------------------------------------------- (c) completions
 
