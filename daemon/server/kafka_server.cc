@@ -49,7 +49,6 @@ int magic_of(std::string_view records) {
 }  // namespace
 
 struct Server::KafkaFetch : LongPoll {
-  std::weak_ptr<Conn> conn;
   Slot* slot = nullptr;
   int16_t version = 0;
   int32_t correlation = 0;
@@ -97,32 +96,32 @@ Status Server::listen_kafka(const std::string& hostport, bool allow_remote, cons
   return Status::OK();
 }
 
-void Server::process_kafka(const std::shared_ptr<Conn>& c) {
+size_t Server::process_kafka(const std::shared_ptr<Conn>& c, char* data, size_t n) {
   size_t pos = 0;
   while (!c->closing && !c->close_after_flush) {
-    if (c->slots.size() >= kMaxSlots || c->stream()->write_queue_size > kHighWater) {
-      if (c->reading) {
-        uv_read_stop(c->stream());
-        c->reading = false;
-      }
+    if (should_pause(*c)) {
+      pause_reading(c.get());
       break;
     }
-    size_t avail = c->in.size() - pos;
+    size_t avail = n - pos;
     if (avail < 4) break;
-    const auto* p = reinterpret_cast<const uint8_t*>(c->in.data() + pos);
+    const auto* p = reinterpret_cast<const uint8_t*>(data + pos);
     int32_t size = static_cast<int32_t>(uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]);
     if (size < 8 || size > options_.max_frame_bytes) {
       log_warn("kafka client %s: bad request size %d; closing the connection", c->peer.c_str(), size);
       c->close_after_flush = true;
       flush_slots(c);
-      pos = c->in.size();
       break;
     }
     if (avail < 4 + static_cast<size_t>(size)) break;
-    dispatch_kafka(c, c->in.data() + pos + 4, static_cast<size_t>(size));
+    dispatch_kafka(c, data + pos + 4, static_cast<size_t>(size));
     pos += 4 + static_cast<size_t>(size);
   }
-  c->in.consume(pos);
+  if (c->close_after_flush || c->closing) {
+    pause_reading(c.get());
+    return n;
+  }
+  return pos;
 }
 
 void Server::dispatch_kafka(const std::shared_ptr<Conn>& c, char* data, size_t size) {
@@ -575,16 +574,76 @@ void Server::kafka_fetch(const std::shared_ptr<Conn>& c, Slot* slot, int16_t ver
   f->slot = slot;
   f->version = version;
   f->correlation = correlation;
-  int64_t wait = std::clamp<int64_t>(f->req.max_wait_ms, 0, kMaxKafkaWaitMs);
-  kafka_fetches_.insert(f);
-  try_kafka_fetch(f, wait == 0 || shutting_down_);
-  if (f->done) return;
+  f->wait_ms = std::clamp<int64_t>(f->req.max_wait_ms, 0, kMaxKafkaWaitMs);
   std::weak_ptr<KafkaFetch> weak = f;
-  f->on_timer = [this, weak] {
-    if (auto fp = weak.lock()) try_kafka_fetch(fp, true);
+  f->attempt = [this, weak](bool final) {
+    if (auto fp = weak.lock()) try_kafka_fetch(fp, final);
   };
-  arm_long_poll(loop_, f, static_cast<uint64_t>(wait));
+  kafka_fetches_.insert(f);
+  // As a native fetch: built after this iteration's reads (see start_fetch).
+  if (idle_ != nullptr && !shutting_down_) {
+    starting_.push_back(f);
+    schedule();
+  } else {
+    start_poll(f);
+  }
 }
+
+namespace {
+// One partition of a Kafka fetch (see PartPlan in server.cc).
+struct KafkaPartPlan {
+  FetchResponse::Partition* out;
+  storage::ReadResult range;
+};
+
+// Fills `r` (all but the records) and plans the records up to `limit`
+// bytes; returns their total.
+uint64_t plan_kafka_fetch(Broker* broker, const FetchRequest& req, uint64_t limit, FetchResponse* r,
+                          std::vector<KafkaPartPlan>* plan, bool* any_error) {
+  r->topics.clear();
+  r->topics.reserve(req.topics.size());  // plan holds pointers into it
+  plan->clear();
+  *any_error = false;
+  uint64_t total = 0;
+  for (const auto& t : req.topics) {
+    FetchResponse::Topic& rt = r->topics.emplace_back();
+    rt.name = t.name;
+    rt.partitions.reserve(t.partitions.size());
+    for (const auto& p : t.partitions) {
+      FetchResponse::Partition& rp = rt.partitions.emplace_back();
+      rp.index = p.partition;
+      auto se = broker->offsets(t.name, p.partition);
+      if (!se.ok()) {
+        rp.error_code = error_of(se.status());
+        *any_error = true;
+        continue;
+      }
+      rp.high_watermark = rp.last_stable_offset = se->end;
+      rp.log_start_offset = se->start;
+      if (p.fetch_offset < se->start || p.fetch_offset > se->end) {
+        rp.error_code = kOffsetOutOfRange;
+        *any_error = true;
+      } else if (p.fetch_offset < se->end) {
+        uint64_t budget = std::min<uint64_t>(static_cast<uint64_t>(std::max<int32_t>(p.max_bytes, 0)),
+                                             total >= limit ? 0 : limit - total);
+        // At least one whole batch, even past the limits, when nothing
+        // else is in the response yet (KIP-74).
+        if (budget > 0 || total == 0) {
+          auto rd = broker->read(t.name, p.partition, Offset(p.fetch_offset), std::max<uint64_t>(budget, 1));
+          if (!rd.ok()) {
+            rp.error_code = error_of(rd.status());
+            *any_error = true;
+          } else if (rd->size > 0 && (total == 0 || rd->size <= budget)) {
+            total += rd->size;
+            plan->push_back({&rp, std::move(*rd)});
+          }
+        }
+      }
+    }
+  }
+  return total;
+}
+}  // namespace
 
 void Server::try_kafka_fetch(const std::shared_ptr<KafkaFetch>& f, bool final) {
   if (f->done) return;
@@ -595,61 +654,22 @@ void Server::try_kafka_fetch(const std::shared_ptr<KafkaFetch>& f, bool final) {
   }
   for (uint64_t w : f->watches) broker_->unwatch(w);
   f->watches.clear();
+  final = final || f->deferred;  // it was ready once: no more waiting for records
 
   const FetchRequest& req = f->req;
-  FetchResponse r;
-  std::deque<std::string> chunks;  // the records, kept alive until encoded
   uint64_t limit = static_cast<uint64_t>(std::max<int32_t>(req.max_bytes, 0));
-  limit = std::min<uint64_t>(limit, static_cast<uint64_t>(options_.max_frame_bytes) / 2);
-  uint64_t total = 0;
+  limit = std::min<uint64_t>({limit, kMaxFetchBytes, static_cast<uint64_t>(options_.max_frame_bytes) / 2});
+  // Sizes first: a long poll woken by an append reads no records until it
+  // answers.
+  FetchResponse r;
+  std::vector<KafkaPartPlan> plan;
   bool any_error = false;
-  for (const auto& t : req.topics) {
-    FetchResponse::Topic rt{t.name, {}};
-    for (const auto& p : t.partitions) {
-      FetchResponse::Partition rp;
-      rp.index = p.partition;
-      auto se = broker_->offsets(t.name, p.partition);
-      if (!se.ok()) {
-        rp.error_code = error_of(se.status());
-        any_error = true;
-        rt.partitions.push_back(rp);
-        continue;
-      }
-      rp.high_watermark = rp.last_stable_offset = se->end;
-      rp.log_start_offset = se->start;
-      if (p.fetch_offset < se->start || p.fetch_offset > se->end) {
-        rp.error_code = kOffsetOutOfRange;
-        any_error = true;
-      } else if (p.fetch_offset < se->end) {
-        uint64_t budget = std::min<uint64_t>(static_cast<uint64_t>(std::max<int32_t>(p.max_bytes, 0)),
-                                             total >= limit ? 0 : limit - total);
-        // At least one whole batch, even past the limits, when nothing
-        // else is in the response yet (KIP-74).
-        if (budget > 0 || total == 0) {
-          auto rd = broker_->read(t.name, p.partition, Offset(p.fetch_offset), std::max<uint64_t>(budget, 1));
-          if (!rd.ok()) {
-            rp.error_code = error_of(rd.status());
-            any_error = true;
-          } else if (rd->size > 0 && (total == 0 || rd->size <= budget)) {
-            std::string& chunk = chunks.emplace_back();
-            chunk.resize(rd->size);
-            auto n = rd->file->read_at(rd->position, chunk.data(), rd->size);
-            if (!n.ok() || *n != rd->size) {
-              rp.error_code = kKafkaStorageError;
-              any_error = true;
-            } else {
-              rp.records = chunk;
-              total += rd->size;
-            }
-          }
-        }
-      }
-      rt.partitions.push_back(rp);
-    }
-    r.topics.push_back(std::move(rt));
-  }
+  uint64_t total = plan_kafka_fetch(broker_, req, limit, &r, &plan, &any_error);
   uint64_t min_bytes = static_cast<uint64_t>(std::max<int32_t>(req.min_bytes, 0));
-  if (!final && !any_error && total < std::max<uint64_t>(min_bytes, 1) && !shutting_down_) {
+  // Past kMaxParkedFetches a fetch answers at once with what there is.
+  bool may_park = f->parked || conn->parked < kMaxParkedFetches;
+  if (!final && !shutting_down_ && !any_error && may_park && total < std::max<uint64_t>(min_bytes, 1)) {
+    set_parked(f.get(), conn.get(), true);
     // Long poll: wake on the next append to any of the partitions.
     std::weak_ptr<KafkaFetch> weak = f;
     for (const auto& t : req.topics)
@@ -659,11 +679,36 @@ void Server::try_kafka_fetch(const std::shared_ptr<KafkaFetch>& f, bool final) {
         }));
     return;
   }
-  f->done = true;
+  bool records = true;
+  if (total > 0) {
+    uint64_t room = !f->deferred && conn->deferred > 0 ? 0 : answer_room(*conn);
+    if (room == 0 && shutting_down_) {
+      records = false;
+    } else if (room == 0) {
+      defer(f, conn.get());
+      return;
+    } else if (total > room) {
+      total = plan_kafka_fetch(broker_, req, std::min(limit, room), &r, &plan, &any_error);
+    }
+  }
+  finish_kafka_fetch(f);
+
+  Bytes records_buf;
+  if (records && total > 0) records_buf.allocate(total);
+  size_t at = 0;
+  for (KafkaPartPlan& pp : plan) {
+    if (!records) break;
+    auto n = pp.range.file->read_at(pp.range.position, records_buf.data.get() + at, pp.range.size);
+    if (!n.ok() || *n != pp.range.size) {
+      pp.out->error_code = kKafkaStorageError;
+    } else {
+      pp.out->records = std::string_view(records_buf.data.get() + at, pp.range.size);
+      at += pp.range.size;
+    }
+  }
   std::string out;
   encode_response(&out, kFetch, f->version, f->correlation, r);
   complete(conn, f->slot, std::move(out));
-  finish_kafka_fetch(f);
 }
 
 void Server::finish_kafka_fetch(const std::shared_ptr<KafkaFetch>& f) {

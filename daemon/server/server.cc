@@ -6,7 +6,10 @@
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <utility>
 
 #include "common/protocol.h"
 #include "daemon/server/groups.h"
@@ -46,6 +49,48 @@ json error_json(const Status& s) {
 std::string error_frame(uint64_t id, const Status& s) {
   return frame_of(json{{"id", id}, {"error", error_json(s)}});
 }
+
+// A request field whose value the daemon does not take; its message names
+// the field and the values accepted. Caught in Server::dispatch.
+struct BadField : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+// The integer `v` (request field `name`) as a T in [lo, hi], never
+// wrapped or truncated: 4294967297 is not 1.
+template <typename T>
+T int_value(const json& v, std::string_view name, T lo = std::numeric_limits<T>::min(),
+            T hi = std::numeric_limits<T>::max()) {
+  if (v.is_number_unsigned()) {
+    auto u = v.get<uint64_t>();
+    if (std::cmp_greater_equal(u, lo) && std::cmp_less_equal(u, hi)) return static_cast<T>(u);
+  } else if (v.is_number_integer()) {
+    auto i = v.get<int64_t>();
+    if (std::cmp_greater_equal(i, lo) && std::cmp_less_equal(i, hi)) return static_cast<T>(i);
+  }
+  std::string shown = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (shown.size() > 40) shown = shown.substr(0, 40) + "...";
+  throw BadField(std::string(name) + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                 "], not " + shown);
+}
+
+// obj[name] as above; `fallback` when obj has no such field.
+template <typename T>
+T int_field(const json& obj, const char* name, T fallback, T lo = std::numeric_limits<T>::min(),
+            T hi = std::numeric_limits<T>::max()) {
+  auto it = obj.find(name);
+  return it == obj.end() ? fallback : int_value<T>(*it, name, lo, hi);
+}
+
+// obj[name] as above; a json::exception (a bad request) when it is missing.
+template <typename T>
+T int_at(const json& obj, const char* name, T lo = std::numeric_limits<T>::min(),
+         T hi = std::numeric_limits<T>::max()) {
+  return int_value<T>(obj.at(name), name, lo, hi);
+}
+
+constexpr int32_t kMaxInt32 = std::numeric_limits<int32_t>::max();
+constexpr int64_t kMaxInt64 = std::numeric_limits<int64_t>::max();
 
 }  // namespace
 
@@ -94,7 +139,6 @@ void UvExecutor::run(std::function<Status()> work, std::function<void(Status)> d
 // --- connections ------------------------------------------------------------------
 
 struct Server::Fetch : LongPoll {
-  std::weak_ptr<Conn> conn;
   Slot* slot = nullptr;
   uint64_t id = 0;
   std::string topic;
@@ -110,13 +154,20 @@ namespace {
 struct WriteReq {
   uv_write_t req;
   std::string data;
-  std::string tail;
+  Bytes tail;
+  size_t charged = 0;  // released from Conn::held and Server::held_ when written
+  Server* server = nullptr;
   std::weak_ptr<Server::Conn> conn;
 };
 }  // namespace
 
 Server::Server(uv_loop_t* loop, Broker* broker, const DaemonOptions& options)
     : loop_(loop), broker_(broker), options_(options), started_ms_(now_ms()) {
+  read_scratch_.reset(new char[kReadChunk]);
+  idle_ = new uv_idle_t;
+  uv_idle_init(loop_, idle_);
+  idle_->data = this;
+  uv_unref(reinterpret_cast<uv_handle_t*>(idle_));  // never what keeps the loop running
   // A group whose generation moved: its members' long polls answer now
   // (with rebalance_in_progress), so they commit and join again promptly.
   broker_->groups().set_rebalance_hook([this](const std::string& group) {
@@ -127,7 +178,12 @@ Server::Server(uv_loop_t* loop, Broker* broker, const DaemonOptions& options)
   });
 }
 
-Server::~Server() { broker_->groups().set_rebalance_hook(nullptr); }
+Server::~Server() {
+  broker_->groups().set_rebalance_hook(nullptr);
+  // Normally closed when the shutdown finished; the loop frees it.
+  if (idle_ != nullptr && !uv_is_closing(reinterpret_cast<uv_handle_t*>(idle_)))
+    uv_close(reinterpret_cast<uv_handle_t*>(idle_), [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
+}
 
 Status Server::listen_unix(const std::string& path) {
   auto* pipe = new uv_pipe_t;
@@ -257,10 +313,13 @@ void Server::start_reading(Conn* c) {
       c->stream(),
       [](uv_handle_t* h, size_t, uv_buf_t* buf) {
         auto* c = static_cast<Conn*>(h->data);
-        buf->base = c->in.reserve(kReadChunk);
+        // Requests usually arrive whole: read them into the shared buffer
+        // and keep nothing per connection. Bytes already held (a partial
+        // frame) are continued in place.
+        buf->base = c->in.size() == 0 ? c->server->read_scratch_.get() : c->in.reserve(kReadChunk);
         buf->len = kReadChunk;
       },
-      [](uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
+      [](uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
         auto* raw = static_cast<Conn*>(s->data);
         std::shared_ptr<Conn> c = raw->shared_from_this();
         Server* server = c->server;
@@ -268,9 +327,9 @@ void Server::start_reading(Conn* c) {
           server->close_conn(c);
           return;
         }
-        c->in.grow(static_cast<size_t>(nread));
+        if (nread == 0) return;
         try {
-          server->process(c);
+          server->on_read(c, buf, static_cast<size_t>(nread));
         } catch (const std::exception& e) {
           log_error("connection dropped: %s", e.what());
           server->close_conn(c);
@@ -278,20 +337,50 @@ void Server::start_reading(Conn* c) {
       });
 }
 
+void Server::pause_reading(Conn* c) {
+  if (!c->reading) return;
+  uv_read_stop(c->stream());
+  c->reading = false;
+}
+
+void Server::on_read(const std::shared_ptr<Conn>& c, const uv_buf_t* buf, size_t n) {
+  if (buf->base != read_scratch_.get()) {
+    c->in.grow(n);
+    return process(c);
+  }
+  size_t used = process_bytes(c, buf->base, n);
+  // A partial frame, or requests left for when the connection is read
+  // again, move to its own buffer.
+  if (used < n && !c->closing && !c->close_after_flush) c->in.append(buf->base + used, n - used);
+}
+
 void Server::process(const std::shared_ptr<Conn>& c) {
-  if (c->kafka) return process_kafka(c);
+  c->in.consume(process_bytes(c, c->in.data(), c->in.size()));
+  // A large frame was assembled here: do not keep its memory.
+  if (c->in.size() == 0 && c->in.capacity() > 2 * kReadChunk) c->in.release();
+}
+
+bool Server::should_pause(const Conn& c) const {
+  return c.slots.size() >= kMaxSlots || c.held > kHighWater || c.deferred >= kMaxDeferredFetches ||
+         (held_ >= kAnswerBudget && c.held >= kHoldsLittle);
+}
+
+bool Server::may_resume(const Conn& c) const {
+  return !c.reading && !c.closing && !c.close_after_flush && !shutting_down_ && c.slots.size() < kMaxSlots / 2 &&
+         c.held < kLowWater && c.deferred < kMaxDeferredFetches && (held_ < kAnswerBudget || c.held < kHoldsLittle);
+}
+
+size_t Server::process_bytes(const std::shared_ptr<Conn>& c, char* data, size_t n) {
+  if (c->kafka) return process_kafka(c, data, n);
   size_t pos = 0;
   while (!c->closing && !c->close_after_flush) {
-    if (c->slots.size() >= kMaxSlots || c->stream()->write_queue_size > kHighWater) {
+    if (should_pause(*c)) {
       // Answers are piling up: stop reading until they drain.
-      if (c->reading) {
-        uv_read_stop(c->stream());
-        c->reading = false;
-      }
+      pause_reading(c.get());
       break;
     }
     protocol::Frame f;
-    std::string_view rest(c->in.data() + pos, c->in.size() - pos);
+    std::string_view rest(data + pos, n - pos);
     Status s = protocol::parse_frame(rest, static_cast<size_t>(options_.max_frame_bytes), &f);
     if (s.code() == Code::kBusy) break;
     if (!s.ok()) {
@@ -301,14 +390,18 @@ void Server::process(const std::shared_ptr<Conn>& c) {
       complete(c, raw, error_frame(0, s));
       c->close_after_flush = true;
       flush_slots(c);
-      pos = c->in.size();
       break;
     }
-    char* payload = c->in.data() + pos + (f.payload.data() - rest.data());
+    char* payload = data + pos + (f.payload.data() - rest.data());
     dispatch(c, f.header, payload, f.payload.size());
     pos += f.size;
   }
-  c->in.consume(pos);
+  if (c->close_after_flush || c->closing) {
+    // Nothing more is answered: what is left, or arrives, is dropped.
+    pause_reading(c.get());
+    return n;
+  }
+  return pos;
 }
 
 void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, char* payload,
@@ -360,8 +453,8 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
     }
     if (op == "produce") {
       const std::string topic = req.at("topic").get<std::string>();
-      int32_t partition = req.value("partition", 0);
-      int acks = req.value("acks", 1);
+      int32_t partition = int_field<int32_t>(req, "partition", 0, 0, kMaxInt32);
+      int acks = int_field<int32_t>(req, "acks", 1, -1, 1);
       bool auto_create = req.value("auto_create", true);
       if (acks != 0 && acks != 1 && acks != -1)
         return reply(Status::InvalidArgument("acks must be 0, 1 or -1 (all)"));
@@ -412,7 +505,8 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
       ConfigMap configs;
       if (req.contains("configs")) configs = req["configs"].get<ConfigMap>();
       return reply(broker_->create_topic(req.at("topic").get<std::string>(),
-                                         req.value("partitions", options_.default_partitions), configs));
+                                         int_field<int32_t>(req, "partitions", options_.default_partitions, 1, kMaxInt32),
+                                         configs));
     }
     if (op == "delete_topic") return reply(broker_->delete_topic(req.at("topic").get<std::string>()));
     if (op == "alter_topic") {
@@ -421,12 +515,12 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
       std::optional<int32_t> partitions;
       if (req.contains("set")) set = req["set"].get<ConfigMap>();
       if (req.contains("unset")) unset = req["unset"].get<std::vector<std::string>>();
-      if (req.contains("partitions") && !req["partitions"].is_null()) partitions = req["partitions"].get<int32_t>();
+      if (req.contains("partitions") && !req["partitions"].is_null()) partitions = int_value<int32_t>(req["partitions"], "partitions", 1, kMaxInt32);
       return reply(broker_->alter_topic(req.at("topic").get<std::string>(), set, unset, partitions));
     }
     if (op == "list_offsets") {
       const std::string topic = req.at("topic").get<std::string>();
-      int64_t ts = req.value("timestamp", int64_t{-1});
+      int64_t ts = int_field<int64_t>(req, "timestamp", -1, -2, kMaxInt64);
       auto count = broker_->partition_count(topic, false);
       if (!count.ok()) return reply(count.status());
       json arr = json::array();
@@ -444,9 +538,9 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
       jr.group = req.at("group").get<std::string>();
       jr.topics = req.at("topics").get<std::vector<std::string>>();
       jr.member_id = req.value("member_id", "");
-      jr.session_timeout_ms = req.value("session_timeout_ms", int64_t{10000});
+      jr.session_timeout_ms = int_field<int64_t>(req, "session_timeout_ms", 10000, 0, kMaxInt64);
       jr.host = req.value("client_host", "");
-      jr.pid = req.value("client_pid", int64_t{0});
+      jr.pid = int_field<int64_t>(req, "client_pid", 0, 0, kMaxInt64);
       jr.connection = c->id;
       auto r = broker_->groups().join(jr, broker_->now_ms());
       if (!r.ok()) return reply(r.status());
@@ -457,7 +551,7 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
     }
     if (op == "heartbeat") {
       Status s = broker_->groups().check(req.at("group").get<std::string>(), req.at("member_id").get<std::string>(),
-                                         req.at("generation").get<int32_t>(), broker_->now_ms());
+                                         int_at<int32_t>(req, "generation"), broker_->now_ms());
       if (s.code() == Code::kBusy) {
         json err = error_json(s);
         err["code"] = "rebalance_in_progress";
@@ -469,8 +563,8 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
       std::vector<OffsetEntry> offsets;
       if (req.contains("offsets"))
         for (const auto& o : req["offsets"])
-          offsets.push_back({{o.at("topic").get<std::string>(), o.at("partition").get<int32_t>()},
-                             o.at("offset").get<int64_t>()});
+          offsets.push_back({{o.at("topic").get<std::string>(), int_at<int32_t>(o, "partition", 0, kMaxInt32)},
+                             int_at<int64_t>(o, "offset")});
       const std::string group = req.at("group").get<std::string>();
       Groups& g = broker_->groups();
       Status s = op == "commit_offsets" ? g.commit(group, req.value("member_id", ""), offsets, broker_->now_ms())
@@ -517,6 +611,8 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
       return;
     }
     return reply(Status::InvalidArgument("unknown op '" + op + "'"));
+  } catch (const BadField& e) {
+    return reply(Status::InvalidArgument(std::string("bad request: ") + e.what()));
   } catch (const json::exception& e) {
     return reply(Status::InvalidArgument(std::string("bad request: ") + e.what()));
   }
@@ -537,7 +633,23 @@ nlohmann::json Server::status_json() const {
 void Server::complete(const std::shared_ptr<Conn>& c, Slot* slot, std::string frame) {
   slot->frame = std::move(frame);
   slot->ready = true;
+  if (c->closing) return;
+  if (!slot->silent) {
+    slot->charged = slot->frame.size() + slot->tail.size;
+    c->held += slot->charged;
+    held_ += slot->charged;
+  }
   flush_slots(c);
+}
+
+void Server::release(Conn* c, size_t bytes) {
+  if (bytes == 0) return;
+  held_ -= bytes;
+  if (c) c->held -= bytes;
+  if (!deferred_.empty()) {
+    retry_due_ = true;
+    schedule();
+  }
 }
 
 void Server::flush_slots(const std::shared_ptr<Conn>& c) {
@@ -546,15 +658,17 @@ void Server::flush_slots(const std::shared_ptr<Conn>& c) {
     std::unique_ptr<Slot> s = std::move(c->slots.front());
     c->slots.pop_front();
     if (s->silent) continue;
-    auto* w = new WriteReq{{}, std::move(s->frame), std::move(s->tail), c};
+    auto* w = new WriteReq{{}, std::move(s->frame), std::move(s->tail), s->charged, this, c};
     uv_buf_t bufs[2] = {uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size())),
-                        uv_buf_init(w->tail.data(), static_cast<unsigned>(w->tail.size()))};
-    int rc = uv_write(&w->req, c->stream(), bufs, w->tail.empty() ? 1 : 2, [](uv_write_t* req, int status) {
+                        uv_buf_init(w->tail.data.get(), static_cast<unsigned>(w->tail.size))};
+    int rc = uv_write(&w->req, c->stream(), bufs, w->tail.size == 0 ? 1 : 2, [](uv_write_t* req, int status) {
       auto* w = reinterpret_cast<WriteReq*>(req);
+      Server* server = w->server;
       auto conn = w->conn.lock();
+      size_t charged = w->charged;
       delete w;
+      server->release(conn.get(), charged);
       if (!conn) return;
-      Server* server = conn->server;
       if (status < 0) {
         server->close_conn(conn);
         return;
@@ -563,15 +677,14 @@ void Server::flush_slots(const std::shared_ptr<Conn>& c) {
         server->close_conn(conn);
         return;
       }
-      if (!conn->reading && !conn->closing && !conn->close_after_flush &&
-          conn->stream()->write_queue_size < kLowWater && conn->slots.size() < kMaxSlots / 2 &&
-          !server->shutting_down_) {
+      if (server->may_resume(*conn)) {
         server->start_reading(conn.get());
         // Requests already buffered are processed now.
         server->process(conn);
       }
     });
     if (rc != 0) {
+      release(c.get(), w->charged);
       delete w;
       close_conn(c);
       return;
@@ -588,10 +701,86 @@ void Server::close_conn(const std::shared_ptr<Conn>& c) {
     auto* raw = static_cast<Conn*>(h->data);
     Server* server = raw->server;
     std::shared_ptr<Conn> c = std::move(raw->self);
+    // Answers that were never written (their writes were cancelled before
+    // this callback) give their memory back.
+    for (auto& slot : c->slots) {
+      server->release(c.get(), slot->charged);
+      slot->charged = 0;
+    }
     server->conns_.erase(c);
     server->broker_->groups().connection_closed(c->id, server->broker_->now_ms());
     server->check_shutdown_done();
   });
+}
+
+// --- memory for answers -------------------------------------------------------------
+
+uint64_t Server::answer_room(const Conn& c) const {
+  if (c.held >= kConnAnswerLimit) return 0;
+  if (held_ < kAnswerBudget) return kAnswerBudget - held_;
+  if (c.held < kHoldsLittle && held_ < kAnswerBudget + kAnswerReserve) return kReserveAnswer;
+  return 0;
+}
+
+void Server::defer(const std::shared_ptr<LongPoll>& p, Conn* c) {
+  set_parked(p.get(), c, false);
+  if (p->deferred) return;  // a retry that found no room: run_idle() keeps it queued
+  set_deferred(p.get(), c, true);
+  deferred_.push_back(p);
+}
+
+void Server::schedule() {
+  if (idle_ == nullptr || idle_active_) return;
+  idle_active_ = true;
+  uv_idle_start(idle_, [](uv_idle_t* h) { static_cast<Server*>(h->data)->run_idle(); });
+}
+
+void Server::start_poll(const std::shared_ptr<LongPoll>& p) {
+  if (p->done) return;
+  p->attempt(p->wait_ms == 0 || shutting_down_);
+  if (!p->done && p->wait_ms > 0 && !p->timer_started) arm_long_poll(loop_, p, static_cast<uint64_t>(p->wait_ms));
+}
+
+void Server::run_idle() {
+  // Deferred fetches first, oldest first: a connection's later fetches
+  // wait behind its earlier ones (see try_fetch).
+  if (retry_due_) {
+    retry_due_ = false;
+    std::vector<std::shared_ptr<LongPoll>> waiting;
+    waiting.swap(deferred_);
+    for (auto& p : waiting) {
+      if (p->done || !p->deferred) continue;
+      auto c = p->conn.lock();
+      bool gone = !c || c->closing;
+      if (!gone && !shutting_down_ && answer_room(*c) == 0) {
+        deferred_.push_back(p);
+        continue;
+      }
+      p->attempt(true);
+      if (!p->done && p->deferred) deferred_.push_back(p);
+      if (!gone) resume_.push_back(c);
+    }
+  }
+  std::vector<std::shared_ptr<LongPoll>> starts;
+  starts.swap(starting_);
+  for (auto& p : starts) start_poll(p);
+  std::vector<std::weak_ptr<Conn>> resume;
+  resume.swap(resume_);
+  for (auto& w : resume) {
+    auto c = w.lock();
+    if (!c || !may_resume(*c)) continue;
+    start_reading(c.get());
+    try {
+      process(c);
+    } catch (const std::exception& e) {
+      log_error("connection dropped: %s", e.what());
+      close_conn(c);
+    }
+  }
+  if (starting_.empty() && resume_.empty() && !retry_due_ && idle_ != nullptr) {
+    uv_idle_stop(idle_);
+    idle_active_ = false;
+  }
 }
 
 // --- fetch ----------------------------------------------------------------------
@@ -604,29 +793,85 @@ void Server::start_fetch(const std::shared_ptr<Conn>& c, Slot* slot, uint64_t id
   f->id = id;
   f->topic = req.at("topic").get<std::string>();
   for (const auto& p : req.at("partitions"))
-    f->parts.emplace_back(p.at("partition").get<int32_t>(), p.at("offset").get<int64_t>());
-  f->min_bytes = req.value("min_bytes", uint64_t{1});
-  // A response is built in memory: keep it within what a frame may carry.
-  f->max_bytes = std::clamp<uint64_t>(req.value("max_bytes", uint64_t{1} << 20), 1,
-                                      static_cast<uint64_t>(options_.max_frame_bytes) / 2);
-  int64_t wait = std::clamp<int64_t>(req.value("max_wait_ms", int64_t{0}), 0, kMaxWaitMs);
+    f->parts.emplace_back(int_at<int32_t>(p, "partition", 0, kMaxInt32), int_at<int64_t>(p, "offset", 0, kMaxInt64));
+  f->min_bytes = int_field<uint64_t>(req, "min_bytes", 1, 0, kMaxInt64);
+  // A response is built in memory: keep it well within what a frame may
+  // carry and the daemon's budget for answers.
+  f->max_bytes = std::clamp<uint64_t>(int_field<uint64_t>(req, "max_bytes", 1 << 20, 0, kMaxInt64), 1,
+                                      std::min<uint64_t>(kMaxFetchBytes, static_cast<uint64_t>(options_.max_frame_bytes) / 2));
+  int64_t wait = std::min<int64_t>(int_field<int64_t>(req, "max_wait_ms", 0, 0, kMaxInt64), kMaxWaitMs);
   if (req.contains("group")) {
     f->group = req.at("group").get<std::string>();
     f->member = req.at("member_id").get<std::string>();
-    f->generation = req.at("generation").get<int32_t>();
+    f->generation = int_at<int32_t>(req, "generation");
     // The long poll doubles as the member's heartbeat: keep it shorter
     // than any session timeout.
     wait = std::min<int64_t>(wait, 3000);
   }
-  fetches_.insert(f);
-  try_fetch(f, wait == 0 || shutting_down_);
-  if (f->done) return;
+  f->wait_ms = wait;
   std::weak_ptr<Fetch> weak = f;
-  f->on_timer = [this, weak] {
-    if (auto fp = weak.lock()) try_fetch(fp, true);
+  f->attempt = [this, weak](bool final) {
+    if (auto fp = weak.lock()) try_fetch(fp, final);
   };
-  arm_long_poll(loop_, f, static_cast<uint64_t>(wait));
+  fetches_.insert(f);
+  // Answered once this loop iteration's reads are done, so a client that
+  // sent it and hung up gets nothing built.
+  if (idle_ != nullptr && !shutting_down_) {
+    starting_.push_back(f);
+    schedule();
+  } else {
+    start_poll(f);
+  }
 }
+
+namespace {
+// One partition of a fetch: where it stands and the byte range of records
+// to send, found without reading them.
+struct PartPlan {
+  int32_t partition = 0;
+  int64_t start = -1, end = -1;  // -1: unknown (error)
+  Status error;
+  storage::ReadResult range;
+};
+
+// Plans the records of a fetch up to `limit` bytes (at least one batch of
+// the first partition with any); returns their total.
+uint64_t plan_fetch(Broker* broker, const std::string& topic, const std::vector<std::pair<int32_t, int64_t>>& parts,
+                    uint64_t limit, std::vector<PartPlan>* plan, bool* any_error) {
+  plan->clear();
+  *any_error = false;
+  uint64_t total = 0;
+  for (const auto& [partition, offset] : parts) {
+    PartPlan& pp = plan->emplace_back();
+    pp.partition = partition;
+    auto se = broker->offsets(topic, partition);
+    if (!se.ok()) {
+      pp.error = se.status();
+      *any_error = true;
+      continue;
+    }
+    pp.start = se->start;
+    pp.end = se->end;
+    uint64_t budget = total >= limit ? 0 : limit - total;
+    if (offset < se->start || offset > se->end) {
+      pp.error = Status::OutOfRange("offset " + std::to_string(offset) + " is outside " + topic + "-" +
+                                    std::to_string(partition) + " [" + std::to_string(se->start) + ", " +
+                                    std::to_string(se->end) + "]");
+      *any_error = true;
+    } else if (offset < se->end && (budget > 0 || total == 0)) {
+      auto r = broker->read(topic, partition, Offset(offset), budget);
+      if (!r.ok()) {
+        pp.error = r.status();
+        *any_error = true;
+      } else if (r->size > 0 && (total == 0 || r->size <= budget)) {
+        pp.range = std::move(*r);
+        total += pp.range.size;
+      }
+    }
+  }
+  return total;
+}
+}  // namespace
 
 void Server::try_fetch(const std::shared_ptr<Fetch>& f, bool final) {
   if (f->done) return;
@@ -637,62 +882,39 @@ void Server::try_fetch(const std::shared_ptr<Fetch>& f, bool final) {
   }
   for (uint64_t w : f->watches) broker_->unwatch(w);
   f->watches.clear();
+  final = final || f->deferred;  // it was ready once: no more waiting for records
 
   if (!f->group.empty()) {
     std::vector<TopicPartition> tps;
     for (auto& [partition, offset] : f->parts) tps.push_back({f->topic, partition});
     Status s = broker_->groups().check_owns(f->group, f->member, f->generation, tps, broker_->now_ms());
     if (!s.ok()) {
-      f->done = true;
       json err = error_json(s);
       if (s.code() == Code::kBusy) err["code"] = "rebalance_in_progress";
-      complete(conn, f->slot, frame_of(json{{"id", f->id}, {"error", err}}));
       finish_fetch(f);
+      complete(conn, f->slot, frame_of(json{{"id", f->id}, {"error", err}}));
       return;
     }
   }
 
-  json parts = json::array();
-  std::string payload;
-  uint64_t total = 0;
-  for (auto& [partition, offset] : f->parts) {
-    json entry{{"partition", partition}};
-    auto se = broker_->offsets(f->topic, partition);
-    if (!se.ok()) {
-      entry["error"] = error_json(se.status());
-      entry["bytes"] = 0;
-      parts.push_back(entry);
-      continue;
-    }
-    entry["start"] = se->start;
-    entry["end"] = se->end;
-    uint64_t budget = total >= f->max_bytes ? 0 : f->max_bytes - total;
-    uint64_t got = 0;
-    if (offset < se->start || offset > se->end) {
-      entry["error"] = error_json(Status::OutOfRange(
-          "offset " + std::to_string(offset) + " is outside " + f->topic + "-" + std::to_string(partition) +
-          " [" + std::to_string(se->start) + ", " + std::to_string(se->end) + "]"));
-    } else if (offset < se->end && (budget > 0 || total == 0)) {
-      auto r = broker_->read(f->topic, partition, Offset(offset), budget);
-      if (!r.ok()) {
-        entry["error"] = error_json(r.status());
-      } else if (r->size > 0 && (total == 0 || r->size <= budget)) {
-        size_t at = payload.size();
-        payload.resize(at + r->size);
-        auto n = r->file->read_at(r->position, payload.data() + at, r->size);
-        if (!n.ok() || *n != r->size) {
-          payload.resize(at);
-          entry["error"] = error_json(n.ok() ? Status::IOError("short read") : n.status());
-        } else {
-          got = r->size;
-        }
+  // Sizes first, from the segment indexes: a long poll woken by an append
+  // reads no records until it answers.
+  std::vector<PartPlan> plan;
+  bool any_error = false;
+  uint64_t total = plan_fetch(broker_, f->topic, f->parts, f->max_bytes, &plan, &any_error);
+  // An error is an answer: waiting would not mend it.
+  if (!final && !shutting_down_ && !any_error && total < f->min_bytes) {
+    if (!f->parked) {
+      if (conn->parked >= kMaxParkedFetches) {
+        finish_fetch(f);
+        complete(conn, f->slot,
+                 error_frame(f->id, Status::Busy("too many long-polling fetches on this connection: at most " +
+                                                 std::to_string(kMaxParkedFetches) +
+                                                 " may wait for records at once")));
+        return;
       }
+      set_parked(f.get(), conn.get(), true);
     }
-    entry["bytes"] = got;
-    total += got;
-    parts.push_back(entry);
-  }
-  if (!final && total < f->min_bytes && !shutting_down_) {
     // Long poll: wake on the next append to any of the partitions.
     std::weak_ptr<Fetch> weak = f;
     for (auto& [partition, offset] : f->parts) {
@@ -702,16 +924,52 @@ void Server::try_fetch(const std::shared_ptr<Fetch>& f, bool final) {
     }
     return;
   }
-  f->done = true;
+  bool records = true;
+  if (total > 0) {
+    // A connection's fetches are answered in order: one arriving behind
+    // fetches waiting for memory waits too.
+    uint64_t room = !f->deferred && conn->deferred > 0 ? 0 : answer_room(*conn);
+    if (room == 0 && shutting_down_) {
+      records = false;  // answer, without records, so the connection can finish
+    } else if (room == 0) {
+      defer(f, conn.get());
+      return;
+    } else if (total > room) {
+      total = plan_fetch(broker_, f->topic, f->parts, room, &plan, &any_error);
+    }
+  }
+  finish_fetch(f);
+
   // The records go out after the header in a second buffer (writev),
   // without being copied into the frame.
+  Bytes payload;
+  if (records && total > 0) payload.allocate(total);
+  size_t at = 0;
+  json parts = json::array();
+  for (PartPlan& pp : plan) {
+    json entry{{"partition", pp.partition}};
+    if (pp.start >= 0) {
+      entry["start"] = pp.start;
+      entry["end"] = pp.end;
+    }
+    uint64_t got = 0;
+    if (records && pp.error.ok() && pp.range.size > 0) {
+      auto n = pp.range.file->read_at(pp.range.position, payload.data.get() + at, pp.range.size);
+      if (!n.ok() || *n != pp.range.size) pp.error = n.ok() ? Status::IOError("short read") : n.status();
+      else got = pp.range.size;
+    }
+    if (!pp.error.ok()) entry["error"] = error_json(pp.error);
+    entry["bytes"] = got;
+    at += got;
+    parts.push_back(std::move(entry));
+  }
+  payload.size = at;
   std::string h = json{{"id", f->id}, {"partitions", parts}}.dump(-1, ' ', false, json::error_handler_t::replace);
   std::string frame(protocol::kFramePrefix, '\0');
-  protocol::put_frame_prefix(frame.data(), h.size(), payload.size());
+  protocol::put_frame_prefix(frame.data(), h.size(), payload.size);
   frame += h;
   f->slot->tail = std::move(payload);
   complete(conn, f->slot, std::move(frame));
-  finish_fetch(f);
 }
 
 void Server::finish_fetch(const std::shared_ptr<Fetch>& f) {
@@ -736,7 +994,11 @@ void Server::begin_shutdown(std::function<void()> done) {
   // Kafka members waiting in a join or sync get their answer (an error)
   // so their connections can finish.
   broker_->kafka_groups().clear();
-  // Long polls answer now with what they have.
+  // Long polls answer now with what they have; so do fetches that just
+  // arrived or wait for memory.
+  std::vector<std::shared_ptr<LongPoll>> starts;
+  starts.swap(starting_);
+  for (auto& p : starts) start_poll(p);
   std::vector<std::shared_ptr<Fetch>> pending(fetches_.begin(), fetches_.end());
   for (auto& f : pending) try_fetch(f, true);
   std::vector<std::shared_ptr<KafkaFetch>> kafka_pending(kafka_fetches_.begin(), kafka_fetches_.end());
@@ -755,6 +1017,11 @@ void Server::begin_shutdown(std::function<void()> done) {
 
 void Server::check_shutdown_done() {
   if (!shutting_down_ || !conns_.empty() || !shutdown_done_) return;
+  if (idle_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(idle_), [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
+    idle_ = nullptr;
+  }
+  deferred_.clear();
   auto done = std::move(shutdown_done_);
   shutdown_done_ = nullptr;
   done();

@@ -19,6 +19,8 @@
 
 namespace ks::server {
 
+struct LongPoll;
+
 // Runs blocking work on libuv's thread pool; `done` runs on the loop.
 class UvExecutor final : public Executor {
  public:
@@ -54,6 +56,9 @@ class Server {
 
   const std::vector<std::string>& listeners() const { return listener_names_; }
   size_t connection_count() const { return conns_.size(); }
+  // Bytes of answers built and not yet written, all connections together
+  // (bounded; see kAnswerBudget in server_internal.h).
+  size_t held_bytes() const { return held_; }
 
   struct Conn;
   struct Slot;
@@ -64,11 +69,30 @@ class Server {
   static void on_connection(uv_stream_t* listener, int status);
   void accept(uv_stream_t* listener, bool tcp);
   void start_reading(Conn* c);
+  void on_read(const std::shared_ptr<Conn>& c, const uv_buf_t* buf, size_t n);
+  // Processes c->in (the requests held while the connection was paused).
   void process(const std::shared_ptr<Conn>& c);
+  // Processes whole frames at the start of data[0, n); returns the bytes used.
+  size_t process_bytes(const std::shared_ptr<Conn>& c, char* data, size_t n);
+  bool should_pause(const Conn& c) const;
+  bool may_resume(const Conn& c) const;
+  void pause_reading(Conn* c);
   void dispatch(const std::shared_ptr<Conn>& c, std::string_view header, char* payload, size_t payload_size);
   void complete(const std::shared_ptr<Conn>& c, Slot* slot, std::string frame);
   void flush_slots(const std::shared_ptr<Conn>& c);
   void close_conn(const std::shared_ptr<Conn>& c);
+  // Memory for answers (see kAnswerBudget): the bytes of records an answer
+  // on `c` may carry now (0: none), and fetches that wait for it.
+  uint64_t answer_room(const Conn& c) const;
+  void release(Conn* c, size_t bytes);
+  void defer(const std::shared_ptr<LongPoll>& p, Conn* c);
+  // Runs in the loop's idle phase (after the reads of an iteration, so a
+  // client that sent a fetch and hung up is seen gone before its answer is
+  // built): fetches that just arrived, deferred fetches when memory came
+  // free, connections to read again.
+  void schedule();
+  void run_idle();
+  void start_poll(const std::shared_ptr<LongPoll>& p);
   void start_fetch(const std::shared_ptr<Conn>& c, Slot* slot, uint64_t id, const void* request);
   void try_fetch(const std::shared_ptr<Fetch>& f, bool final);
   void finish_fetch(const std::shared_ptr<Fetch>& f);
@@ -76,7 +100,7 @@ class Server {
   Result<uv_tcp_t*> bind_tcp(const std::string& hostport, bool allow_remote, bool* loopback);
 
   // Kafka listener (kafka_server.cc).
-  void process_kafka(const std::shared_ptr<Conn>& c);
+  size_t process_kafka(const std::shared_ptr<Conn>& c, char* data, size_t n);
   void dispatch_kafka(const std::shared_ptr<Conn>& c, char* data, size_t size);
   void kafka_produce(const std::shared_ptr<Conn>& c, Slot* slot, int16_t version, int32_t correlation,
                      std::string_view body);
@@ -100,6 +124,14 @@ class Server {
   std::set<std::shared_ptr<Conn>> conns_;
   std::set<std::shared_ptr<Fetch>> fetches_;
   std::set<std::shared_ptr<KafkaFetch>> kafka_fetches_;
+  size_t held_ = 0;                                     // see held_bytes()
+  std::unique_ptr<char[]> read_scratch_;                // kReadChunk bytes, see kReadChunk
+  uv_idle_t* idle_ = nullptr;                           // runs run_idle(); null once closed
+  bool idle_active_ = false;
+  bool retry_due_ = false;                              // memory came free: retry deferred_
+  std::vector<std::shared_ptr<LongPoll>> starting_;     // fetches that just arrived
+  std::vector<std::shared_ptr<LongPoll>> deferred_;     // fetches ready to answer, waiting for memory
+  std::vector<std::weak_ptr<Conn>> resume_;             // connections that may be read again
   std::set<uv_handle_t*> kafka_listeners_;
   std::string kafka_host_;  // advertised to Kafka clients
   int32_t kafka_port_ = 0;

@@ -16,11 +16,38 @@
 
 namespace ks::server {
 
+// Memory for answers. Every answer is charged, from the moment it is built
+// until its last byte is written (or its connection closes), to its
+// connection (Conn::held) and to the daemon (Server::held_). Fetches are
+// the big ones; they are built only when there is room (answer_room() in
+// server.cc) and otherwise wait, like a long poll, until writes drain:
+//  - the daemon holds at most kAnswerBudget of answers, plus kAnswerReserve
+//    for connections that hold (almost) nothing, so a consumer that reads
+//    keeps being served, in kReserveAnswer pieces, while others never read;
+//  - a connection holding kConnAnswerLimit gets no further fetch answer
+//    built until its writes drain.
+constexpr size_t kAnswerBudget = 48 << 20;
+constexpr size_t kAnswerReserve = 16 << 20;
+constexpr size_t kReserveAnswer = 1 << 20;
+constexpr size_t kHoldsLittle = 64 << 10;
+constexpr size_t kConnAnswerLimit = 8 << 20;
+// The records of one fetch answer (the CLI asks for 4 MiB).
+constexpr uint64_t kMaxFetchBytes = 8 << 20;
+// Long polls one connection may have waiting at once (answers come in
+// request order, so more could never help a client).
+constexpr int kMaxParkedFetches = 4;
+// Fetches of one connection waiting for memory before it is no longer read.
+constexpr int kMaxDeferredFetches = 4;
+
 // Backpressure: a connection whose unsent answers pass the high-water mark
-// stops being read until they drain below the low one.
+// stops being read until they drain below the low one; so does one that
+// holds answers while the daemon's budget is spent.
 constexpr size_t kHighWater = 16 << 20;
 constexpr size_t kLowWater = 4 << 20;
 constexpr size_t kMaxSlots = 4096;  // requests answered out of this many queued
+// Socket reads go to one buffer of this size shared by all connections
+// (Server::read_scratch_); a connection keeps bytes of its own only for a
+// frame that is not complete yet or requests it is not processing now.
 constexpr size_t kReadChunk = 256 << 10;
 
 // A growable byte buffer without zero-filling, for socket reads.
@@ -40,6 +67,18 @@ class Buffer {
     return data_.get() + size_;
   }
   void grow(size_t n) { size_ += n; }
+  void append(const char* p, size_t n) {
+    std::memcpy(reserve(n), p, n);
+    size_ += n;
+  }
+  size_t capacity() const { return cap_; }
+  // Frees the memory of an empty buffer.
+  void release() {
+    if (size_ == 0) {
+      data_.reset();
+      cap_ = 0;
+    }
+  }
   void consume(size_t n) {
     if (n == size_) {
       size_ = 0;
@@ -56,11 +95,22 @@ class Buffer {
 };
 
 
+// Bytes of uninitialized memory, for records read from a segment.
+struct Bytes {
+  std::unique_ptr<char[]> data;
+  size_t size = 0;
+  void allocate(size_t n) {
+    data.reset(n ? new char[n] : nullptr);
+    size = n;
+  }
+};
+
 struct Server::Slot {
   bool ready = false;
   bool silent = false;  // acks=0 produce: nothing is sent
+  size_t charged = 0;   // bytes of frame and tail counted in Conn::held and Server::held_
   std::string frame;
-  std::string tail;  // written after `frame` (a fetch's records), not copied into it
+  Bytes tail;  // written after `frame` (a fetch's records), not copied into it
 };
 
 struct Server::Conn : std::enable_shared_from_this<Server::Conn> {
@@ -78,7 +128,10 @@ struct Server::Conn : std::enable_shared_from_this<Server::Conn> {
   bool reading = false;
   bool closing = false;
   bool close_after_flush = false;
-  Buffer in;
+  size_t held = 0;    // bytes of answers built and not yet written (see kAnswerBudget)
+  int parked = 0;     // long polls waiting for records
+  int deferred = 0;   // fetches waiting for memory
+  Buffer in;          // bytes read and not yet processed (see kReadChunk)
   std::deque<std::unique_ptr<Slot>> slots;
   std::shared_ptr<Conn> self;  // keeps the object alive until the close callback
 
@@ -91,15 +144,21 @@ struct Server::Conn : std::enable_shared_from_this<Server::Conn> {
 // wake-ups on partitions and a one-shot timer for max_wait_ms.
 struct LongPoll {
   virtual ~LongPoll() = default;
+  std::weak_ptr<Server::Conn> conn;
   uv_timer_t timer;
   bool timer_started = false;
   bool done = false;
+  bool parked = false;    // counted in Conn::parked
+  bool deferred = false;  // counted in Conn::deferred, queued in Server::deferred_
+  int64_t wait_ms = 0;
   std::vector<uint64_t> watches;
-  std::function<void()> on_timer;
+  // Tries to answer it; final: with what there is (max_wait_ms ran out, or
+  // memory came free for a fetch that was ready).
+  std::function<void(bool final)> attempt;
   std::shared_ptr<LongPoll> self;  // while the timer handle is open
 };
 
-// Runs p->on_timer after `ms` (once); `p` stays alive until the timer is
+// Runs p->attempt(true) after `ms` (once); `p` stays alive until the timer is
 // closed by end_long_poll().
 inline void arm_long_poll(uv_loop_t* loop, const std::shared_ptr<LongPoll>& p, uint64_t ms) {
   uv_timer_init(loop, &p->timer);
@@ -108,13 +167,31 @@ inline void arm_long_poll(uv_loop_t* loop, const std::shared_ptr<LongPoll>& p, u
   p->timer_started = true;
   uv_timer_start(&p->timer, [](uv_timer_t* t) {
     std::shared_ptr<LongPoll> keep = static_cast<LongPoll*>(t->data)->self;
-    if (keep->on_timer) keep->on_timer();
+    if (keep->attempt) keep->attempt(true);
   }, ms, 0);
+}
+
+// Counts `p` as a long poll of `c` waiting for records, or not.
+inline void set_parked(LongPoll* p, Server::Conn* c, bool parked) {
+  if (p->parked == parked) return;
+  p->parked = parked;
+  if (c) c->parked += parked ? 1 : -1;
+}
+
+// Counts `p` as a fetch of `c` waiting for memory, or not (Server::deferred_
+// holds it; entries no longer deferred are skipped there).
+inline void set_deferred(LongPoll* p, Server::Conn* c, bool deferred) {
+  if (p->deferred == deferred) return;
+  p->deferred = deferred;
+  if (c) c->deferred += deferred ? 1 : -1;
 }
 
 // Marks the poll done, drops its wake-ups and closes its timer.
 inline void end_long_poll(Broker* broker, LongPoll* p) {
   p->done = true;
+  std::shared_ptr<Server::Conn> c = p->conn.lock();
+  set_parked(p, c.get(), false);
+  set_deferred(p, c.get(), false);
   for (uint64_t w : p->watches) broker->unwatch(w);
   p->watches.clear();
   if (p->timer_started) {
