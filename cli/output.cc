@@ -4,11 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
+#include <vector>
 
 namespace ks::cli {
 
@@ -73,6 +75,46 @@ void print_warning(std::string_view message) {
   s += message;
   s += '\n';
   std::fwrite(s.data(), 1, s.size(), stderr);
+}
+
+namespace {
+
+// Optimal string alignment distance in tenths: a substitution of the same
+// letter in another case costs 1, any other edit or a transposition 10.
+int distance(std::string_view a, std::string_view b) {
+  const size_t n = a.size(), m = b.size();
+  std::vector<std::vector<int>> d(n + 1, std::vector<int>(m + 1, 0));
+  for (size_t i = 0; i <= n; ++i) d[i][0] = static_cast<int>(i) * 10;
+  for (size_t j = 0; j <= m; ++j) d[0][j] = static_cast<int>(j) * 10;
+  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  for (size_t i = 1; i <= n; ++i) {
+    for (size_t j = 1; j <= m; ++j) {
+      int sub = a[i - 1] == b[j - 1] ? 0 : lower(a[i - 1]) == lower(b[j - 1]) ? 1 : 10;
+      d[i][j] = std::min({d[i - 1][j] + 10, d[i][j - 1] + 10, d[i - 1][j - 1] + sub});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 10);
+    }
+  }
+  return d[n][m];
+}
+
+}  // namespace
+
+std::string closest_name(std::string_view name, const std::vector<std::string>& candidates) {
+  if (name.empty() || name.size() > 256) return {};
+  // Up to one edit in short names, one per three characters in longer ones.
+  const int allowed = 10 * std::max<int>(1, static_cast<int>(name.size()) / 3);
+  std::string best;
+  int best_d = allowed + 1;
+  for (const auto& c : candidates) {
+    if (c == name || c.size() > 256) continue;
+    int d = distance(name, c);
+    if (d < best_d || (d == best_d && c < best)) {
+      best_d = d;
+      best = c;
+    }
+  }
+  return best_d <= allowed ? best : std::string();
 }
 
 int confirm(std::string_view question, bool yes) {

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -42,6 +43,11 @@ class Stdout {
 // "ks: error: <message>" (and "hint: ..." when given) on stderr.
 void print_error(std::string_view message, std::string_view hint = {});
 void print_warning(std::string_view message);
+
+// For "did you mean": the candidate closest to `name` (edit distance, with
+// case differences and transpositions cheap), or empty when none is close
+// enough to be a likely typo.
+std::string closest_name(std::string_view name, const std::vector<std::string>& candidates);
 
 // Destructive commands ask before they act. Returns -1 to go ahead, or the
 // exit code to return: with `yes`, go ahead; when stdin and stderr are

@@ -3,6 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
+
+#include "cli/output.h"
 
 using namespace ks::cli;
 
@@ -83,4 +86,17 @@ TEST_CASE("human byte sizes use binary units with one decimal below ten") {
   CHECK(human_bytes(1048575) == "1.0 MiB");  // 1023.999 KiB does not print as "1024 KiB"
   CHECK(human_bytes(uint64_t{5} << 30) == "5.0 GiB");
   CHECK(human_bytes(UINT64_MAX) == "16 EiB");
+}
+
+TEST_CASE("closest_name suggests a likely typo and nothing far off") {
+  const std::vector<std::string> names = {"orders", "order-events", "payments", "Users", "a"};
+  CHECK(ks::cli::closest_name("ordres", names) == "orders");     // transposition
+  CHECK(ks::cli::closest_name("order", names) == "orders");      // one missing
+  CHECK(ks::cli::closest_name("paymnts", names) == "payments");
+  CHECK(ks::cli::closest_name("users", names) == "Users");       // case only
+  CHECK(ks::cli::closest_name("b", names) == "a");                // one edit in a short name
+  CHECK(ks::cli::closest_name("shipments", names).empty());
+  CHECK(ks::cli::closest_name("orders", names).empty());          // itself is no suggestion
+  CHECK(ks::cli::closest_name("", names).empty());
+  CHECK(ks::cli::closest_name("x", {}).empty());
 }

@@ -231,8 +231,24 @@ PY
   assert_exit 4 ks group describe gask
 }
 
+case_unknown_names_suggest_the_closest() {
+  assert_exit 0 ks topic create invoices
+  assert_exit 0 ks topic create refunds
+  assert_exit 4 ks topic describe invoiecs
+  assert_contains "$(cat "$ERR")" "did you mean 'invoices'?" "suggestion for a transposed topic name"
+  assert_exit 4 timeout 20 "$KS" --no-autostart consume refnds -e
+  assert_contains "$(cat "$ERR")" "did you mean 'refunds'?" "suggestion from consume"
+  assert_exit 4 ks topic describe shipments
+  if grep -q "did you mean" "$ERR"; then fail "a suggestion for an unrelated name: $(cat "$ERR")"; fi
+  echo 1 | assert_exit 0 ks produce invoices
+  assert_exit 0 timeout 20 "$KS" consume invoices -g billing -e
+  assert_exit 4 ks group describe biling
+  assert_contains "$(cat "$ERR")" "did you mean 'billing'?" "suggestion for a group"
+}
+
 run_cases \
   create_list_describe \
+  unknown_names_suggest_the_closest \
   destructive_commands_ask \
   all_config_keys \
   unknown_config_exit_2 \
