@@ -36,7 +36,10 @@
 //                   min_bytes, max_bytes}                   → {partitions: [{partition,
 //                   start, end, bytes, error?}]} + payload: each partition's
 //                  `bytes` of whole batches, in order. Waits up to max_wait_ms
-//                  until min_bytes are available (long poll).
+//                  until min_bytes are available (long poll), at most 4
+//                  waiting per connection (more: busy); a partition error
+//                  answers at once. max_bytes is capped at 8 MiB, and
+//                  answers wait while the daemon's answer memory is spent.
 //   list_offsets   {topic, timestamp: ms | -1 latest | -2 earliest}
 //                                                           → {partitions: [{partition, offset,
 //                                                              start, end}]}
