@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <vector>
@@ -58,12 +59,21 @@ void Stdout::flush() {
 
 bool Stdout::is_terminal() const { return ::isatty(STDOUT_FILENO) == 1; }
 
+bool color_enabled(int fd) {
+  if (::isatty(fd) != 1) return false;
+  const char* no = std::getenv("NO_COLOR");
+  if (no != nullptr && *no != '\0') return false;
+  const char* term = std::getenv("TERM");
+  return term == nullptr || std::strcmp(term, "dumb") != 0;
+}
+
 void print_error(std::string_view message, std::string_view hint) {
-  std::string s = "ks: error: ";
+  const bool color = color_enabled(STDERR_FILENO);
+  std::string s = color ? "ks: \033[1;31merror:\033[0m " : "ks: error: ";
   s += message;
   s += '\n';
   if (!hint.empty()) {
-    s += "hint: ";
+    s += color ? "\033[36mhint:\033[0m " : "hint: ";
     s += hint;
     s += '\n';
   }
@@ -71,7 +81,7 @@ void print_error(std::string_view message, std::string_view hint) {
 }
 
 void print_warning(std::string_view message) {
-  std::string s = "ks: warning: ";
+  std::string s = color_enabled(STDERR_FILENO) ? "ks: \033[1;33mwarning:\033[0m " : "ks: warning: ";
   s += message;
   s += '\n';
   std::fwrite(s.data(), 1, s.size(), stderr);

@@ -40,7 +40,12 @@ class Stdout {
   const volatile int* interrupt_ = nullptr;
 };
 
-// "ks: error: <message>" (and "hint: ..." when given) on stderr.
+// Whether to colour what goes to `fd`: a terminal, NO_COLOR unset or empty
+// (https://no-color.org), and TERM not "dumb".
+bool color_enabled(int fd);
+
+// "ks: error: <message>" (and "hint: ..." when given) on stderr; the
+// prefixes in colour when color_enabled(stderr).
 void print_error(std::string_view message, std::string_view hint = {});
 void print_warning(std::string_view message);
 

@@ -1,5 +1,7 @@
 #include "cli/table.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -47,7 +49,7 @@ void Table::add_row(std::vector<std::string> cells) {
   rows_.push_back(std::move(cells));
 }
 
-void Table::render(std::string* out, bool terminal) const {
+void Table::render(std::string* out, bool terminal, bool color) const {
   if (!terminal) {
     for (const auto& row : rows_) {
       for (size_t i = 0; i < row.size(); ++i) {
@@ -77,7 +79,8 @@ void Table::render(std::string* out, bool terminal) const {
   for (const auto& l : lines)
     for (size_t i = 0; i < l.size(); ++i) width[i] = std::max(width[i], display_width(l[i]));
 
-  for (const auto& l : lines) {
+  for (size_t n = 0; n < lines.size(); ++n) {
+    const auto& l = lines[n];
     std::string line;
     for (size_t i = 0; i < l.size(); ++i) {
       if (i) line += kGap;
@@ -88,13 +91,14 @@ void Table::render(std::string* out, bool terminal) const {
     }
     // Left-aligned last columns would leave trailing blanks.
     while (!line.empty() && line.back() == ' ') line.pop_back();
+    if (color && header && n == 0) line = "\033[1m" + line + "\033[0m";  // a bold header row
     *out += line;
     *out += '\n';
   }
 }
 
 void Table::print(Stdout& out, bool terminal) const {
-  render(&out.buffer(), terminal);
+  render(&out.buffer(), terminal, terminal && color_enabled(STDOUT_FILENO));
   out.maybe_flush();
 }
 

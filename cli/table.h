@@ -32,8 +32,9 @@ class Table {
   void add_row(std::vector<std::string> cells);
   size_t rows() const { return rows_.size(); }
 
-  // Appends the table to `out` in its terminal or piped form.
-  void render(std::string* out, bool terminal) const;
+  // Appends the table to `out` in its terminal or piped form; `color`
+  // makes the header row bold (terminal form only).
+  void render(std::string* out, bool terminal, bool color = false) const;
   void print(Stdout& out, bool terminal) const;
 
  private:

@@ -261,6 +261,13 @@ void set_daemon_command(CLI::App& app, Runner* run, DaemonMain daemon_main) {
   auto* status = cmd->add_subcommand("status", "Show pid, uptime, listeners, topics and bytes on disk");
   status->add_option("-o,--output", o->output, "Output format")->check(CLI::IsMember({"text", "json"}));
   status->callback([o, run] { *run = [o] { return run_status(*o); }; });
+  r->footer("Examples:\n  ks daemon run                                  # foreground, Ctrl-C stops it\n"
+            "  ks daemon run --kafka 127.0.0.1:9092           # also for Kafka clients\n"
+            "  ks --home /tmp/ks-test daemon run --max-connections 100");
+  s->footer("Examples:\n  ks daemon start\n  ks daemon start --listen tcp://127.0.0.1:9000 --kafka 127.0.0.1:9092\n"
+            "  echo 'kafka = 127.0.0.1:9092' >> ~/.local/share/ks/daemon.conf   # for autostarted daemons too");
+  st->footer("Examples:\n  ks daemon stop\n  ks --home /tmp/ks-test daemon stop");
+  status->footer("Examples:\n  ks daemon status\n  ks daemon status -o json | jq .connections");
   cmd->footer("Examples:\n  ks daemon start --listen tcp://127.0.0.1:9000\n  ks daemon status -o json\n  ks daemon stop");
 }
 

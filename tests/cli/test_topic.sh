@@ -246,8 +246,42 @@ case_unknown_names_suggest_the_closest() {
   assert_contains "$(cat "$ERR")" "did you mean 'billing'?" "suggestion for a group"
 }
 
+case_colour_only_on_a_terminal_and_never_with_no_color() {
+  assert_exit 0 ks topic create colours
+  cat >"$T/on_pty.py" <<'PY'
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b""
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+PY
+  local esc=$'\033['
+  TERM=xterm python3 "$T/on_pty.py" "$KS" topic list >"$T/tty.out"
+  assert_contains "$(cat "$T/tty.out")" "${esc}1mTOPIC" "a bold header row on a terminal"
+  TERM=xterm python3 "$T/on_pty.py" "$KS" topic describe colourz >"$T/tty.err" || true
+  assert_contains "$(cat "$T/tty.err")" "${esc}1;31merror:" "a red error prefix on a terminal"
+  NO_COLOR=1 TERM=xterm python3 "$T/on_pty.py" "$KS" topic list >"$T/nocolor.out"
+  NO_COLOR=1 TERM=xterm python3 "$T/on_pty.py" "$KS" topic describe colourz >>"$T/nocolor.out" || true
+  assert_contains "$(cat "$T/nocolor.out")" "TOPIC" "the table is still there with NO_COLOR"
+  if grep -q $'\033' "$T/nocolor.out"; then fail "escape sequences with NO_COLOR set: $(od -c "$T/nocolor.out" | head -5)"; fi
+  TERM=xterm assert_exit 0 ks topic list
+  TERM=xterm assert_exit 4 ks topic describe colourz
+  if grep -q $'\033' "$OUT" "$ERR"; then fail "escape sequences when not on a terminal"; fi
+}
+
 run_cases \
   create_list_describe \
+  colour_only_on_a_terminal_and_never_with_no_color \
   unknown_names_suggest_the_closest \
   destructive_commands_ask \
   all_config_keys \
