@@ -26,6 +26,7 @@
 #include "cli/input/format.h"
 #include "cli/input/position.h"
 #include "cli/output.h"
+#include "cli/progress.h"
 #include "common/record_batch.h"
 
 namespace ks::cli {
@@ -720,7 +721,20 @@ int run_consume(const ConsumeOptions& o) {
     if (!o.follow) return 0;
     for (auto& p : parts) p.stop = INT64_MAX;
   }
-  int code = consumer.run(parts, until->kind == Until::Kind::kFollow, print);
+  // Reading a bounded range into a file or pipe, from a terminal: a
+  // progress line on stderr, with the share of the range done and an ETA.
+  const bool follow = until->kind == Until::Kind::kFollow;
+  int64_t total = 0;
+  for (const auto& p : parts) total += p.stop > p.next && p.stop != INT64_MAX ? p.stop - p.next : 0;
+  ProgressLine progress("consume", !follow && !out.is_terminal(), o.count > 0 ? std::min(total, o.count) : total);
+  int64_t value_bytes = 0;
+  auto counted = [&](int32_t partition, const batch::Record& r) {
+    if (r.value) value_bytes += static_cast<int64_t>(r.value->size());
+    return print(partition, r);
+  };
+  int code = progress.on() ? consumer.run(parts, follow, counted, nullptr, [&] { progress.update(printed, value_bytes); })
+                           : consumer.run(parts, follow, print);
+  progress.clear();
   out.flush();
   return code < 0 ? 0 : code;
 }

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -24,6 +25,7 @@
 #include "cli/input/escapes.h"
 #include "cli/input/partitioner.h"
 #include "cli/output.h"
+#include "cli/progress.h"
 #include "common/compression.h"
 #include "common/record_batch.h"
 #include "common/types.h"
@@ -279,9 +281,12 @@ class Splitter {
       return;
     }
     end_ += static_cast<size_t>(n);
+    read_ += static_cast<uint64_t>(n);
   }
 
   bool eof() const { return eof_ && pos_ >= end_; }
+  // Input bytes handed out as records (or skipped) so far.
+  uint64_t consumed() const { return read_ - (end_ - pos_); }
   int error() const { return error_; }
 
  private:
@@ -312,6 +317,7 @@ class Splitter {
   std::string buf_;  // input in [0, end_), records from pos_
   size_t end_ = 0;
   size_t pos_ = 0;
+  uint64_t read_ = 0;  // bytes read from the input in all
   size_t scan_from_ = 0;
   size_t hit_ = std::string::npos;  // delimiter found by the last find()
   bool eof_ = false;
@@ -371,6 +377,11 @@ int run_produce(const ProduceOptions& o) {
 
   Producer producer(o, client.get(), partitions, max_message, acks, *codec);
   Splitter in(fd, *delim);
+  // From a file (--file or `< file`) on a terminal: progress with the
+  // share of the file read and an ETA.
+  struct stat input_st {};
+  const bool regular = ::fstat(fd, &input_st) == 0 && S_ISREG(input_st.st_mode);
+  ProgressLine progress("produce", regular, regular ? static_cast<int64_t>(input_st.st_size) : -1, true);
   std::vector<batch::Header> fixed_headers;
   for (const auto& [k, v] : headers) fixed_headers.push_back({k, std::string_view(v)});
 
@@ -434,11 +445,13 @@ int run_produce(const ProduceOptions& o) {
         }
       }
       if (!producer.add(r, &input_error)) break;
+      if ((line & 4095) == 0) progress.update(line, static_cast<int64_t>(in.consumed()));
     }
     if (in.error() != 0 && input_error.ok())
       input_error = Status::IOError(std::string("reading input: ") + std::strerror(in.error()));
   }
 done:
+  progress.clear();
   Status send_error;
   if (input_error.ok() || input_error.code() != Code::kUnavailable) {
     if (producer.flush_all(&send_error)) producer.drain(&send_error);
