@@ -31,6 +31,7 @@ _ks_flags() {
     'group list' | 'group describe') echo '-h --help -o --output' ;;
     'group reset') echo '-h --help --topic --to --execute -y --yes -o --output' ;;
     'group delete') echo '-h --help -y --yes' ;;
+    top) echo '-h --help --interval --once --sort -o --output' ;;
     'bench produce') echo '-h --help --records --record-size --rate --acks --partitions --compression --batch-bytes --linger-ms --in-flight --keep -o --output' ;;
     'bench consume') echo '-h --help --records --fetch-bytes --in-flight --record-size --partitions --compression --batch-bytes --keep -o --output' ;;
     'bench e2e') echo '-h --help --records --warmup --acks --record-size --keep -o --output' ;;
@@ -64,6 +65,7 @@ _ks_takes_value() {
     'log verify:-o' | 'log verify:--output') return 0 ;;
     'group list:-o' | 'group list:--output' | 'group describe:-o' | 'group describe:--output') return 0 ;;
     'group reset:-o' | 'group reset:--output' | 'group reset:--topic' | 'group reset:--to') return 0 ;;
+    top:--interval | top:--sort | top:-o | top:--output) return 0 ;;
     'bench produce:--records' | 'bench produce:--record-size' | 'bench produce:--rate' | 'bench produce:--acks' | \
       'bench produce:--partitions' | 'bench produce:--compression' | 'bench produce:--batch-bytes' | \
       'bench produce:--linger-ms' | 'bench produce:--in-flight' | 'bench produce:-o' | 'bench produce:--output') return 0 ;;
@@ -193,7 +195,7 @@ _ks() {
       --compression) _ks_reply 'none gzip snappy lz4 zstd' "$cur" ;;
       -o | --output)
         case $path in
-          'topic list' | 'topic describe' | offsets | group\ *) _ks_reply 'table json' "$cur" ;;
+          'topic list' | 'topic describe' | offsets | group\ * | top) _ks_reply 'table json' "$cur" ;;
           *) _ks_reply 'text json' "$cur" ;;
         esac
         ;;
@@ -203,6 +205,8 @@ _ks() {
       -g | --group) _ks_reply "$(_ks_groups "$ks" "${global[@]}")" "$cur" ;;
       --commit) _ks_reply 'auto never' "$cur" ;;
       --at) _ks_reply '-1h -1d' "$cur" ;;
+      --interval) _ks_reply '0.5 1 2 5' "$cur" ;;
+      --sort) _ks_reply 'name in out size lag' "$cur" ;;
       --auto-create) _ks_reply 'true false' "$cur" ;;
       -c | --config)
         local k keys=
@@ -225,7 +229,7 @@ _ks() {
   fi
 
   if [[ -z $cmd ]]; then
-    _ks_reply 'produce consume tail topic offsets group daemon log bench' "$cur"
+    _ks_reply 'produce consume tail topic offsets group top daemon log bench' "$cur"
     return 0
   fi
   if [[ -n $need_sub && -z $sub ]]; then

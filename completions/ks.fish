@@ -46,6 +46,8 @@ function __ks_takes_value -a path flag
         case 'group list:-o' 'group list:--output' 'group describe:-o' 'group describe:--output' \
                 'group reset:-o' 'group reset:--output' 'group reset:--topic' 'group reset:--to'
             return 0
+        case 'top:--interval' 'top:--sort' 'top:-o' 'top:--output'
+            return 0
         case 'bench produce:--records' 'bench produce:--record-size' 'bench produce:--rate' 'bench produce:--acks' \
                 'bench produce:--partitions' 'bench produce:--compression' 'bench produce:--batch-bytes' \
                 'bench produce:--linger-ms' 'bench produce:--in-flight' 'bench produce:-o' 'bench produce:--output' \
@@ -188,6 +190,7 @@ complete -c ks -n __ks_needs_command -a tail -d 'Print the last records of a top
 complete -c ks -n __ks_needs_command -a topic -d 'Create, list, describe, alter and delete topics'
 complete -c ks -n __ks_needs_command -a offsets -d 'Show partition offsets, or the offset at a time'
 complete -c ks -n __ks_needs_command -a group -d 'List, describe, reset and delete consumer groups'
+complete -c ks -n __ks_needs_command -a top -d 'Live view of topics (records/s) and groups (lag)'
 complete -c ks -n __ks_needs_command -a daemon -d 'Run, start, stop or inspect the daemon'
 complete -c ks -n __ks_needs_command -a log -d 'Inspect segment files offline'
 complete -c ks -n __ks_needs_command -a bench -d 'Measure throughput and latency'
@@ -295,6 +298,13 @@ complete -c ks -n '__ks_is group reset' -s y -l yes -d 'Do not ask for confirmat
 complete -c ks -n '__ks_is group reset' -s o -l output -x -a 'table json' -d 'Output format'
 complete -c ks -n '__ks_is group delete' -s h -l help -d 'Print help and exit'
 complete -c ks -n '__ks_is group delete' -s y -l yes -d 'Do not ask for confirmation'
+
+# ks top
+complete -c ks -n '__ks_is top' -s h -l help -d 'Print help and exit'
+complete -c ks -n '__ks_is top' -l interval -x -a '0.5 1 2 5' -d 'Seconds between refreshes (from 0.2)'
+complete -c ks -n '__ks_is top' -l once -d 'Print one snapshot and exit'
+complete -c ks -n '__ks_is top' -l sort -x -a 'name in out size lag' -d 'Topic order (s cycles it)'
+complete -c ks -n '__ks_is top' -s o -l output -x -a 'table json' -d 'With --once: output format'
 
 # ks daemon ...
 for __ks_sub in run start

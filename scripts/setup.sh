@@ -8,8 +8,8 @@ packages=(
   libcli11-dev nlohmann-json3-dev libsqlite3-dev libuv1-dev doctest-dev
   # Kafka batch compression: gzip, snappy, lz4, zstd
   zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
-  # used by the cross-process tests (tests/cli, tests/docs)
-  python3 procps man-db
+  # used by the cross-process tests (tests/cli, tests/docs; tmux drives `ks top`)
+  python3 procps man-db tmux
   # Kafka clients the compatibility tests drive (tests/kafka)
   kcat python3-kafka python3-confluent-kafka
 )

@@ -30,5 +30,6 @@ void set_topic_command(CLI::App& app, Runner* run);
 void set_offsets_command(CLI::App& app, Runner* run);
 void set_group_command(CLI::App& app, Runner* run);
 void set_bench_command(CLI::App& app, Runner* run);
+void set_top_command(CLI::App& app, Runner* run);
 
 }  // namespace ks::cli
