@@ -4,6 +4,8 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "cli/commands/commands.h"
 #include "cli/context.h"
@@ -14,6 +16,51 @@
 #ifndef KS_VERSION
 #define KS_VERSION "0.0.0"
 #endif
+
+namespace {
+
+// A parse error in words a user can act on: the command it happened in,
+// an unknown command or flag named with the closest real one, and the
+// --help to read.
+void usage_hint(CLI::App& app, std::string* message, std::string* hint) {
+  using ks::cli::closest_name;
+  CLI::App* cur = &app;
+  std::string path = "ks";
+  for (;;) {
+    auto subs = cur->get_subcommands();
+    if (subs.empty()) break;
+    cur = subs.front();
+    path += " " + cur->get_name();
+  }
+  *hint = "see `" + path + " --help`";
+  std::vector<std::string> extra = cur->remaining();
+  if (extra.empty() && cur != &app) extra = app.remaining();
+  if (extra.empty()) return;
+  const std::string& word = extra.front();
+  if (word.size() > 1 && word[0] == '-') {
+    std::vector<std::string> flags;
+    for (const CLI::App* a : {static_cast<const CLI::App*>(cur), static_cast<const CLI::App*>(&app)})
+      for (const CLI::Option* o : a->get_options()) {
+        for (const auto& l : o->get_lnames()) flags.push_back("--" + l);
+        for (const auto& sn : o->get_snames()) flags.push_back("-" + sn);
+      }
+    std::string best = closest_name(word.substr(0, word.find('=')), flags);
+    *message = "unknown flag '" + word + "' for `" + path + "`";
+    if (!best.empty()) *message += "; did you mean " + best + "?";
+    return;
+  }
+  std::vector<std::string> names;
+  for (const CLI::App* sc : cur->get_subcommands({})) names.push_back(sc->get_name());
+  if (names.empty()) {
+    *message = "unexpected argument '" + word + "' for `" + path + "`";
+    return;
+  }
+  std::string best = closest_name(word, names);
+  *message = "unknown command '" + word + "' for `" + path + "`";
+  if (!best.empty()) *message += "; did you mean `" + path + " " + best + "`?";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace ks::cli;
@@ -39,6 +86,7 @@ int main(int argc, char** argv) {
   set_topic_command(app, &run);
   set_offsets_command(app, &run);
   set_group_command(app, &run);
+  set_top_command(app, &run);
   set_daemon_command(app, &run, &ks::server::run_daemon);
   set_log_command(app, &run);
   set_bench_command(app, &run);
@@ -52,7 +100,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    print_error(e.what(), "see `ks --help`");
+    std::string message = e.what(), hint;
+    usage_hint(app, &message, &hint);
+    print_error(message, hint);
     return exit_code(Exit::kUsage);
   }
   try {

@@ -119,7 +119,10 @@ std::string closest_name(std::string_view name, const std::vector<std::string>& 
   for (const auto& c : candidates) {
     if (c == name || c.size() > 256) continue;
     int d = distance(name, c);
-    if (d < best_d || (d == best_d && c < best)) {
+    // On a tie, a name at least as long (typing drops letters more often
+    // than it adds them), then the first in order.
+    auto longer = [&](const std::string& x) { return x.size() >= name.size(); };
+    if (d < best_d || (d == best_d && (longer(c) != longer(best) ? longer(c) : c < best))) {
       best_d = d;
       best = c;
     }

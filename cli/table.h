@@ -51,4 +51,15 @@ void print_json(Stdout& out, const nlohmann::json& j, bool terminal);
 // One decimal below 10 of a unit, none above. JSON output keeps raw numbers.
 std::string human_bytes(uint64_t n);
 
+// A duration for people: "42s", "3m12s", "5h07m" style ("5h7m"), "2d3h".
+std::string human_duration(int64_t ms);
+
+// Fields of the daemon's answers, tolerant of a missing or mistyped field
+// so one odd value does not abort a whole listing.
+int64_t int_field(const nlohmann::json& j, const char* key, int64_t fallback = 0);
+std::string string_field(const nlohmann::json& j, const char* key);
+const nlohmann::json& array_field(const nlohmann::json& j, const char* key);
+// A count the daemon may send as a number or as the array it counts.
+int64_t count_field(const nlohmann::json& j, const char* key);
+
 }  // namespace ks::cli

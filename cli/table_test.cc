@@ -99,4 +99,6 @@ TEST_CASE("closest_name suggests a likely typo and nothing far off") {
   CHECK(ks::cli::closest_name("orders", names).empty());          // itself is no suggestion
   CHECK(ks::cli::closest_name("", names).empty());
   CHECK(ks::cli::closest_name("x", {}).empty());
+  // A tie goes to the longer name: "topc" is more likely "topic" than "top".
+  CHECK(ks::cli::closest_name("topc", {"top", "topic"}) == "topic");
 }

@@ -15,6 +15,7 @@
 #include "cli/commands/commands.h"
 #include "cli/context.h"
 #include "cli/output.h"
+#include "cli/table.h"
 #include "daemon/server/options.h"
 #include "daemon/storage/file.h"
 
@@ -187,13 +188,6 @@ int run_stop() {
   return report(Status::IOError("the daemon did not exit within 30 s"));
 }
 
-std::string human_duration(int64_t ms) {
-  int64_t s = ms / 1000;
-  if (s < 60) return std::to_string(s) + "s";
-  if (s < 3600) return std::to_string(s / 60) + "m" + std::to_string(s % 60) + "s";
-  if (s < 86400) return std::to_string(s / 3600) + "h" + std::to_string(s / 60 % 60) + "m";
-  return std::to_string(s / 86400) + "d" + std::to_string(s / 3600 % 24) + "h";
-}
 
 int run_status(const DaemonCliOptions& o) {
   ConnectOptions c = global_options().connect_options();

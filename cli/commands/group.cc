@@ -47,31 +47,6 @@ struct GroupOptions {
   std::string output = "table";
 };
 
-// Fields of the daemon's answer, tolerant of a missing or mistyped field so
-// one odd value does not abort the whole listing.
-int64_t int_field(const json& j, const char* key, int64_t fallback = 0) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<int64_t>() : fallback;
-}
-
-std::string string_field(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-const json& array_field(const json& j, const char* key) {
-  static const json kEmpty = json::array();
-  auto it = j.find(key);
-  return it != j.end() && it->is_array() ? *it : kEmpty;
-}
-
-// A count the daemon may send as a number or as the array it counts.
-int64_t count_field(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end()) return 0;
-  if (it->is_array()) return static_cast<int64_t>(it->size());
-  return it->is_number() ? it->get<int64_t>() : 0;
-}
 
 std::string offset_cell(int64_t offset) { return offset < 0 ? "-" : std::to_string(offset); }
 

@@ -34,10 +34,6 @@ struct OffsetsOptions {
   std::string output = "table";
 };
 
-int64_t int_field(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<int64_t>() : 0;
-}
 
 // --at takes a position's @<time> without the '@' (a leading '@' is
 // accepted too, since that is how `--from` spells it).

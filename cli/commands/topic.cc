@@ -63,17 +63,6 @@ int bad_config(const std::string& arg) {
                      "flush.ms, flush.messages, cleanup.policy");
 }
 
-// Fields of the daemon's answer, tolerant of a missing or mistyped field so
-// one odd value does not abort the whole listing.
-int64_t int_field(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<int64_t>() : 0;
-}
-
-std::string string_field(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // "k=v" per config, sorted by key (json objects iterate in key order).
 std::vector<std::string> config_pairs(const json& topic) {

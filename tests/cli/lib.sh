@@ -33,6 +33,7 @@ KS=$(realpath "$1")
 shift
 export KS
 IT_SCRIPT=$(realpath "$0")
+IT_LIB_DIR=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
 IT_NAME=$(basename "$0" .sh)
 IT_NAME=${IT_NAME#test_}
 
@@ -72,6 +73,11 @@ _on_err() {
   if [[ $BASH_SUBSHELL -gt 0 ]]; then exit "$rc"; fi
   fail "line $line: \`$cmd\` exited $rc"
 }
+
+# COMMAND... on a pseudo-terminal as stdin, stdout and stderr: prints what
+# the terminal showed, exits as the command did (124 after 120 s). `on_pty --answer TEXT ...`
+# types TEXT and Enter once the command asks "[y/N]".
+on_pty() { timeout -k 5 120 python3 "$IT_LIB_DIR/pty_run.py" "$@"; }
 
 # ---------------------------------------------------------------- assertions
 

@@ -193,41 +193,13 @@ case_destructive_commands_ask() {
   assert_exit 0 ks group describe gask -o json
   json_check '[o["committed"] for o in d["offsets"]] == [1]' "offsets untouched by the refused reset" <"$OUT"
   # A pseudo-terminal: "n" keeps the topic (exit 1), "y" deletes it.
-  cat >"$T/ask_on_pty.py" <<'PY'
-import os, pty, sys
-answer, argv = sys.argv[1], sys.argv[2:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(argv[0], argv)
-seen = b""
-while b"[y/N]" not in seen:
-    try:
-        chunk = os.read(fd, 1024)
-    except OSError:
-        break
-    if not chunk:
-        break
-    seen += chunk
-os.write(fd, answer.encode() + b"\n")
-while True:
-    try:
-        chunk = os.read(fd, 1024)
-    except OSError:
-        break
-    if not chunk:
-        break
-    seen += chunk
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(seen.decode(errors="replace"))
-sys.exit(os.waitstatus_to_exitcode(status))
-PY
-  assert_exit 1 timeout 20 python3 "$T/ask_on_pty.py" n "$KS" topic delete keepme
+  assert_exit 1 on_pty --answer n "$KS" topic delete keepme
   assert_contains "$(cat "$OUT")" "delete topic 'keepme' and every record in it? [y/N]" "the question"
   assert_contains "$(cat "$OUT")" "cancelled" "a no"
   assert_exit 0 ks topic describe keepme
-  assert_exit 0 timeout 20 python3 "$T/ask_on_pty.py" y "$KS" topic delete keepme
+  assert_exit 0 on_pty --answer y "$KS" topic delete keepme
   assert_exit 4 ks topic describe keepme
-  assert_exit 0 timeout 20 python3 "$T/ask_on_pty.py" yes "$KS" group delete gask
+  assert_exit 0 on_pty --answer yes "$KS" group delete gask
   assert_exit 4 ks group describe gask
 }
 
@@ -248,30 +220,13 @@ case_unknown_names_suggest_the_closest() {
 
 case_colour_only_on_a_terminal_and_never_with_no_color() {
   assert_exit 0 ks topic create colours
-  cat >"$T/on_pty.py" <<'PY'
-import os, pty, sys
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
-out = b""
-while True:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-os.waitpid(pid, 0)
-sys.stdout.write(out.decode(errors="replace"))
-PY
   local esc=$'\033['
-  TERM=xterm python3 "$T/on_pty.py" "$KS" topic list >"$T/tty.out"
+  TERM=xterm on_pty "$KS" topic list >"$T/tty.out"
   assert_contains "$(cat "$T/tty.out")" "${esc}1mTOPIC" "a bold header row on a terminal"
-  TERM=xterm python3 "$T/on_pty.py" "$KS" topic describe colourz >"$T/tty.err" || true
+  TERM=xterm on_pty "$KS" topic describe colourz >"$T/tty.err" || true
   assert_contains "$(cat "$T/tty.err")" "${esc}1;31merror:" "a red error prefix on a terminal"
-  NO_COLOR=1 TERM=xterm python3 "$T/on_pty.py" "$KS" topic list >"$T/nocolor.out"
-  NO_COLOR=1 TERM=xterm python3 "$T/on_pty.py" "$KS" topic describe colourz >>"$T/nocolor.out" || true
+  NO_COLOR=1 TERM=xterm on_pty "$KS" topic list >"$T/nocolor.out"
+  NO_COLOR=1 TERM=xterm on_pty "$KS" topic describe colourz >>"$T/nocolor.out" || true
   assert_contains "$(cat "$T/nocolor.out")" "TOPIC" "the table is still there with NO_COLOR"
   if grep -q $'\033' "$T/nocolor.out"; then fail "escape sequences with NO_COLOR set: $(od -c "$T/nocolor.out" | head -5)"; fi
   TERM=xterm assert_exit 0 ks topic list
@@ -279,8 +234,21 @@ PY
   if grep -q $'\033' "$OUT" "$ERR"; then fail "escape sequences when not on a terminal"; fi
 }
 
+case_usage_errors_name_the_fix() {
+  assert_exit 2 ks topic lst
+  assert_contains "$(cat "$ERR")" "unknown command 'lst' for \`ks topic\`; did you mean \`ks topic list\`?" "unknown subcommand"
+  assert_contains "$(cat "$ERR")" "see \`ks topic --help\`" "help of the command at hand"
+  assert_exit 2 ks consume anything --form beginning
+  assert_contains "$(cat "$ERR")" "unknown flag '--form' for \`ks consume\`; did you mean --from?" "unknown flag"
+  assert_exit 2 ks produce anything --acks 2 </dev/null
+  assert_contains "$(cat "$ERR")" "not in {0,1,all,-1}" "a bad value lists what is accepted"
+  assert_exit 2 ks consume anything --from yesterday
+  assert_contains "$(cat "$ERR")" "expected beginning, end" "a bad position says what is accepted"
+}
+
 run_cases \
   create_list_describe \
+  usage_errors_name_the_fix \
   colour_only_on_a_terminal_and_never_with_no_color \
   unknown_names_suggest_the_closest \
   destructive_commands_ask \
