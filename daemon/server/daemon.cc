@@ -156,7 +156,9 @@ int run_daemon(const DaemonOptions& options) {
   auto broker = Broker::Open(bo, d.executor.get());
   if (!broker.ok()) {
     log_error("cannot open the data in %s: %s", home.c_str(), broker.status().to_string().c_str());
+    uv_loop_close(&d.loop);
     ::unlink((home + "/daemon.pid").c_str());
+    ::close(lock);
     return 1;
   }
   d.broker = std::move(*broker);
@@ -174,8 +176,12 @@ int run_daemon(const DaemonOptions& options) {
   }
   if (!s.ok()) {
     log_error("%s", s.to_string().c_str());
+    d.server.reset();
+    uv_run(&d.loop, UV_RUN_DEFAULT);  // close callbacks of the listeners opened
     (void)d.broker->close();
+    uv_loop_close(&d.loop);
     ::unlink((home + "/daemon.pid").c_str());
+    ::close(lock);
     return 1;
   }
   d.server->set_shutdown_hook([&d] { stop(&d, "shutdown request"); });
