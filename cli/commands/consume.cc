@@ -456,7 +456,14 @@ int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
         }
       }
       int64_t stop = keep != parts.end() ? keep->stop : until.stop(p, from, end_at_start);
-      if (keep == parts.end()) started[p] = from;
+      if (keep == parts.end()) {
+        // New to this member (or back after another member had it): what
+        // it read here before is stale, and committing it would move the
+        // group's offset back.
+        started[p] = from;
+        delivered.erase(p);
+        pending.erase(p);
+      }
       next.push_back({p, from, stop});
     }
     parts = std::move(next);

@@ -96,10 +96,16 @@ class Producer {
     if (!b->builder.empty() && (b->builder.size() + rec > static_cast<size_t>(max_message_) ||
                                 b->builder.size() + rec > static_cast<size_t>(o_.batch_bytes))) {
       if (!send(p, error)) return false;
-      // The sticky partition moved on with that batch; so does this record.
+      // The sticky partition moved on with that batch; so does this record,
+      // and that partition's batch (keyed records may be waiting there) must
+      // have room for it too.
       if (sticky) {
         p = sticky_;
         b = &builders_[static_cast<size_t>(p)];
+        if (!b->builder.empty() && (b->builder.size() + rec > static_cast<size_t>(max_message_) ||
+                                    b->builder.size() + rec > static_cast<size_t>(o_.batch_bytes))) {
+          if (!send(p, error)) return false;
+        }
       }
     }
     if (b->builder.empty()) {

@@ -29,7 +29,15 @@ int take_lock(const std::string& home, std::string* holder) {
   std::string path = home + "/daemon.lock";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return -1;
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  // A client checking whether a daemon runs (ks daemon status while this
+  // one starts) holds the lock shared for an instant: retry briefly before
+  // deciding another daemon has it.
+  int rc = ::flock(fd, LOCK_EX | LOCK_NB);
+  for (int i = 0; i < 20 && rc != 0 && errno == EWOULDBLOCK; ++i) {
+    ::usleep(10 * 1000);
+    rc = ::flock(fd, LOCK_EX | LOCK_NB);
+  }
+  if (rc != 0) {
     auto pid = storage::read_file(home + "/daemon.pid");
     *holder = pid.ok() ? *pid : "?";
     while (!holder->empty() && holder->back() == '\n') holder->pop_back();

@@ -541,7 +541,21 @@ case_progress_on_a_terminal_only() {
   assert_eq "" "$(cat "$T/consume.err")" "consume stderr when not a terminal"
 }
 
+case_mixed_keyed_and_sticky_records_respect_max_message_bytes() {
+  # Keyless records fill a sticky batch; keyed ones wait in other
+  # partitions' batches. When a full sticky batch moves on, the next
+  # partition's batch must still stay under max.message.bytes.
+  assert_exit 0 ks topic create mixed -p 4 -c max.message.bytes=16384
+  python3 -c 'import sys
+for i in range(40000):
+    sys.stdout.write(("k%d:%d-%s\n" % (i % 7, i, "x" * 60)) if i % 3 == 0 else ("%d-%s\n" % (i, "y" * 60)))' >"$T/in"
+  assert_exit 0 ks produce mixed -K: <"$T/in"
+  assert_exit 0 timeout 60 "$KS" consume mixed -e -f '%v\n'
+  assert_eq 40000 "$(wc -l <"$OUT")" "every record stored"
+}
+
 run_cases \
+  mixed_keyed_and_sticky_records_respect_max_message_bytes \
   progress_on_a_terminal_only:180 \
   roundtrip_1e6_lines:150 \
   key_partition_murmur2 \
