@@ -15,7 +15,7 @@ RSS_LIMIT_KIB=$((128 * 1024))
 # Under AddressSanitizer (scripts/test.sh's sanitize stage) freed memory sits
 # in a 256 MiB quarantine and every allocation carries redzones and shadow:
 # the bound then only catches runaway growth.
-if ldd "$KS" 2>/dev/null | grep -q libasan; then
+if [[ "$(ldd "$KS" 2>/dev/null)" == *libasan* ]]; then  # (no pipe: pipefail and grep -q)
   RSS_LIMIT_KIB=$((512 * 1024))
   note "ks is built with AddressSanitizer: RSS bound raised to 512 MiB"
 fi
