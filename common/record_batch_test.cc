@@ -33,8 +33,7 @@ Owned own(const Record& r) {
   return o;
 }
 
-std::string build(const std::vector<Owned>& records) {
-  BatchBuilder b;
+void add_all(BatchBuilder* b, const std::vector<Owned>& records) {
   for (const auto& o : records) {
     std::vector<Header> hs;
     for (const auto& [k, v] : o.headers)
@@ -42,8 +41,13 @@ std::string build(const std::vector<Owned>& records) {
     auto view = [](const std::optional<std::string>& s) {
       return s ? std::optional<std::string_view>(*s) : std::nullopt;
     };
-    b.add(view(o.key), view(o.value), o.timestamp, hs);
+    b->add(view(o.key), view(o.value), o.timestamp, hs);
   }
+}
+
+std::string build(const std::vector<Owned>& records) {
+  BatchBuilder b;
+  add_all(&b, records);
   return b.take();
 }
 
@@ -188,17 +192,6 @@ TEST_CASE("a builder reused after clear(), or swapping buffers, writes exactly i
   // earlier, larger batch may leak into a later, smaller one.
   std::mt19937_64 rng(7);
   BatchBuilder a, b;
-  auto add_all = [](BatchBuilder* bb, const std::vector<Owned>& recs) {
-    for (const auto& o : recs) {
-      std::vector<Header> hs;
-      for (const auto& [k, v] : o.headers)
-        hs.push_back(Header{k, v ? std::optional<std::string_view>(*v) : std::nullopt});
-      auto view = [](const std::optional<std::string>& x) {
-        return x ? std::optional<std::string_view>(*x) : std::nullopt;
-      };
-      bb->add(view(o.key), view(o.value), o.timestamp, hs);
-    }
-  };
   for (int round = 0; round < 20; ++round) {
     auto recs = sample_records(rng, 1 + static_cast<int>(rng() % (round % 2 ? 5 : 500)));
     add_all(&a, recs);
@@ -370,15 +363,7 @@ constexpr Compression kCodecs[] = {Compression::kGzip, Compression::kSnappy, Com
 
 std::string build_with(Compression codec, const std::vector<Owned>& records) {
   BatchBuilder b(codec);
-  for (const auto& o : records) {
-    std::vector<Header> hs;
-    for (const auto& [k, v] : o.headers)
-      hs.push_back(Header{k, v ? std::optional<std::string_view>(*v) : std::nullopt});
-    auto view = [](const std::optional<std::string>& s) {
-      return s ? std::optional<std::string_view>(*s) : std::nullopt;
-    };
-    b.add(view(o.key), view(o.value), o.timestamp, hs);
-  }
+  add_all(&b, records);
   return b.take();
 }
 
