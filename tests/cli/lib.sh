@@ -20,7 +20,9 @@
 # pipes_on and reads PIPESTATUS right after.
 #
 # Environment knobs: KS_IT_FILTER=REGEX runs only matching cases;
-# KS_IT_KEEP=1 keeps the home and scratch directories for a post-mortem.
+# KS_IT_KEEP=1 keeps the home and scratch directories for a post-mortem;
+# KS_IT_TIMEOUT_SCALE=N multiplies every case's timeout (a hang guard,
+# never a speed check) by N, for slow builds.
 
 set -u
 set -o pipefail
@@ -418,6 +420,8 @@ run_cases() {
     name=${spec%%:*}
     secs=60
     if [[ "$spec" == *:* ]]; then secs=${spec#*:}; fi
+    # A sanitizer build gets more time (tests/CMakeLists.txt sets this).
+    secs=$(( secs * ${KS_IT_TIMEOUT_SCALE:-1} ))
     if [[ -n "${KS_IT_FILTER:-}" && ! "$name" =~ ${KS_IT_FILTER} ]]; then continue; fi
     if ! declare -F "case_$name" >/dev/null; then
       echo "FAIL [$IT_NAME:$name] no function case_$name" >&2

@@ -60,7 +60,7 @@ case_produce_acks_and_compression() {
     json_check 'd["records"] == 3000 and d["acks"] == "'"$acks"'"' "bench produce --acks $acks" <"$OUT"
     if [[ $acks == 0 ]]; then
       json_check '"latency_us" not in d' "no latency without answers (--acks 0)" <"$OUT"
-      wait_until 10 bash -c "\"\$KS\" offsets ba-0 | awk '{ s += \$3 } END { exit s == 3000 ? 0 : 1 }'" ||
+      wait_until 30 bash -c "\"\$KS\" offsets ba-0 | awk '{ s += \$3 } END { exit s == 3000 ? 0 : 1 }'" ||
         fail "ba-0 does not reach 3000 records after --acks 0"
     else
       json_check '"latency_us" in d' "latency with --acks $acks" <"$OUT"
@@ -183,8 +183,9 @@ case_sigint_prints_partial_figures() {
   local pid rc=0
   "$KS" bench produce --records 1000000 --rate 10000 -o json >"$T/out" 2>"$T/err" &
   pid=$!
-  wait_until 10 bash -c '[[ -n $("$KS" topic list | grep "^bench-") ]]' || fail "no bench topic appeared"
-  sleep 0.5
+  # SIGINT once records are in the bench topic, however slow the start.
+  wait_until 60 bash -c '"$KS" offsets "$("$KS" topic list | grep -m1 "^bench-" | cut -f1 | cut -d" " -f1)" | awk "{ s += \$3 } END { exit s > 0 ? 0 : 1 }"' ||
+    fail "no records in a bench topic after 60 s"
   kill -INT "$pid"
   wait "$pid" || rc=$?
   assert_eq 130 "$rc" "exit status after SIGINT"

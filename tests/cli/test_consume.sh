@@ -20,19 +20,28 @@ case_exit_at_end() {
     assert_eq "$(seq 1 100 | sed "s/^/p$p-/")" "$(grep "^p$p-" "$OUT")" "order within partition $p"
   done
 
+  # An empty topic: -e exits by itself (consume_all's timeout catches a
+  # consume that waits for records); how long it took is only a note.
   assert_exit 0 ks topic create empty
   local t0
   t0=$(now_ms)
   consume_all empty
   assert_file_empty "$OUT" "consume -e of an empty topic"
-  assert_le $(( $(now_ms) - t0 )) 2000 "ms for consume -e of an empty topic"
+  note "consume -e of an empty topic took $(( $(now_ms) - t0 )) ms"
 
   # Records produced after the consumer started are not part of its run.
+  # The late records go in once the consumer has printed its first line
+  # (its stop offsets are fixed before that) and while it is held on a
+  # full pipe far from the end; a reader that waits for a file, not a
+  # sleep, holds it there.
   seq 200000 | assert_exit 0 ks produce growing
-  ( rc=0; timeout 60 "$KS" consume growing -e 2>"$T/c.err" || rc=$?; echo "$rc" >"$T/c.rc" ) | { sleep 1.5; cat; } >"$T/c.out" &
+  ( rc=0; timeout 120 "$KS" consume growing -e 2>"$T/c.err" || rc=$?; echo "$rc" >"$T/c.rc" ) |
+    { IFS= read -r first; echo "$first" >"$T/c.first"; while [[ ! -e "$T/go" ]]; do sleep 0.05; done
+      echo "$first"; cat; } >"$T/c.out" &
   local reader=$!
-  sleep 0.5
+  if ! wait_until 60 test -s "$T/c.first"; then fail "consume -e printed nothing in 60 s: $(cat "$T/c.err")"; fi
   for p in 1 2 3; do echo "late-$p"; done | assert_exit 0 ks produce growing
+  touch "$T/go"
   wait "$reader"
   assert_eq 0 "$(cat "$T/c.rc")" "exit code of consume -e ($(cat "$T/c.err"))"
   seq 200000 >"$T/want"
@@ -64,9 +73,10 @@ case_from_positions() {
   # -n reached while following: exits as soon as the last one arrives.
   "$KS" consume fp --from 19 -n 3 >"$T/n.out" 2>"$T/n.err" &
   local npid=$! nrc=0
-  sleep 0.3
+  # Once r19 is out the consumer is following: n1 and n2 come after.
+  if ! wait_until 60 grep -qx r19 "$T/n.out"; then fail "consume --from 19 -n 3 printed nothing in 60 s: $(cat "$T/n.err")"; fi
   printf 'n1\nn2\n' | assert_exit 0 ks produce fp
-  if ! wait_until 5 not_alive "$npid"; then fail "consume -n 3 still running after its third record: $(cat "$T/n.out")"; fi
+  if ! wait_until 30 not_alive "$npid"; then fail "consume -n 3 still running 30 s after its third record was produced: $(cat "$T/n.out")"; fi
   wait "$npid" || nrc=$?
   assert_eq 0 "$nrc" "exit code of consume -n 3 that had to follow"
   assert_eq $'r19\nn1\nn2' "$(cat "$T/n.out")" "consume --from 19 -n 3 while following"
@@ -75,14 +85,26 @@ case_from_positions() {
   assert_exit 2 ks consume fp --from @not-a-time -e
   assert_exit 2 ks consume fp --from -x -e
 
-  # --from end while following sees only what comes next.
+  # --from end while following sees only what comes next. When the
+  # consumer has taken its position is not observable from outside, so
+  # records go in one at a time until it prints one: it must print none
+  # of the older records, and from the first new record it prints, every
+  # later one, in order.
   "$KS" consume fp --from end >"$T/f.out" 2>"$T/f.err" &
-  local pid=$!
-  sleep 0.7
+  local pid=$! k=0
+  while :; do
+    k=$((k + 1))
+    if [[ $k -gt 30 ]]; then fail "following --from end saw none of 30 new records, 1 s apart: $(cat "$T/f.out" "$T/f.err")"; fi
+    echo "after-end-$k" | assert_exit 0 ks produce fp
+    if wait_until 1 test -s "$T/f.out"; then break; fi
+  done
   echo after-end | assert_exit 0 ks produce fp
-  if ! wait_until 5 grep -qx after-end "$T/f.out"; then fail "following --from end did not see a new record: $(cat "$T/f.out" "$T/f.err")"; fi
+  if ! wait_until 30 grep -qx after-end "$T/f.out"; then fail "following --from end did not see a new record: $(cat "$T/f.out" "$T/f.err")"; fi
   kill "$pid"
-  assert_eq after-end "$(cat "$T/f.out")" "following --from end"
+  local first
+  first=$(head -n 1 "$T/f.out")
+  if ! [[ "$first" =~ ^after-end-([0-9]+)$ ]]; then fail "following --from end printed an old record first: $(head -c 300 "$T/f.out")"; fi
+  assert_eq "$(seq "${BASH_REMATCH[1]}" "$k" | sed 's/^/after-end-/'; echo after-end)" "$(cat "$T/f.out")" "following --from end"
 }
 
 # --from @TIME in every spelling, and offsets --at.
@@ -225,16 +247,18 @@ head3() {  # TOPIC: runs the pipeline, checks it
   local t0 t1 rcs
   t0=$(now_ms)
   pipes_off
-  timeout 5 "$KS" consume "$1" 2>"$T/err" | head -3 >"$T/out"
+  # 20 s: generous for a sanitizer build, and still short of the 30 s
+  # long poll a consume that only notices a gone reader when it next
+  # writes would sit in.
+  timeout 20 "$KS" consume "$1" 2>"$T/err" | head -3 >"$T/out"
   rcs=("${PIPESTATUS[@]}")
   pipes_on
   t1=$(now_ms)
   note "consume $1 | head -3 took $((t1 - t0)) ms"
-  if [[ ${rcs[0]} -eq 124 ]]; then fail "consume $1 | head -3: consume was still running 5 s later, after head had exited ($(cat "$T/out" | tr '\n' ' '))"; fi
+  if [[ ${rcs[0]} -eq 124 ]]; then fail "consume $1 | head -3: consume was still running 20 s later, after head had exited ($(cat "$T/out" | tr '\n' ' '))"; fi
   assert_eq "0 0" "${rcs[*]}" "exit codes of consume $1 | head -3"
   assert_file_empty "$T/err" "stderr of consume $1 | head -3"
   assert_eq $'1\n2\n3' "$(cat "$T/out")" "output of consume $1 | head -3"
-  assert_le $(( t1 - t0 )) 1000 "ms for consume $1 | head -3 to finish"
 }
 
 case_consume_head_big() {
@@ -253,7 +277,7 @@ case_follow_under_load() {
   assert_exit 0 ks topic create live
   local i pids=()
   for i in 1 2 3; do
-    timeout 60 "$KS" consume live -n 300000 >"$T/f$i.out" 2>"$T/f$i.err" &
+    timeout 150 "$KS" consume live -n 300000 >"$T/f$i.out" 2>"$T/f$i.err" &
     pids+=($!)
   done
   sleep 0.3
@@ -267,8 +291,11 @@ case_follow_under_load() {
   done
 }
 
-# A following consume sees a new record within ~100 ms: measured from just
-# before `ks produce` starts (process start included) to the line arriving.
+# A following consume sees each new record, in order, from a fresh
+# `ks produce` process each time. Whether it arrives is the test; how fast
+# is a benchmark figure (`ks bench e2e`, scripts/bench.sh), printed here
+# as a note only: under a sanitizer on a loaded machine the start of a
+# `ks produce` process alone can take hundreds of ms.
 follow_latency() {  # TOPIC [PRODUCE ARGS...]
   local topic=$1 fifo=$T/fifo pid line i t0 t1 lat=()
   shift
@@ -277,23 +304,20 @@ follow_latency() {  # TOPIC [PRODUCE ARGS...]
   "$KS" consume "$topic" >"$fifo" 2>"$T/c.err" &
   pid=$!
   exec 3<"$fifo"
-  if ! read -r -t 10 -u 3 line; then fail "following consume printed nothing in 10 s: $(cat "$T/c.err")"; fi
+  if ! read -r -t 60 -u 3 line; then fail "following consume printed nothing in 60 s: $(cat "$T/c.err")"; fi
   assert_eq warm-up "$line" "first record"
   for i in 1 2 3 4 5 6 7; do
-    sleep 0.$(( RANDOM % 3 + 1 ))
     t0=$(now_ms)
-    echo "ping-$i" | "$KS" produce "$topic" "$@"
-    if ! read -r -t 5 -u 3 line; then fail "ping-$i not seen by the follower within 5 s"; fi
+    echo "ping-$i" | assert_exit 0 ks produce "$topic" "$@"
+    # The follower was waiting before this record existed: it arrives by
+    # the long poll, not by a read at start-up.
+    if ! read -r -t 30 -u 3 line; then fail "ping-$i not seen by the follower within 30 s: $(cat "$T/c.err")"; fi
     t1=$(now_ms)
-    assert_eq "ping-$i" "$line" "followed record"
+    assert_eq "ping-$i" "$line" "followed record $i (in order, nothing else between)"
     lat+=($(( t1 - t0 )))
   done
-  local sorted median
-  sorted=$(printf '%s\n' "${lat[@]}" | sort -n | tr '\n' ' ')
-  median=$(printf '%s\n' "${lat[@]}" | sort -n | sed -n 4p)
-  note "follow latency ms (sorted): $sorted"
-  assert_le "$median" 100 "median ms from produce start to the follower printing (samples: $sorted)"
-  assert_le "$(printf '%s\n' "${lat[@]}" | sort -n | tail -n 1)" 3000 "worst ms from produce to follower (samples: $sorted)"
+  if ! alive "$pid"; then fail "the follower exited: $(cat "$T/c.err")"; fi
+  note "follow latency ms from the start of ks produce (sorted, not asserted): $(printf '%s\n' "${lat[@]}" | sort -n | tr '\n' ' ')"
   exec 3<&-
   kill "$pid" 2>/dev/null || true
 }
@@ -326,28 +350,38 @@ case_streaming_producer() {
   for i in 1 2 3; do
     t0=$(now_ms)
     echo "slow-$i" >&4
-    if ! read -r -t 5 -u 3 line; then fail "slow-$i written to an open producer was not delivered within 5 s"; fi
+    # The producer's input is still open (fd 4): a producer that waits
+    # for EOF or a full batch never delivers it, however long we wait.
+    if ! read -r -t 30 -u 3 line; then fail "slow-$i written to an open producer was not delivered within 30 s"; fi
     t1=$(now_ms)
     assert_eq "slow-$i" "$line" "streamed record"
-    # Generous for a loaded machine; without streaming it never arrives.
-    assert_le $(( t1 - t0 )) 2000 "ms from writing slow-$i into the producer to the follower printing it"
+    note "slow-$i reached the follower $(( t1 - t0 )) ms after it was written (not asserted)"
     sleep 0.2
   done
-  # A steady trickle for ~3 s: the first line must not wait for the end.
+  # A steady trickle, one line per ms, that goes on until the follower
+  # has printed its first line (or 60000 lines, over a minute): a
+  # producer that waits for a pause in its input, the end of the input
+  # or a full batch delivers nothing while the trickle lasts, so the
+  # first line arriving before the writer stops proves streaming.
   t0=$(now_ms)
   python3 -c '
-import sys, time
-for i in range(3000):
-    sys.stdout.write("fast-%d\n" % i); sys.stdout.flush(); time.sleep(0.001)
-' >&4 &
+import os, sys, time
+seen, count = sys.argv[1], sys.argv[2]
+i = 0
+while i < 60000 and not os.path.exists(seen):
+    sys.stdout.write("fast-%d\n" % i); sys.stdout.flush(); time.sleep(0.001); i += 1
+open(count, "w").write("%d %s\n" % (i, "cap" if i >= 60000 else "seen"))
+' "$T/seen" "$T/w.count" >&4 &
   local writer=$!
-  if ! read -r -t 10 -u 3 line; then fail "nothing of a fast trickle delivered within 10 s"; fi
+  if ! read -r -t 120 -u 3 line; then fail "nothing of a fast trickle delivered within 120 s"; fi
+  touch "$T/seen"
   t1=$(now_ms)
   assert_eq fast-0 "$line" "first record of the trickle"
-  note "first record of a 1-per-ms trickle reached the follower after $(( t1 - t0 )) ms"
-  # The trickle lasts over 3 s: 2 s still tells streaming from waiting.
-  assert_le $(( t1 - t0 )) 2000 "ms until the first record of a steady trickle reached the follower"
+  note "first record of a 1-per-ms trickle reached the follower after $(( t1 - t0 )) ms (not asserted)"
   wait "$writer"
+  local written how
+  read -r written how <"$T/w.count"
+  assert_eq seen "$how" "the trickle ($written lines) was still going when its first line reached the follower"
   exec 4>&-
   local prc=0
   wait "$ppid" || prc=$?
@@ -355,7 +389,7 @@ for i in range(3000):
   exec 3<&-
   kill "$pid" 2>/dev/null || true
   consume_all stream
-  assert_eq 3003 "$(count_lines "$OUT")" "records streamed"
+  assert_eq $(( 3 + written )) "$(count_lines "$OUT")" "records streamed (3 slow, $written fast)"
 }
 
 # -N and +N count per partition.
@@ -377,11 +411,13 @@ case_sigint_following_130() {
   echo one | assert_exit 0 ks produce si
   "$KS" consume si >"$T/c.out" 2>"$T/c.err" &
   local pid=$! rc=0
-  if ! wait_until 10 grep -qx one "$T/c.out"; then fail "following consume did not print the record: $(cat "$T/c.err")"; fi
+  if ! wait_until 60 grep -qx one "$T/c.out"; then fail "following consume did not print the record: $(cat "$T/c.err")"; fi
   kill -INT "$pid"
-  if ! wait_until 3 not_alive "$pid"; then
+  # 20 s: generous for a sanitizer build, and short of the 30 s long poll
+  # a consume that only looked at signals between fetches would wait out.
+  if ! wait_until 20 not_alive "$pid"; then
     kill -9 "$pid"
-    fail "following consume still running 3 s after SIGINT"
+    fail "following consume still running 20 s after SIGINT"
   fi
   wait "$pid" || rc=$?
   assert_eq 130 "$rc" "exit status after SIGINT"
@@ -397,14 +433,22 @@ case_sigint_while_stdout_blocked() {
   "$KS" consume blk >"$T/fifo" 2>"$T/c.err" &
   local pid=$! rc=0
   exec 5<"$T/fifo"   # opened, never read: the pipe fills up
-  sleep 0.5
+  # SIGINT goes once the pipe is (all but a page) full, so consume is
+  # really held on it, whatever its start-up took.
+  if ! wait_until 60 python3 -c '
+import fcntl, struct, sys, termios
+size = fcntl.fcntl(5, 1032)  # F_GETPIPE_SZ
+avail = struct.unpack("i", fcntl.ioctl(5, termios.FIONREAD, b"\0" * 4))[0]
+sys.exit(0 if avail >= size - 4096 else 1)'; then
+    fail "consume did not fill its stdout pipe in 60 s: $(cat "$T/c.err")"
+  fi
   if ! alive "$pid"; then fail "consume exited although nobody reads its output: $(cat "$T/c.err")"; fi
   kill -INT "$pid"
-  if ! wait_until 2 not_alive "$pid"; then
+  if ! wait_until 30 not_alive "$pid"; then
     local where
     where=$(cat "/proc/$pid/wchan" 2>/dev/null || true)
     exec 5<&-
-    fail "consume blocked on a full stdout pipe ignored SIGINT for 2 s (waiting in ${where:-?})"
+    fail "consume blocked on a full stdout pipe ignored SIGINT for 30 s (waiting in ${where:-?})"
   fi
   wait "$pid" || rc=$?
   exec 5<&-
@@ -424,9 +468,9 @@ case_tail() {
 
   "$KS" tail tl -f -n 2 >"$T/f.out" 2>"$T/f.err" &
   local pid=$!
-  if ! wait_until 5 grep -qx r30 "$T/f.out"; then fail "tail -f printed nothing: $(cat "$T/f.err")"; fi
+  if ! wait_until 60 grep -qx r30 "$T/f.out"; then fail "tail -f printed nothing: $(cat "$T/f.err")"; fi
   echo r31 | assert_exit 0 ks produce tl
-  if ! wait_until 5 grep -qx r31 "$T/f.out"; then fail "tail -f did not show a new record: $(cat "$T/f.out")"; fi
+  if ! wait_until 30 grep -qx r31 "$T/f.out"; then fail "tail -f did not show a new record: $(cat "$T/f.out")"; fi
   kill "$pid"
   assert_eq $'r29\nr30\nr31' "$(cat "$T/f.out")" "tail -f -n 2 then one new record"
 }
@@ -506,7 +550,7 @@ case_compressed_batches() {
 
 run_cases \
   exit_at_end \
-  from_positions \
+  from_positions:180 \
   from_time \
   partition_select \
   seek_many_segments \
@@ -514,11 +558,11 @@ run_cases \
   output_delimiter \
   consume_head_big \
   consume_head_idle_follow \
-  follow_under_load \
+  follow_under_load:180 \
   follow_latency \
   follow_latency_partitions \
   from_relative_partitions \
-  streaming_producer \
+  streaming_producer:180 \
   sigint_following_130 \
   sigint_while_stdout_blocked \
   tail \

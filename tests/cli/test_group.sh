@@ -13,7 +13,8 @@ case_three_members_exactly_once() {
     "$KS" consume g6 -g three >"$T/m$i.out" 2>"$T/m$i.err" &
     pids+=($!)
   done
-  for i in $(seq 1 100); do
+  local deadline=$(( $(now_ms) + 60000 ))
+  while [[ $(now_ms) -lt $deadline ]]; do
     "$KS" group describe three -o json >"$T/d.json" 2>/dev/null || true
     n=$(python3 -c 'import json,sys
 d = json.load(open(sys.argv[1]))
@@ -24,10 +25,7 @@ print(len(d["members"]) if d["state"] == "stable" else 0)' "$T/d.json" 2>/dev/nu
   assert_eq 3 "$n" "members in the stable group before producing"
   # Keyed records spread over all six partitions.
   seq 300000 | sed 's/^\(.*\)$/\1:\1/' | assert_exit 0 ks produce g6 -K:
-  for i in $(seq 1 300); do
-    [[ $(cat "$T"/m?.out | wc -l) -ge 300000 ]] && break
-    sleep 0.1
-  done
+  wait_until 90 eval '[[ $(cat "$T"/m?.out | wc -l) -ge 300000 ]]' || true
   kill -TERM "${pids[@]}"
   for i in 0 1 2; do wait "${pids[$i]}" || true; done
   for i in 1 2 3; do
@@ -68,7 +66,11 @@ for i in range(24): sys.stdout.write("%d:%s\n" % (i, "x" * 1000000))' | assert_e
   ( "$KS" consume big -g late -e -f '%p %o\n' 2>"$T/a.err" |
       while read -r line; do echo "$line"; sleep 0.1; done >"$T/a.out" ) &
   local a=$!
-  sleep 0.5
+  # The second member joins once the first one is in the group (listed,
+  # or already printing: it commits only what its slow reader has read,
+  # so it stays for seconds).
+  wait_until 60 eval '[[ -s "$T/a.out" || $("$KS" group describe late -o json 2>/dev/null | json_eval "len(d[\"members\"])") == 1 ]]' ||
+    fail "the first member did not join in 60 s: $(cat "$T/a.err")"
   assert_exit 0 timeout 120 "$KS" consume big -g late -e -f '%p %o\n'
   cp "$OUT" "$T/b.out"
   wait "$a" || fail "the first member failed: $(cat "$T/a.err")"
@@ -108,10 +110,7 @@ case_join_and_leave_mid_stream() {
   seq 10001 15000 | assert_exit 0 ks produce mid
   # b owns everything now and reads to the end.
   local i
-  for i in $(seq 1 100); do
-    [[ $(cat "$T/a.out" "$T/b.out" | wc -l) -ge 15000 ]] && break
-    sleep 0.1
-  done
+  wait_until 90 eval '[[ $(cat "$T/a.out" "$T/b.out" | wc -l) -ge 15000 ]]' || true
   kill -TERM "$b"
   wait "$b" || true
   merged "$T/a.out" "$T/b.out" >"$T/all"
@@ -125,18 +124,16 @@ case_sigkill_member_redelivers_only_its_window() {
   # No `timeout` wrapper: the signal must reach ks itself.
   "$KS" consume kill -g kg --session-timeout-ms 2000 >"$T/a.out" 2>"$T/a.err" &
   local a=$!
-  "$KS" consume kill -g kg --session-timeout-ms 2000 >"$T/b.out" 2>"$T/b.err" &
+  # b outlives a, and a stall of a loaded machine must not cost it its
+  # membership: a longer session timeout (a's 2 s is what is tested).
+  "$KS" consume kill -g kg --session-timeout-ms 20000 >"$T/b.out" 2>"$T/b.err" &
   local b=$!
-  sleep 1.5
-  [[ -s "$T/a.out" || -s "$T/b.out" ]] || fail "neither member printed anything"
+  wait_until 60 eval '[[ -s "$T/a.out" || -s "$T/b.out" ]]' || fail "neither member printed anything in 60 s"
   kill -KILL "$a"
   wait "$a" 2>/dev/null || true
   seq 20001 30000 | assert_exit 0 ks produce kill
   local i
-  for i in $(seq 1 100); do
-    [[ $(sort -u "$T/a.out" "$T/b.out" | wc -l) -ge 30000 ]] && break
-    sleep 0.1
-  done
+  wait_until 90 eval '[[ $(sort -u "$T/a.out" "$T/b.out" | wc -l) -ge 30000 ]]' || true
   kill -TERM "$b"
   wait "$b" || true
   sort -n -u "$T/a.out" "$T/b.out" >"$T/all"
@@ -218,14 +215,16 @@ case_exec_long_command_keeps_membership() {
   # A command that runs longer than the session timeout: the worker's
   # heartbeats keep it in the group and its commits land.
   seq 1 3 | assert_exit 0 ks produce slow
-  assert_exit 0 timeout 60 "$KS" consume slow -g slow -e --session-timeout-ms 1000 --exec 'sleep 1.5; cat >/dev/null'
+  # A heartbeat goes every second: a 4 s session timeout leaves room for
+  # a loaded machine; each command runs longer than that.
+  assert_exit 0 timeout 100 "$KS" consume slow -g slow -e --session-timeout-ms 4000 --exec 'sleep 5; cat >/dev/null'
   if grep -q "unknown member" "$ERR"; then fail "the worker lost its membership: $(cat "$ERR")"; fi
   assert_exit 0 timeout 20 "$KS" consume slow -g slow -e
   assert_file_empty "$OUT" "everything was committed by the slow worker"
 }
 
 run_cases \
-  exec_long_command_keeps_membership:60 \
+  exec_long_command_keeps_membership:150 \
   until_bounds_group_reads \
   exec_workers_dead_letter:120 \
   exec_failure_without_dead_letter_stops \
@@ -233,7 +232,7 @@ run_cases \
   bounded_members_exactly_once:120 \
   late_bounded_member_takes_a_share:180 \
   head_commits_exactly_five \
-  join_and_leave_mid_stream:120 \
-  sigkill_member_redelivers_only_its_window:120 \
+  join_and_leave_mid_stream:180 \
+  sigkill_member_redelivers_only_its_window:180 \
   restart_resumes_at_commits \
   commit_never_peeks

@@ -206,7 +206,7 @@ case_acks_modes() {
   seq 101 200 | assert_exit 0 ks produce acks --acks 1
   seq 201 300 | assert_exit 0 ks produce acks --acks all
   got300() { timeout 20 "$KS" consume acks -e >"$T/acks.out" 2>/dev/null && [[ $(count_lines "$T/acks.out") -ge 300 ]]; }
-  if ! wait_until 5 got300; then fail "expected 300 records from three acks modes, got $(count_lines "$T/acks.out")"; fi
+  if ! wait_until 30 got300; then fail "expected 300 records from three acks modes, got $(count_lines "$T/acks.out")"; fi
   sort -n "$T/acks.out" >"$T/got"
   seq 300 >"$T/want"
   assert_file_eq "$T/want" "$T/got" "records with --acks 0, 1 and all"
@@ -227,7 +227,7 @@ case_auto_create_off_exit_4() {
   local h=$T/home pid
   "$KS" --home "$h" daemon run --auto-create false >"$T/run.out" 2>"$T/run.err" &
   pid=$!
-  if ! wait_until 10 "$KS" --home "$h" --no-autostart topic list; then
+  if ! wait_until 30 "$KS" --home "$h" --no-autostart topic list; then
     fail "daemon run --auto-create false did not come up: $(cat "$T/run.err")"
   fi
   assert_exit 4 ks --home "$h" produce missing <<<x

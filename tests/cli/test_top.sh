@@ -82,7 +82,7 @@ field_positive() {  # NAME N
 assert_restored() {
   assert_eq 0 "$(tm_var alternate_on)" "alternate screen after ks top exited"
   assert_eq 1 "$(tm_var cursor_flag)" "cursor visible after ks top exited"
-  wait_until 10 test -s "$T/stty.after" || fail "the shell did not write stty.after"
+  wait_until 30 test -s "$T/stty.after" || fail "the shell did not write stty.after"
   assert_eq "$(cat "$T/stty.before")" "$(cat "$T/stty.after")" "terminal mode (stty -g) before and after ks top"
   rm -f "$T/stty.before" "$T/stty.after"
 }
@@ -94,8 +94,11 @@ top_line() {  # ARGS...
 }
 
 # Records into TOPIC, 200 every 0.1 s, until the case ends.
+# One producer process streams them, so records keep arriving between any
+# two snapshots even when starting a process takes seconds (a sanitizer
+# build on a loaded machine); ending the job (the loop) ends its input.
 produce_forever() {  # TOPIC
-  (while :; do seq 200 | "$KS" produce "$1" >/dev/null 2>&1; sleep 0.1; done) &
+  while :; do seq 200; sleep 0.1; done | "$KS" produce "$1" >/dev/null 2>&1 &
 }
 
 # ---------------------------------------------------------------- screen
@@ -124,18 +127,18 @@ case_screen_shows_rates_and_lag_and_q_restores_the_terminal() {
 
   # Keys: s cycles the sort, ? the help line, p pauses.
   tm send-keys s
-  wait_pane 10 '^ q quit  s sort: out ' "the sort after s"
+  wait_pane 30 '^ q quit  s sort: out ' "the sort after s"
   tm send-keys '?'
-  wait_pane 10 'hide help +OUT/s: group commits only' "the help line after ?"
+  wait_pane 30 'hide help +OUT/s: group commits only' "the help line after ?"
   tm send-keys p
-  wait_pane 10 'PAUSED' "the pause mark after p"
+  wait_pane 30 'PAUSED' "the pause mark after p"
   tm send-keys p
-  wait_pane_for 10 "PAUSED gone after a second p" eval '! grep -q PAUSED "$T/pane"'
+  wait_pane_for 30 "PAUSED gone after a second p" eval '! grep -q PAUSED "$T/pane"'
 
   tm send-keys q
   wait_pane 30 '^EXIT=0$' "ks top's exit status after q"
   assert_restored
-  wait_pane 10 '^top-test\$ ?$' "the shell's prompt after q"
+  wait_pane 30 '^top-test\$ ?$' "the shell's prompt after q"
   ! grep -qE '^TOPIC +PARTITIONS' "$T/pane" || fail "the topics table is still on the screen after q"
 }
 
@@ -154,7 +157,7 @@ case_ctrl_c_and_sigterm_restore_the_terminal() {
   wait_pane 30 '^TOPIC +PARTITIONS' "the topics table"
   local shell pid
   shell=$(tm_var pane_pid)
-  wait_until 10 pgrep -P "$shell" -x ks || fail "no ks process under the pane's shell"
+  wait_until 30 pgrep -P "$shell" -x ks || fail "no ks process under the pane's shell"
   pid=$(pgrep -P "$shell" -x ks)
   kill -TERM "$pid"
   wait_pane 30 '^EXIT=143$' "exit status after SIGTERM"

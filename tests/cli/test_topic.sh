@@ -123,11 +123,11 @@ case_delete_topic() {
   assert_exit 4 ks topic describe gone
   assert_exit 0 ks topic list -o json
   json_check '"gone" not in [t["name"] for t in (d if isinstance(d, list) else d["topics"])]' "topic list after delete" <"$OUT"
-  if ! wait_until 5 bash -c "! compgen -G '$KS_HOME/data/gone-*' >/dev/null"; then
+  if ! wait_until 30 bash -c "! compgen -G '$KS_HOME/data/gone-*' >/dev/null"; then
     fail "partition directories remain after delete: $(ls "$KS_HOME/data")"
   fi
   assert_exit 4 ks topic delete gone -y
-  assert_exit 4 timeout 10 "$KS" consume gone -e
+  assert_exit 4 timeout 30 "$KS" consume gone -e
   # The name is free again, and starts empty.
   echo again | assert_exit 0 ks produce gone
   consume_all gone -f '%o %v\n'

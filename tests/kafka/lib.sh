@@ -124,7 +124,7 @@ start_kafka_daemon() {  # [EXTRA DAEMON FLAGS...]
     rc=0
     timeout 30 "$KS" daemon start --kafka "127.0.0.1:$port" "$@" >"$out" 2>&1 || rc=$?
     if [[ $rc -eq 0 ]]; then
-      if wait_until 10 port_open "$port"; then
+      if wait_until 30 port_open "$port"; then
         KAFKA_PORT=$port
         BROKER=127.0.0.1:$port
         export KAFKA_PORT BROKER

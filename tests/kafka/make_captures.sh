@@ -24,7 +24,7 @@ start_proxy() {  # CLIENT
   "$PY" "$KAFKA_DIR/capture.py" --listen "127.0.0.1:$port" --upstream "$BROKER" --out "$CAPTURES/$1" \
     2>"$T/proxy.err" &
   PROXY_PID=$!
-  wait_until 10 port_open "$port" || fail "capture.py did not start: $(cat "$T/proxy.err")"
+  wait_until 30 port_open "$port" || fail "capture.py did not start: $(cat "$T/proxy.err")"
   BROKER=127.0.0.1:$port
 }
 

@@ -63,7 +63,7 @@ if got != want:
     print("unexpected: %r" % list((got - want).items())[:5], file=sys.stderr)
     sys.exit(1)
 EOF
-  wait_until 10 member_count_is ckg 0 || fail "the consumer is still a member of ckg after close()"
+  wait_until 30 member_count_is ckg 0 || fail "the consumer is still a member of ckg after close()"
   assert_exit 0 ks group describe ckg -o json
   json_check "len(d['offsets']) == 10 and all(o['committed'] == o['end'] and o['lag'] == 0 for o in d['offsets'])" \
     "ks group describe ckg: all 10 partitions committed at their end" <"$OUT"

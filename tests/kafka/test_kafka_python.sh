@@ -77,7 +77,7 @@ for tp, offs in recs.items():
         print("%s: offsets %r, position %r" % (tp, offs, pos.get(tp)), file=sys.stderr); sys.exit(1)
 EOF
   # ks sees exactly these commits, the lag and no live member.
-  wait_until 10 member_count_is kpg 0 || fail "the consumer is still a member after close()"
+  wait_until 30 member_count_is kpg 0 || fail "the consumer is still a member after close()"
   assert_exit 0 ks group describe kpg -o json
   local ends
   ends=$(ks offsets kpc -o json | json_eval '" ".join(str(p["latest"]) for p in sorted(d, key=lambda p: p["partition"]))')
@@ -131,7 +131,7 @@ if values != list(range(90)):
     print("values read over both runs: %r" % values, file=sys.stderr); ok = False
 sys.exit(0 if ok else 1)
 EOF
-  wait_until 10 member_count_is kpg 0 || fail "the second consumer is still a member after close()"
+  wait_until 30 member_count_is kpg 0 || fail "the second consumer is still a member after close()"
   assert_exit 0 ks group describe kpg -o json
   json_check "sorted((o['partition'], o['committed'], o['lag']) for o in d['offsets']) == [(p, e, 0) for p, e in enumerate([$(echo "$ends" | tr ' ' ,)])]" \
     "ks group describe kpg after reading everything" <"$OUT"

@@ -48,7 +48,7 @@ case_producer_acks_0() {
   seq 40 | sed 's/^/v/' >"$T/in"
   kjs produce kj0 --acks 0 --batch 10 <"$T/in" >/dev/null 2>"$T/err" || fail "kafkajs send acks=0 exited $?: $(tail -c 2000 "$T/err")"
   latest_is() { [[ "$(ks offsets kj0 -o json | json_eval 'd[0]["latest"]')" == 40 ]]; }
-  wait_until 10 latest_is ||
+  wait_until 30 latest_is ||
     fail "records after acks=0 sends: $(ks offsets kj0 -o json)"
   consume_all kj0
   assert_file_eq "$T/in" "$OUT" "records sent with acks=0"
@@ -70,7 +70,7 @@ case_consumer_group_rebalance_on_leave() {
 for l in sys.stdin: print(bytes.fromhex(json.loads(l)["value"]["hex"]).decode())' | sort -u >"$T/read"
   assert_file_eq "$T/ks-values" "$T/read" "values read by the two kafkajs members"
   # Members committed as they went (autoCommit) and left.
-  wait_until 10 member_count_is kjg 0 || fail "members still listed after both disconnected"
+  wait_until 30 member_count_is kjg 0 || fail "members still listed after both disconnected"
   assert_exit 0 ks group describe kjg -o json
   json_check "len(d['offsets']) == 4 and all(o['lag'] == 0 for o in d['offsets'])" "ks group describe kjg after the scenario: lag 0 everywhere" <"$OUT"
 }
@@ -96,7 +96,7 @@ case_admin_topics_and_offsets() {
   assert_eq $'0 0 1\n0 1 2\n0 2 3\n0 3 4\n0 4 5\n2 0 1\n2 1 2' "$("$PY" -c 'import json, sys
 rows = sorted((o["partition"], o["offset"], bytes.fromhex(o["value"]["hex"]).decode()) for o in map(json.loads, open(sys.argv[1])))
 print("\n".join("%d %d %s" % r for r in rows))' "$T/got")" "records from ks produce read by the kafkajs consumer (partition offset value)"
-  wait_until 10 member_count_is kjag 0 || fail "consumer still a member after disconnect"
+  wait_until 30 member_count_is kjag 0 || fail "consumer still a member after disconnect"
   kjs admin group-offsets kjag kja >"$T/o" 2>"$T/err" || fail "admin.fetchOffsets exited $?: $(tail -c 1500 "$T/err")"
   json_check "[(p['partition'], p['offset']) for p in d['offsets']] == [(0, 5), (1, -1), (2, 2)]" "fetchOffsets(kjag) after consuming" <"$T/o"
   assert_exit 0 ks group describe kjag -o json

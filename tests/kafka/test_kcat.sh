@@ -126,7 +126,7 @@ case_produce_to_missing_topic_creates_it() {
   # The daemon auto-creates (its default); librdkafka producers ask for it
   # in Metadata.
   echo hello | assert_exit 0 kc -P -t autocreated
-  wait_until 10 ks topic describe autocreated || fail "topic autocreated missing after kcat -P to it"
+  wait_until 30 ks topic describe autocreated || fail "topic autocreated missing after kcat -P to it"
   consume_all autocreated
   assert_eq hello "$(cat "$OUT")" "record produced to an auto-created topic"
 }
@@ -184,7 +184,7 @@ case_group_reads_everything_lag_0() {
   assert_exit 0 kc -G kgrp -o beginning -e -q -f '%p\t%o\t%s\n' gt
   sort_file "$OUT"
   assert_file_eq "$T/all" "$OUT.sorted" "records read by kcat -G kgrp"
-  wait_until 10 member_count_is kgrp 0 || fail "kcat's member still in kgrp after it closed: $(ks group describe kgrp -o json 2>&1)"
+  wait_until 30 member_count_is kgrp 0 || fail "kcat's member still in kgrp after it closed: $(ks group describe kgrp -o json 2>&1)"
   assert_exit 0 ks group describe kgrp -o json
   assert_eq "$(ks offsets gt -o json | json_eval '"\n".join("gt/%d %d %d 0" % (p["partition"], p["latest"], p["latest"]) for p in sorted(d, key=lambda p: p["partition"]))')" \
     "$(describe_rows <"$OUT")" "ks group describe kgrp after kcat -G (committed end lag)"
@@ -195,10 +195,10 @@ case_group_reads_everything_lag_0() {
 case_group_member_visible_while_running() {
   assert_exit 0 ks topic create gl -p 3
   seq 300 | sed 's/^\(.*\)$/k\1:\1/' | assert_exit 0 ks produce gl -K:
-  timeout 60 kcat -b "$BROKER" -G kgl -o beginning -q -u -f '%s\n' \
+  timeout 150 kcat -b "$BROKER" -G kgl -o beginning -q -u -f '%s\n' \
     -X heartbeat.interval.ms=500 -X session.timeout.ms=6000 gl >"$T/kcat.out" 2>"$T/kcat.err" &
   local pid=$!
-  wait_until 20 lines_at_least "$T/kcat.out" 300 ||
+  wait_until 60 lines_at_least "$T/kcat.out" 300 ||
     fail "kcat -G read $(count_lines "$T/kcat.out") of 300 records; stderr: $(head -c 1500 "$T/kcat.err")"
   assert_exit 0 ks group describe kgl -o json
   json_check "len(d['members']) == 1" "ks group describe: kcat is the one member of kgl" <"$OUT"
@@ -206,7 +206,7 @@ case_group_member_visible_while_running() {
     "ks group describe: every partition of gl owned by the kcat member" <"$OUT"
   # New records reach the running member (Fetch long-poll).
   seq 301 310 | assert_exit 0 ks produce gl
-  wait_until 15 lines_at_least "$T/kcat.out" 310 ||
+  wait_until 60 lines_at_least "$T/kcat.out" 310 ||
     fail "kcat -G read $(count_lines "$T/kcat.out") of 310 records after more were produced"
   kill -TERM "$pid"
   local rc=0
@@ -215,7 +215,7 @@ case_group_member_visible_while_running() {
   sort -n "$T/kcat.out" >"$T/sorted"
   seq 310 >"$T/want"
   assert_file_eq "$T/want" "$T/sorted" "records read by the live kcat member"
-  wait_until 10 member_count_is kgl 0 || fail "member still listed after kcat closed"
+  wait_until 30 member_count_is kgl 0 || fail "member still listed after kcat closed"
   assert_exit 0 ks group describe kgl -o json
   json_check "sum(o['lag'] for o in d['offsets']) == 0 and sum(o['committed'] for o in d['offsets']) == 310" \
     "kgl committed everything on close" <"$OUT"

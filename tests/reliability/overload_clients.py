@@ -70,6 +70,8 @@ class Watch:
             self.rss_max = max(self.rss_max, rss)
             time.sleep(0.02)
 
+    # An answer may be slow (200 sanitizer-built clients on two cores);
+    # what the witness checks is that every one comes, hence 120 s.
     def _witness(self):
         conn = None
         rounds = 0
@@ -78,10 +80,10 @@ class Watch:
             t0 = time.monotonic()
             try:
                 if conn is None:
-                    conn = fault_wire.Conn(self.path, timeout=30)
+                    conn = fault_wire.Conn(self.path, timeout=120)
                 r = conn.call({"op": "status"})
                 if rounds % 20 == 0:
-                    fresh = fault_wire.Conn(self.path, timeout=30)
+                    fresh = fault_wire.Conn(self.path, timeout=120)
                     r2 = fresh.call({"op": "hello", "client": "witness"})
                     fresh.close()
                     if r2 is None or "error" in r2[0] or r2[0].get("pid") != self.pid:

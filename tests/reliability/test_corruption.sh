@@ -103,7 +103,7 @@ case_flipped_value_byte() {
   # The damage is not repaired, hidden or truncated away by restarts,
   # clean or not.
   kill -9 "$pid"
-  wait_until 10 not_alive "$pid" || fail "daemon $pid survived SIGKILL"
+  wait_until 30 not_alive "$pid" || fail "daemon $pid survived SIGKILL for 30 s"
   start_daemon --no-autostart
   expect_damage_reported 0 "$bad_base" "after SIGKILL and restart"
   expect_range $((bad_last + 1)) "$N" "records after the damaged batch (after SIGKILL)" --from $((bad_last + 1))
@@ -138,9 +138,10 @@ case_damaged_batch_length() {
   # A following consumer (long-polling fetches) gets the error too, at
   # once: an error is an answer, not a reason to wait for more records.
   local rc=0
-  timeout 15 "$KS" --no-autostart consume c --from "$bad_base" -n 1 >"$T/got" 2>"$T/got.err" || rc=$?
+  # 20 s: room for a sanitizer build, short of the consumer's 30 s long poll.
+  timeout 20 "$KS" --no-autostart consume c --from "$bad_base" -n 1 >"$T/got" 2>"$T/got.err" || rc=$?
   if [[ $rc -eq 124 ]]; then
-    fail "consume --from $bad_base -n 1 (follow mode) got no answer within 15 s: the daemon holds a fetch whose partition failed with corruption as a long poll"
+    fail "consume --from $bad_base -n 1 (follow mode) got no answer within 20 s: the daemon holds a fetch whose partition failed with corruption as a long poll"
   fi
   assert_eq 1 "$rc" "exit status of a following consumer reading the unframeable batch ($(cat "$T/got.err"))"
   assert_daemon_serving "$H" "$pid" "after reading unframeable data"

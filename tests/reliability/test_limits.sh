@@ -138,12 +138,12 @@ case_connection_count() {
   fi
   fresh_daemon --max-connections 5
   exec 3> >(python3 "$FAULT_DIR/fault_wire.py" "$SOCK" hold 5 >"$T/hold.json")
-  wait_until 20 test -s "$T/hold.json" || fail "could not open 5 connections"
-  assert_fails timeout 20 "$KS" --no-autostart topic list
+  wait_until 60 test -s "$T/hold.json" || fail "could not open 5 connections"
+  assert_fails timeout 60 "$KS" --no-autostart topic list
   assert_contains "$(cat "$ERR")" "too many connections" "a client over the connection limit"
   alive "$PID" || fail "daemon gone at the connection limit"
   exec 3>&-
-  wait_until 20 "$KS" --no-autostart topic list || fail "topic list still refused after the 5 connections closed"
+  wait_until 60 "$KS" --no-autostart topic list || fail "topic list still refused after the 5 connections closed"
   assert_daemon_serving "$H" "$PID" "after the connection limit"
 }
 

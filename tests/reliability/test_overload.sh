@@ -49,23 +49,23 @@ case_many_clients() {
   local t i pids=() rc=0
   for t in 0 1 2 3 4 5 6 7 8 9; do assert_exit 0 ks --no-autostart topic create "t$t" -p 2; done
   exec 3> >(overload "$SOCK" "$PID" watch >"$T/watch.json")
-  wait_until 20 test -s "$T/watch.json" || fail "the witness did not start"
+  wait_until 60 test -s "$T/watch.json" || fail "the witness did not start"
   for t in 0 1 2 3 4 5 6 7 8 9; do
     for i in 0 1 2 3 4 5 6 7 8 9; do
-      timeout 120 "$KS" --no-autostart consume "t$t" -n 20000 >"$T/c$t.$i" 2>"$T/c$t.$i.err" &
+      timeout 400 "$KS" --no-autostart consume "t$t" -n 20000 >"$T/c$t.$i" 2>"$T/c$t.$i.err" &
       pids+=($!)
     done
   done
   for t in 0 1 2 3 4 5 6 7 8 9; do
     for i in 0 1 2 3 4 5 6 7 8 9; do
-      seq -f "t$t-p$i-%g" 1 2000 | timeout 120 "$KS" --no-autostart produce "t$t" 2>"$T/p$t.$i.err" &
+      seq -f "t$t-p$i-%g" 1 2000 | timeout 400 "$KS" --no-autostart produce "t$t" 2>"$T/p$t.$i.err" &
       pids+=($!)
     done
   done
   local failed=0
   for i in "${pids[@]}"; do wait "$i" || failed=$((failed + 1)); done
   exec 3>&-
-  wait_until 30 eval '[[ $(wc -l <"$T/watch.json") -ge 2 ]]' || fail "no summary from the witness"
+  wait_until 120 eval '[[ $(wc -l <"$T/watch.json") -ge 2 ]]' || fail "no summary from the witness"
   if [[ $failed -ne 0 ]]; then
     fail "$failed of 200 clients failed; e.g. $(cat "$T"/p*.err "$T"/c*.err | sort | uniq -c | head -5)"
   fi
@@ -90,7 +90,7 @@ case_one_unread_consumer() {
   fresh_daemon
   fill_big 40
   exec 3> >(overload "$SOCK" "$PID" slow 1 200 67108864 0 1 big >"$T/slow.json")
-  wait_until 20 test -s "$T/slow.json" || fail "the slow consumer did not start"
+  wait_until 60 test -s "$T/slow.json" || fail "the slow consumer did not start"
   fill_big 30
   fill_big 30
   exec 3>&-
@@ -104,7 +104,7 @@ case_eight_unread_consumers() {
   fresh_daemon
   fill_big 40
   exec 3> >(overload "$SOCK" "$PID" slow 8 50 67108864 0 1 big >"$T/slow.json")
-  wait_until 20 test -s "$T/slow.json" || fail "the slow consumers did not start"
+  wait_until 60 test -s "$T/slow.json" || fail "the slow consumers did not start"
   fill_big 10
   exec 3>&-
   wait_until 60 eval '[[ $(wc -l <"$T/slow.json") -ge 2 ]]' || fail "no summary from the slow consumers"
@@ -120,7 +120,7 @@ case_parked_long_polls() {
   fresh_daemon
   fill_big 8
   exec 3> >(overload "$SOCK" "$PID" slow 1 100 8388608 300000 1073741824 big >"$T/slow.json")
-  wait_until 20 test -s "$T/slow.json" || fail "the long-polling consumer did not start"
+  wait_until 60 test -s "$T/slow.json" || fail "the long-polling consumer did not start"
   sleep 0.5  # let the daemon park them (no assertion depends on it)
   local before after i
   before=$(awk '/^rchar:/ { print $2 }' "/proc/$PID/io")
@@ -145,7 +145,7 @@ case_connection_churn() {
   overload "$SOCK" "$PID" churn 10000 200 big >"$T/churn.json" || fail "overload_clients.py churn failed"
   tail -1 "$T/churn.json" | json_check 'd["connections"] == 10000 and d["refused"] == 0' "all 10,000 connections made"
   check_summary "$T/churn.json" "10,000 dropped connections"
-  wait_until 20 eval '[[ $("$KS" --no-autostart daemon status -o json | json_eval "d[\"connections\"]") -le 1 ]]' ||
+  wait_until 60 eval '[[ $("$KS" --no-autostart daemon status -o json | json_eval "d[\"connections\"]") -le 1 ]]' ||
     fail "the daemon still counts connections after they all closed: $("$KS" --no-autostart daemon status)"
   # The daemon still takes and serves data.
   seq 1 100 | assert_exit 0 ks --no-autostart produce after
