@@ -6,9 +6,28 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 
 namespace ks::storage {
+namespace {
+
+std::atomic<FileOpHook> g_hook{nullptr};
+
+void report(FileOp op, const std::string& path) {
+  if (FileOpHook h = g_hook.load(std::memory_order_acquire)) h(op, path);
+}
+
+}  // namespace
+
+void set_file_op_hook(FileOpHook hook) { g_hook.store(hook, std::memory_order_release); }
+
+std::string parent_dir(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
 
 Result<std::shared_ptr<File>> File::Open(const std::string& path, Mode mode) {
   int flags = O_CLOEXEC;
@@ -71,6 +90,7 @@ Status File::truncate(uint64_t size) {
 
 Status File::sync() {
   if (::fdatasync(fd_) != 0) return Status::FromErrno("fdatasync " + path_, errno);
+  report(FileOp::kSync, path_);
   return Status::OK();
 }
 
@@ -84,10 +104,8 @@ Status write_file_atomic(const std::string& path, std::string_view contents, boo
     if (durable) KS_RETURN_IF_ERROR((*f)->sync());
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::FromErrno("rename " + tmp, errno);
-  if (durable) {
-    auto slash = path.rfind('/');
-    return sync_dir(slash == std::string::npos ? "." : path.substr(0, slash));
-  }
+  report(FileOp::kRename, path);
+  if (durable) return sync_dir(parent_dir(path));
   return Status::OK();
 }
 
@@ -118,12 +136,16 @@ Status sync_dir(const std::string& dir) {
   int err = errno;
   ::close(fd);
   if (rc != 0) return Status::FromErrno("fsync directory " + dir, err);
+  report(FileOp::kSyncDir, dir);
   return Status::OK();
 }
 
 Status make_dir(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+  if (::mkdir(dir.c_str(), 0755) == 0) {
+    report(FileOp::kMakeDir, dir);
+  } else if (errno != EEXIST) {
     return Status::FromErrno("mkdir " + dir, errno);
+  }
   return Status::OK();
 }
 
@@ -148,8 +170,11 @@ bool path_exists(const std::string& path) {
 }
 
 Status remove_file(const std::string& path) {
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+  if (::unlink(path.c_str()) == 0) {
+    report(FileOp::kRemove, path);
+  } else if (errno != ENOENT) {
     return Status::FromErrno("remove " + path, errno);
+  }
   return Status::OK();
 }
 
@@ -157,8 +182,14 @@ Status remove_tree(const std::string& dir) {
   auto names = list_dir(dir);
   if (!names.ok()) return names.status().code() == Code::kNotFound ? Status::OK() : names.status();
   for (const auto& n : *names) KS_RETURN_IF_ERROR(remove_file(dir + "/" + n));
-  if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) return Status::FromErrno("rmdir " + dir, errno);
-  return Status::OK();
+  if (::rmdir(dir.c_str()) != 0) {
+    if (errno == ENOENT) return Status::OK();
+    return Status::FromErrno("rmdir " + dir, errno);
+  }
+  report(FileOp::kRemoveDir, dir);
+  // Until the parent is synced a power cut can bring the directory back,
+  // with some of its files or all of them.
+  return sync_dir(parent_dir(dir));
 }
 
 }  // namespace ks::storage

@@ -57,6 +57,18 @@ Status make_dir(const std::string& dir);  // one level; fine if it exists
 Result<std::vector<std::string>> list_dir(const std::string& dir);  // names, unsorted
 bool path_exists(const std::string& path);
 Status remove_file(const std::string& path);  // fine if it does not exist
-Status remove_tree(const std::string& dir);   // the directory and its files
+// The directory and its files; the removal is durable (the parent
+// directory is fsynced) when it returns OK.
+Status remove_tree(const std::string& dir);
+// The directory holding `path` ("." when it names none).
+std::string parent_dir(const std::string& path);
+
+// Test seam: every file-system operation above that decides what survives
+// a power cut, reported in the order it completed, so tests can check
+// that a sync comes before the answer that depends on it. Null (the
+// default) in the daemon. The hook may be called from any thread.
+enum class FileOp { kSync, kSyncDir, kRename, kRemove, kRemoveDir, kMakeDir };
+using FileOpHook = void (*)(FileOp op, const std::string& path);
+void set_file_op_hook(FileOpHook hook);
 
 }  // namespace ks::storage

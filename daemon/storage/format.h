@@ -30,13 +30,32 @@
 //   .clean-shutdown                 empty; present only between a clean close
 //                                   and the next open.
 //
+// Both index files end with a kIndexSealSize-byte seal, written with the
+// entries, saying which version of the .log they were built from:
+//     0  magic            4 bytes    "KSOI" in .index, "KSTI" in .timeindex
+//     4  log size         uint64 BE  bytes of .log the index describes
+//    12  next offset      int64 BE   offset after the last batch in them
+//    20  last batch CRC   uint32 BE  CRC field of the batch that ends at
+//                                    log size (0: no batch)
+//    24  max timestamp    int64 BE   largest record timestamp (INT64_MIN: none)
+//    32  max ts offset    int64 BE   last offset of the first batch that
+//                                    reached it (-1: none)
+//    40  CRC              uint32 BE  CRC-32C of every byte before it in the
+//                                    file, entries included
+// A file without a valid seal (zeroed or torn by a power cut: index files
+// are not fsynced at roll; an older format; another kind of index) or
+// whose seal disagrees with the .log is not used.
+//
 // Indexes are caches. They are kept in memory while the segment is active
-// and written whole when it rolls or the log closes cleanly; after an
-// unclean stop, and whenever one is missing or fails its checks, they are
-// rebuilt from the .log. Open checks only the last offset index entry; a
-// read checks each entry it uses against the batch header it names and
-// rebuilds the offset index when one is wrong, so an index never changes
-// what is read, only how fast.
+// and written whole when it rolls (not fsynced) or the log closes cleanly
+// (fsynced before the clean-shutdown marker); after an unclean stop, and
+// whenever one is missing or fails its checks, they are rebuilt from the
+// .log. Open checks the seals against the log: size, next offset, the last
+// batch's CRC, and the largest timestamp against the records of the batch
+// the seal names, so retention never acts on a timestamp the log does not
+// hold. A read checks each offset index entry it uses against the batch
+// header it names and rebuilds the offset index when one is wrong, so an
+// index never changes what is read, only how fast.
 #pragma once
 
 #include <cstddef>
@@ -55,6 +74,11 @@ inline constexpr const char* kIndexSuffix = ".index";
 inline constexpr const char* kTimeIndexSuffix = ".timeindex";
 inline constexpr const char* kCleanShutdownFile = ".clean-shutdown";
 inline constexpr uint32_t kDefaultIndexIntervalBytes = 4096;
+inline constexpr size_t kIndexSealSize = 44;
+static_assert(kIndexSealSize == 4 + sizeof(uint64_t) + sizeof(int64_t) + sizeof(uint32_t) +
+                                    sizeof(int64_t) + sizeof(int64_t) + sizeof(uint32_t));
+inline constexpr char kOffsetIndexMagic[4] = {'K', 'S', 'O', 'I'};
+inline constexpr char kTimeIndexMagic[4] = {'K', 'S', 'T', 'I'};
 
 // "00000000000000000042" for base offset 42.
 std::string segment_name(int64_t base_offset);

@@ -112,6 +112,10 @@ Status Log::load() {
     for (auto& s : segments_) s->set_synced_size(0);
     dir_dirty_ = true;
     KS_RETURN_IF_ERROR(flush());
+    // A new directory (no marker yet), or one a crash may have caught just
+    // after its mkdir: its entry in the parent must be on disk before a
+    // record in it is acknowledged.
+    KS_RETURN_IF_ERROR(sync_dir(parent_dir(dir_)));
   }
   return Status::OK();
 }
@@ -144,7 +148,9 @@ bool Log::should_roll(size_t incoming) const {
 
 Status Log::roll(int64_t base_offset) {
   Segment* old = active();
-  if (Status s = old->write_indexes(); !s.ok()) {
+  // Not fsynced: the seal makes an index a power cut damaged fail its
+  // checks at the next open, which then rebuilds it.
+  if (Status s = old->write_indexes(/*durable=*/false); !s.ok()) {
     // Indexes are caches: without them the segment is rebuilt on open.
     report_.messages.push_back(old->log_path() + ": could not write indexes: " + s.to_string());
   }
@@ -280,7 +286,10 @@ Result<int> Log::apply_retention() {
     Segment& s = *segments_.front();
     KS_RETURN_IF_ERROR(s.remove_files());
     segments_.erase(segments_.begin());
-    dir_dirty_ = true;
+    // Durable one segment at a time, oldest first: a power cut can then
+    // bring back only a prefix of what was deleted, never a segment with a
+    // hole before it; and the caller may record the new start offset.
+    KS_RETURN_IF_ERROR(sync_dir(dir_));
     ++deleted;
     return Status::OK();
   };
@@ -306,8 +315,11 @@ Result<int> Log::apply_retention() {
 Status Log::close() {
   if (closed_) return Status::OK();
   KS_RETURN_IF_ERROR(flush());
+  // Indexes fsynced too, so a power cut after the marker does not cost a
+  // rebuild (a damaged one would fail its seal check all the same).
   for (const auto& s : segments_)
-    if (!s->indexes_saved()) KS_RETURN_IF_ERROR(s->write_indexes());
+    if (!s->indexes_saved()) KS_RETURN_IF_ERROR(s->write_indexes(/*durable=*/true));
+  // Last, and durable: the marker says everything above is on disk.
   KS_RETURN_IF_ERROR(write_file_atomic(dir_ + "/" + kCleanShutdownFile, "", true));
   closed_ = true;
   return Status::OK();

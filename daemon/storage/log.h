@@ -9,8 +9,12 @@
 //  - a FlushJob that ran OK and was handed to flush_done(): every offset
 //    below job.upto is on disk (fdatasync of each segment written since the
 //    last flush, and of the directory when segments were created).
-//  - close(): everything flushed, indexes written, marked clean so the
-//    next open skips the recovery scan.
+//  - close(): everything flushed, indexes written and fsynced, then marked
+//    clean (durably, last) so the next open skips the recovery scan.
+//  - open() of a new directory, or after an unclean stop: the directory's
+//    entry in its parent is on disk before it returns.
+//  - apply_retention(): each deleted segment is gone durably before the
+//    next one is deleted and before it returns.
 #pragma once
 
 #include <cstdint>

@@ -13,6 +13,7 @@
 #include "common/status.h"
 #include "daemon/storage/file.h"
 #include "daemon/storage/index.h"
+#include "daemon/storage/index_seal.h"
 
 namespace ks::storage {
 
@@ -105,8 +106,9 @@ class Segment {
   // The first offset >= `min_offset` whose record timestamp is >= `ts`.
   Result<std::optional<int64_t>> offset_for_time(int64_t ts, int64_t min_offset) const;
 
-  // Writes both indexes to their files (at roll and at clean close).
-  Status write_indexes();
+  // Writes both indexes to their files, sealed (at roll and at clean
+  // close). `durable` fsyncs each file and the directory.
+  Status write_indexes(bool durable);
   // True when the index files match the in-memory indexes.
   bool indexes_saved() const { return indexes_saved_; }
   // Removes the segment's files (log first, so a crash leaves only index
@@ -129,6 +131,19 @@ class Segment {
   // batch) without changing it. Fails only on I/O errors.
   Status scan_all(RecoveryReport* report);
   Status load_indexes(RecoveryReport* report, bool* usable);
+  // Reads and unseals one index file; kCorruption says why it is unusable.
+  Result<std::string> read_sealed(const char* suffix, IndexKind kind, IndexSeal* seal) const;
+  // Checks loaded indexes and their seal against the log: the batches
+  // after the last offset index entry end exactly at the end of the file,
+  // the last with the seal's CRC and next offset, and the largest
+  // timestamp is the one of the records of the batch the seal names.
+  // kCorruption says what disagrees. Sets next_offset_, last_batch_pos_.
+  Status check_seal(const IndexSeal& seal, const OffsetIndex& idx, const TimeIndex& tidx);
+  // The largest record timestamp of the batch holding `offset`, read and
+  // validated from the log; scans from `idx`'s entry below it.
+  Result<int64_t> records_max_timestamp(const OffsetIndex& idx, int64_t offset) const;
+  // What the index files written now must say about the log.
+  Result<IndexSeal> current_seal() const;
   // Records damaged bytes [pos, end) found by scan_all.
   Status add_damage(uint64_t pos, uint64_t end, const std::string& why, RecoveryReport* report);
 
@@ -163,6 +178,7 @@ class Segment {
   uint64_t bytes_since_index_ = 0;
   std::optional<int64_t> max_timestamp_;
   int64_t offset_of_max_timestamp_ = 0;
+  std::optional<uint64_t> last_batch_pos_;  // the last valid batch's position
   std::optional<int64_t> roll_reference_ms_;
   std::vector<Damage> damage_;
   mutable bool indexes_saved_ = false;

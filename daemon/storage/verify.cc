@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "common/record_batch.h"
 #include "daemon/storage/file.h"
 #include "daemon/storage/format.h"
 #include "daemon/storage/index.h"
+#include "daemon/storage/index_seal.h"
 #include "daemon/storage/scanner.h"
 
 namespace ks::storage {
@@ -16,52 +18,102 @@ struct BatchSpan {
   int64_t base;
   int64_t last;
   int64_t max_ts;
+  uint32_t crc;
 };
 
-// `next` is the offset after the segment's last readable batch.
-void check_indexes(const std::string& dir, int64_t base, uint64_t log_size, int64_t next,
-                   const std::map<uint64_t, BatchSpan>& batches, VerifyReport* report) {
-  const std::string stem = dir + "/" + segment_name(base);
-  auto problem = [&](const std::string& file, uint64_t pos, std::string msg, bool fatal = true) {
-    report->problems.push_back({file, pos, std::move(msg), fatal});
-  };
-  auto idx_bytes = read_file(stem + kIndexSuffix);
-  if (!idx_bytes.ok()) {
-    problem(stem + kIndexSuffix, 0, "missing (rebuilt when the log opens)", false);
-  } else if (auto idx = OffsetIndex::Decode(*idx_bytes, log_size); !idx.ok()) {
-    problem(stem + kIndexSuffix, 0, idx.status().message());
-  } else {
-    for (size_t i = 0; i < idx->entries().size(); ++i) {
-      const auto& e = idx->entries()[i];
-      auto it = batches.find(e.position);
-      if (it == batches.end() || it->second.base != base + e.rel_offset)
-        problem(stem + kIndexSuffix, i * kOffsetEntrySize,
-                "entry (offset " + std::to_string(base + e.rel_offset) + ", byte " +
-                    std::to_string(e.position) + ") does not point at that batch");
+using Batches = std::map<uint64_t, BatchSpan>;  // by position in the .log
+
+// What a correct seal says about a segment, from its batches.
+IndexSeal expected_seal(uint64_t log_size, int64_t base, const Batches& batches) {
+  IndexSeal s;
+  s.log_size = log_size;
+  s.next_offset = batches.empty() ? base : batches.rbegin()->second.last + 1;
+  if (!batches.empty()) s.last_batch_crc = batches.rbegin()->second.crc;
+  for (const auto& [pos, b] : batches) {
+    if (b.max_ts > s.max_timestamp) {
+      s.max_timestamp = b.max_ts;
+      s.max_timestamp_offset = b.last;
     }
   }
-  auto time_bytes = read_file(stem + kTimeIndexSuffix);
-  if (!time_bytes.ok()) {
-    problem(stem + kTimeIndexSuffix, 0, "missing (rebuilt when the log opens)", false);
-    return;
+  return s;
+}
+
+// Reads and unseals an index file; reports a missing file (a warning) or
+// a bad seal, and its disagreements with the log. nullopt: unusable.
+std::optional<std::string> sealed_entries(const std::string& file, IndexKind kind, const IndexSeal& want,
+                                          VerifyReport* report) {
+  auto bytes = read_file(file);
+  if (!bytes.ok()) {
+    report->problems.push_back({file, 0, "missing (rebuilt when the log opens)", false});
+    return std::nullopt;
   }
-  auto tidx = TimeIndex::Decode(*time_bytes);
+  IndexSeal seal;
+  auto entries = unseal_index(kind, *bytes, &seal);
+  const uint64_t at = bytes->size() < kIndexSealSize ? 0 : bytes->size() - kIndexSealSize;
+  if (!entries.ok()) {
+    report->problems.push_back({file, at, entries.status().message() + "; the daemon rebuilds it from the log"});
+    return std::nullopt;
+  }
+  auto say = [&](const std::string& what, const std::string& has, const std::string& log) {
+    report->problems.push_back({file, at, "the seal's " + what + " is " + has + ", the log's is " + log +
+                                              " (an index of another version of the segment; rebuilt on open)"});
+  };
+  if (seal.log_size != want.log_size) say("log size", std::to_string(seal.log_size), std::to_string(want.log_size));
+  if (seal.next_offset != want.next_offset)
+    say("next offset", std::to_string(seal.next_offset), std::to_string(want.next_offset));
+  else if (seal.last_batch_crc != want.last_batch_crc)
+    say("last batch CRC", std::to_string(seal.last_batch_crc), std::to_string(want.last_batch_crc));
+  if (seal.max_timestamp != want.max_timestamp)
+    say("largest timestamp", std::to_string(seal.max_timestamp), std::to_string(want.max_timestamp));
+  return std::string(*entries);
+}
+
+// `want` is what a correct seal says (from the segment's readable batches).
+void check_indexes(const std::string& dir, int64_t base, const IndexSeal& want, const Batches& batches,
+                   VerifyReport* report) {
+  const std::string stem = dir + "/" + segment_name(base);
+  const int64_t next = want.next_offset;
+  auto problem = [&](const std::string& file, uint64_t pos, std::string msg) {
+    report->problems.push_back({file, pos, std::move(msg), true});
+  };
+  if (auto bytes = sealed_entries(stem + kIndexSuffix, IndexKind::kOffset, want, report)) {
+    if (auto idx = OffsetIndex::Decode(*bytes, want.log_size); !idx.ok()) {
+      problem(stem + kIndexSuffix, 0, idx.status().message());
+    } else {
+      for (size_t i = 0; i < idx->entries().size(); ++i) {
+        const auto& e = idx->entries()[i];
+        auto it = batches.find(e.position);
+        if (it == batches.end() || it->second.base != base + e.rel_offset)
+          problem(stem + kIndexSuffix, i * kOffsetEntrySize,
+                  "entry (offset " + std::to_string(base + e.rel_offset) + ", byte " +
+                      std::to_string(e.position) + ") does not point at that batch");
+      }
+    }
+  }
+  auto bytes = sealed_entries(stem + kTimeIndexSuffix, IndexKind::kTime, want, report);
+  if (!bytes) return;
+  auto tidx = TimeIndex::Decode(*bytes);
   if (!tidx.ok()) {
     problem(stem + kTimeIndexSuffix, 0, tidx.status().message());
     return;
   }
-  if (!tidx->entries().empty() && base + tidx->entries().back().rel_offset >= std::max(next, base + 1)) {
-    const size_t i = tidx->entries().size() - 1;
-    problem(stem + kTimeIndexSuffix, i * kTimeEntrySize,
-            "last entry (offset " + std::to_string(base + tidx->entries().back().rel_offset) +
+  const auto& te = tidx->entries();
+  if (!te.empty() && base + te.back().rel_offset >= std::max(next, base + 1)) {
+    problem(stem + kTimeIndexSuffix, (te.size() - 1) * kTimeEntrySize,
+            "last entry (offset " + std::to_string(base + te.back().rel_offset) +
                 ") points beyond the end of the log (its last offset is " +
                 (next > base ? std::to_string(next - 1) : std::string("none: it holds no batch")) + ")");
+  } else if (!batches.empty() && (te.empty() || te.back().timestamp != want.max_timestamp)) {
+    // Retention goes by the segment's largest timestamp.
+    problem(stem + kTimeIndexSuffix, te.empty() ? 0 : (te.size() - 1) * kTimeEntrySize,
+            "the largest timestamp is " + (te.empty() ? std::string("missing") : std::to_string(te.back().timestamp)) +
+                " but the log's largest record timestamp is " + std::to_string(want.max_timestamp));
   }
   // Each entry claims: no record at or before its offset is newer.
   int64_t running_max = INT64_MIN;
   auto b = batches.begin();
-  for (size_t i = 0; i < tidx->entries().size(); ++i) {
-    const auto& e = tidx->entries()[i];
+  for (size_t i = 0; i < te.size(); ++i) {
+    const auto& e = te[i];
     int64_t upto = base + e.rel_offset;
     while (b != batches.end() && b->second.last <= upto) {
       running_max = std::max(running_max, b->second.max_ts);
@@ -111,7 +163,7 @@ Result<VerifyReport> verify_partition(const std::string& dir) {
                                      " are missing: " + prev_path + " ends at offset " +
                                      std::to_string(next) + " but the next segment, " + path +
                                      ", starts at " + std::to_string(base)});
-    std::map<uint64_t, BatchSpan> batches;
+    Batches batches;
     BatchScanner scan(file->get(), 0, *size, true);
     ScannedBatch b;
     bool first = true;
@@ -148,10 +200,10 @@ Result<VerifyReport> verify_partition(const std::string& dir) {
       next = std::max(next, b.header.next_offset());
       ++report.batches;
       report.records += b.header.records_count;
-      batches.emplace(b.position, BatchSpan{b.header.base_offset, b.header.last_offset(), info->max_timestamp});
+      batches.emplace(b.position, BatchSpan{b.header.base_offset, b.header.last_offset(),
+                                            info->max_timestamp, b.header.crc});
     }
-    int64_t seg_next = batches.empty() ? base : batches.rbegin()->second.last + 1;
-    check_indexes(dir, base, *size, seg_next, batches, &report);
+    check_indexes(dir, base, expected_seal(*size, base, batches), batches, &report);
     prev_path = path;
     prev_size = *size;
   }
