@@ -44,11 +44,13 @@ struct CommitEntry {
 // thread; MetaStore does no locking of its own.
 //
 // Durability: a call that returns OK is committed and survives a crash of
-// the daemon. After a power loss, the last transactions committed since
-// SQLite's most recent WAL checkpoint may be rolled back (synchronous=NORMAL),
-// but the database is never left damaged. Records' durability belongs to
-// the log; here a lost offset commit means a consumer sees a few records
-// again, which at-least-once delivery allows.
+// the daemon; it survives a power loss once MetaSync (meta_sync.h) has
+// synced the WAL after it, which the daemon waits for before it answers.
+// SQLite runs synchronous=NORMAL in WAL mode: it appends each commit to
+// meta.db-wal without a sync and syncs only around checkpoints (WAL first,
+// then the database, before the WAL restarts from its beginning), so a
+// power loss without MetaSync could undo the commits since the last
+// checkpoint, but never damages the database.
 //
 // Every multi-row change is one transaction: it happens entirely or not at
 // all. Nothing throws; failures name the operation and include SQLite's
@@ -98,6 +100,13 @@ class MetaStore {
 
   Result<std::optional<std::string>> get_setting(const std::string& key);
   Status put_setting(const std::string& key, const std::string& value);
+
+  // ---- Durability (see MetaSync).
+
+  // Grows with every row the connection inserts, updates or deletes.
+  uint64_t change_count() const;
+  const std::string& path() const;
+  std::string wal_path() const { return path() + "-wal"; }
 
  private:
   explicit MetaStore(std::unique_ptr<Connection> db);

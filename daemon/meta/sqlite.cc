@@ -86,6 +86,7 @@ Status Connection::exec(const std::string& sql) {
 }
 
 int64_t Connection::changes() const { return sqlite3_changes64(db_); }
+int64_t Connection::total_changes() const { return sqlite3_total_changes64(db_); }
 
 Status Connection::error(int rc) const { return make_status(sqlite_code(rc), sqlite3_errmsg(db_)); }
 

@@ -78,6 +78,8 @@ class Connection {
   Status exec(const std::string& sql);
   // Rows inserted, updated or deleted by the last statement.
   int64_t changes() const;
+  // Rows changed since the connection opened; only grows.
+  int64_t total_changes() const;
 
   const std::string& path() const { return path_; }
   sqlite3* handle() const { return db_; }
