@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "common/coding.h"
+#include "daemon/storage/index_seal.h"
 #include "daemon/storage/log.h"
 #include "daemon/storage/scanner.h"
 #include "daemon/storage/test_util.h"
@@ -455,10 +456,16 @@ struct WrongEntryFixture {
     while (batches[entry_batch].first != pos) ++entry_batch;
   }
   std::string index_path() const { return seg.substr(0, seg.size() - 4) + ".index"; }
+  // Resealed: a consistent file whose entry is wrong, which only the
+  // checks reads make can catch.
   void set_entry0_position(uint64_t pos) {
-    std::string idx = *read_file(index_path());
+    std::string file = *read_file(index_path());
+    IndexSeal seal;
+    auto entries = unseal_index(IndexKind::kOffset, file, &seal);
+    REQUIRE(entries.ok());
+    std::string idx(*entries);
     put_be32(idx.data() + 4, static_cast<uint32_t>(pos));
-    write_whole(index_path(), idx);
+    write_whole(index_path(), seal_index(IndexKind::kOffset, idx, seal));
   }
   void check_reads_unchanged() {
     auto log = open_log(tmp.log_dir(), config, &clock);
