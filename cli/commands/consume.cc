@@ -20,6 +20,7 @@
 #include "cli/clock.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/exec_worker.h"
+#include "cli/commands/group_commits.h"
 #include "cli/context.h"
 #include "cli/input/envelope.h"
 #include "cli/input/escapes.h"
@@ -411,13 +412,14 @@ int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
                            {"generation", ctx.generation}, {"offsets", a}});
     return r.ok() ? Status::OK() : r.status();
   };
-  auto leave = [&]() {
-    if (ctx.member_id.empty()) return;
+  CommitWarnings warnings(o.group);
+  auto leave = [&]() -> Status {  // commits what the reader took
+    if (ctx.member_id.empty()) return Status::OK();
     nlohmann::json req = {{"op", "leave_group"}, {"group", o.group}, {"member_id", ctx.member_id}};
     if (commits) req["offsets"] = offsets_json();
     auto r = client->call(std::move(req));
-    if (!r.ok()) print_warning("leaving group " + o.group + ": " + r.status().message());
     ctx.member_id.clear();
+    return r.ok() ? Status::OK() : r.status();
   };
   auto join = [&]() -> Status {
     auto r = client->call({{"op", "join_group"}, {"group", o.group}, {"topics", {o.topic}},
@@ -535,8 +537,8 @@ int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
     pending.clear();
     run_queued();
     // Periodic commit; a refusal means a rebalance, which the next fetch
-    // reports.
-    if (std::chrono::steady_clock::now() - last_commit > std::chrono::seconds(1)) (void)commit();
+    // reports; other failures are warned about.
+    if (std::chrono::steady_clock::now() - last_commit > std::chrono::seconds(1)) warnings.note(commit());
   };
 
   // With -e (or --until end/TIME) a member whose own partitions are done
@@ -597,7 +599,7 @@ int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
       if (c.code() == Code::kNotFound) ctx.member_id.clear();  // expired: join as new
       s = join();
       if (!s.ok()) return report(s);
-      if (std::chrono::steady_clock::now() - last_commit > std::chrono::seconds(1)) (void)commit();
+      if (std::chrono::steady_clock::now() - last_commit > std::chrono::seconds(1)) warnings.note(commit());
     }
   } catch (const StdoutClosed&) {
     code = 0;
@@ -611,12 +613,7 @@ int run_group(const ConsumeOptions& o, Client* client, const Printer& printer,
   }
   if (g_signal && code < 0) code = signal_exit();
   if (code < 0) code = 0;
-  if (code != 0 && code < 128) {
-    leave();
-    return code;
-  }
-  leave();  // commits what the reader took
-  return code;
+  return finish_group(code, leave(), o.group);
 }
 
 int run_consume(const ConsumeOptions& o) {

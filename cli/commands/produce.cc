@@ -5,7 +5,6 @@
 // requests, and reports what was not acknowledged.
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +19,8 @@
 
 #include "cli/clock.h"
 #include "cli/commands/commands.h"
+#include "cli/commands/produce_input.h"
+#include "cli/commands/produce_outcome.h"
 #include "cli/context.h"
 #include "cli/input/envelope.h"
 #include "cli/input/escapes.h"
@@ -67,13 +68,15 @@ class Producer {
  public:
   Producer(const ProduceOptions& o, Client* client, int32_t partitions, int64_t max_message_bytes, int acks,
            Compression codec)
-      : o_(o), client_(client), partitions_(partitions), max_message_(max_message_bytes), acks_(acks) {
+      : o_(o), client_(client), partitions_(partitions), max_message_(max_message_bytes), acks_(acks),
+        sticky_(random_start_partition(partitions)) {
     builders_.reserve(static_cast<size_t>(partitions));
     for (int32_t p = 0; p < partitions; ++p) builders_.push_back(Pending{batch::BatchBuilder(codec), 0});
   }
 
   // Adds a record; false (with *error set) when it cannot be sent.
   bool add(const InputRecord& r, Status* error) {
+    ++seen_;
     int32_t p = r.partition;
     if (p < 0) p = o_.partition;
     const bool sticky = p < 0 && !r.key;
@@ -144,6 +147,9 @@ class Producer {
   int64_t failed() const { return failed_; }
   int64_t acked() const { return acked_; }
   const Status& first_failure() const { return first_failure_; }
+  // Why the connection broke (OK while it works); nothing more is sent then.
+  const Status& lost() const { return lost_; }
+  ProduceTally tally(bool input_left) const { return {acks_, seen_, acked_, failed_, input_left}; }
 
  private:
   struct Pending {
@@ -165,7 +171,7 @@ class Producer {
     nlohmann::json req = {{"op", "produce"}, {"topic", o_.topic}, {"partition", p}, {"acks", acks_}};
     auto id = client_->send(std::move(req), bytes);
     if (!id.ok()) {
-      *error = id.status();
+      *error = lose(id.status());
       return false;
     }
     b.builder.clear();
@@ -187,12 +193,29 @@ class Producer {
   bool receive_one(Status* error) {
     auto r = client_->receive();
     if (!r.ok()) {
-      *error = r.status();
+      *error = lose(r.status());
       return false;
     }
+    count(*r);
+    return true;
+  }
+
+  // The connection broke. Answers the daemon sent before it went may still
+  // be readable; each is exact, so the tally says what was acknowledged.
+  Status lose(const Status& why) {
+    if (lost_.ok()) lost_ = why;
+    while (!in_flight_.empty()) {
+      auto r = client_->receive();
+      if (!r.ok()) break;
+      count(*r);
+    }
+    return lost_;
+  }
+
+  void count(const Response& r) {
     Sent s = in_flight_.front();
     in_flight_.pop_front();
-    Status st = r->status();
+    Status st = r.status();
     if (st.ok()) {
       acked_ += s.records;
     } else {
@@ -202,7 +225,6 @@ class Producer {
                                             std::to_string(s.records) + " records to partition " +
                                             std::to_string(s.partition) + ")");
     }
-    return true;
   }
 
   const ProduceOptions& o_;
@@ -213,121 +235,12 @@ class Producer {
   std::vector<Pending> builders_;
   std::vector<std::string> spare_;  // released batch buffers, reused by the next batch
   std::deque<Sent> in_flight_;
-  int32_t sticky_ = 0;
-  int64_t records_ = 0, acked_ = 0, failed_ = 0;
+  int32_t sticky_;
+  int64_t seen_ = 0, records_ = 0, acked_ = 0, failed_ = 0;
   int64_t pending_records_ = 0;
   int64_t oldest_pending_ms_ = 0;
   Status first_failure_;
-};
-
-// Reads input in large chunks and hands out records split at a delimiter.
-class Splitter {
- public:
-  Splitter(int fd, std::string delim) : fd_(fd), delim_(std::move(delim)) { grow_pipe(fd); }
-
-  // True when a whole record is buffered (next() will not read).
-  bool has_record() { return eof_ || (pos_ < end_ && find() != std::string::npos); }
-
-  // Waits up to timeout_ms (-1: forever) for input; false on timeout.
-  bool wait(int timeout_ms) {
-    if (has_record()) return true;
-    pollfd p{fd_, POLLIN, 0};
-    return ::poll(&p, 1, timeout_ms) != 0;
-  }
-
-  // The next record (a view valid until the next call), or nullopt at the
-  // end. A last record without a trailing delimiter still counts.
-  std::optional<std::string_view> next() {
-    for (;;) {
-      size_t at = find();
-      if (at != std::string::npos) {
-        std::string_view rec(buf_.data() + pos_, at - pos_);
-        pos_ = at + delim_.size();
-        return rec;
-      }
-      if (eof_) {
-        if (pos_ < end_) {
-          std::string_view rec(buf_.data() + pos_, end_ - pos_);
-          pos_ = end_;
-          return rec;
-        }
-        return std::nullopt;
-      }
-      fill();
-    }
-  }
-
-  // Everything until EOF, as one record.
-  std::string_view all() {
-    while (!eof_) fill();
-    std::string_view rec(buf_.data() + pos_, end_ - pos_);
-    pos_ = end_;
-    return rec;
-  }
-
-  // Reads once from the input (blocking). Used when the buffer holds no
-  // whole record.
-  void fill() {
-    hit_ = std::string::npos;
-    if (pos_ > 0 && pos_ >= end_ / 2) {
-      std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
-      end_ -= pos_;
-      scan_from_ = scan_from_ > pos_ ? scan_from_ - pos_ : 0;
-      pos_ = 0;
-    }
-    // buf_ only grows; reads land in its spare room, so input bytes are
-    // not zero-filled before each read.
-    if (buf_.size() < end_ + kChunk) buf_.resize(end_ + kChunk);
-    ssize_t n;
-    do n = ::read(fd_, buf_.data() + end_, kChunk);
-    while (n < 0 && errno == EINTR);
-    if (n <= 0) {
-      eof_ = true;
-      if (n < 0) error_ = errno;
-      return;
-    }
-    end_ += static_cast<size_t>(n);
-    read_ += static_cast<uint64_t>(n);
-  }
-
-  bool eof() const { return eof_ && pos_ >= end_; }
-  // Input bytes handed out as records (or skipped) so far.
-  uint64_t consumed() const { return read_ - (end_ - pos_); }
-  int error() const { return error_; }
-
- private:
-  static constexpr size_t kChunk = 1 << 20;
-
-  size_t find() {
-    if (hit_ != std::string::npos && hit_ >= pos_) return hit_;
-    size_t from = std::max(pos_, scan_from_);
-    const char* base = buf_.data();
-    size_t at;
-    if (delim_.size() == 1) {
-      const void* hit = std::memchr(base + from, delim_[0], end_ - from);
-      at = hit ? static_cast<size_t>(static_cast<const char*>(hit) - base) : std::string::npos;
-    } else {
-      at = std::string_view(base, end_).find(delim_, from);
-    }
-    hit_ = at;
-    // Remember how far we looked so a partial record is not rescanned.
-    if (at == std::string::npos)
-      scan_from_ = end_ >= delim_.size() ? end_ - delim_.size() + 1 : 0;
-    else
-      scan_from_ = 0;
-    return at;
-  }
-
-  int fd_;
-  std::string delim_;
-  std::string buf_;  // input in [0, end_), records from pos_
-  size_t end_ = 0;
-  size_t pos_ = 0;
-  uint64_t read_ = 0;  // bytes read from the input in all
-  size_t scan_from_ = 0;
-  size_t hit_ = std::string::npos;  // delimiter found by the last find()
-  bool eof_ = false;
-  int error_ = 0;
+  Status lost_;
 };
 
 int run_produce(const ProduceOptions& o) {
@@ -395,8 +308,14 @@ int run_produce(const ProduceOptions& o) {
   int64_t line = 0, skipped = 0;
   EnvelopeRecord env;
   if (o.raw) {
-    std::string_view all = in.all();
-    InputRecord r{o.key_set ? std::optional<std::string_view>(o.key) : std::nullopt, all, fixed_headers, wall_ms(), -1, 1};
+    // Read no further than the topic accepts: an endless or huge input is
+    // refused as soon as it is over the limit, in bounded memory.
+    auto all = in.all(static_cast<uint64_t>(max_message));
+    if (!all) {
+      input_error = raw_too_large(max_message, in.read());
+      goto done;
+    }
+    InputRecord r{o.key_set ? std::optional<std::string_view>(o.key) : std::nullopt, *all, fixed_headers, wall_ms(), -1, 1};
     if (!producer.add(r, &input_error)) goto done;
   } else {
     for (;;) {
@@ -459,16 +378,14 @@ int run_produce(const ProduceOptions& o) {
 done:
   progress.clear();
   Status send_error;
-  if (input_error.ok() || input_error.code() != Code::kUnavailable) {
-    if (producer.flush_all(&send_error)) producer.drain(&send_error);
-  }
+  if (producer.lost().ok() && producer.flush_all(&send_error)) producer.drain(&send_error);
   if (o.verbose)
     print_warning(std::to_string(producer.acked()) + " records acknowledged to " + o.topic +
                   (producer.failed() ? ", " + std::to_string(producer.failed()) + " failed" : "") +
                   (skipped ? ", " + std::to_string(skipped) + " bad lines skipped" : ""));
-  if (!send_error.ok()) {
-    report(send_error);
-    return exit_code(Exit::kPartial);
+  if (!producer.lost().ok()) {
+    if (producer.failed() > 0) print_error(producer.first_failure().message());
+    return report_lost_connection(producer.lost(), producer.tally(!in.eof()));
   }
   if (producer.failed() > 0) {
     print_error(producer.first_failure().message());
@@ -513,7 +430,7 @@ void set_produce_command(CLI::App& app, Runner* run) {
   cmd->add_flag("-v,--verbose", o->verbose, "Print a summary on stderr");
   cmd->footer(
       "Keyed records go to murmur2(key) % partitions, as in Kafka; records without a key\n"
-      "fill one partition's batch at a time, round robin.\n"
+      "fill one partition's batch at a time, round robin from a random start.\n"
       "Exit 5 when some records were not acknowledged.\n\n"
       "Examples:\n"
       "  seq 1000 | ks produce numbers\n"

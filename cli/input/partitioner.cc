@@ -1,6 +1,7 @@
 #include "cli/input/partitioner.h"
 
 #include <cassert>
+#include <random>
 
 namespace ks::cli {
 
@@ -44,6 +45,15 @@ int32_t murmur2(std::string_view key) {
 int32_t partition_for_key(std::string_view key, int32_t num_partitions) {
   assert(num_partitions > 0);
   return (murmur2(key) & 0x7fffffff) % num_partitions;
+}
+
+int32_t random_start_partition(int32_t num_partitions) {
+  assert(num_partitions > 0);
+  // One draw per process: random_device (getrandom) is cheap enough, and a
+  // clock or pid seed would correlate producers started together.
+  std::random_device rd;
+  std::uniform_int_distribution<int32_t> pick(0, num_partitions - 1);
+  return pick(rd);
 }
 
 }  // namespace ks::cli

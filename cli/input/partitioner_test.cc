@@ -58,3 +58,17 @@ TEST_CASE("partitions are always in range and stable") {
     }
   }
 }
+
+TEST_CASE("the sticky partition starts anywhere, not always at 0") {
+  CHECK(random_start_partition(1) == 0);
+  bool seen[6] = {};
+  for (int i = 0; i < 300; ++i) {
+    int32_t p = random_start_partition(6);
+    REQUIRE(p >= 0);
+    REQUIRE(p < 6);
+    seen[p] = true;
+  }
+  // 300 uniform draws miss a given partition with probability (5/6)^300,
+  // about 1e-24: every partition is seen unless the draw is not random.
+  for (bool s : seen) CHECK(s);
+}

@@ -8,7 +8,9 @@
 #    and nothing half-written is served (`ks log verify` is clean);
 #  - once space is freed (a filler file removed, a topic deleted) produce
 #    works again, with --acks 1 and --acks all;
-#  - a restart on the full disk loses nothing acknowledged.
+#  - a restart on the full disk loses nothing acknowledged;
+#  - a group member whose commits fail (meta.db's disk full) says so, and
+#    exits non-zero when its last commit fails.
 #
 # Needs root to mount a tmpfs: without it the test is skipped (exit 77),
 # loudly, except in CI (CI=true), where it fails.
@@ -215,4 +217,58 @@ case_data_dir_full() {
   # cleanup_mounts unmounts "$h/data"
 }
 
-run_cases fill_free_refill:150 data_dir_full:90
+# A group member whose commits cannot be stored: meta.db's disk is full
+# (data/ on a roomy file system, so records still flow). Commits that fail
+# during the run are reported on stderr, and a member whose last commit
+# (on exit) fails exits non-zero with the error, not 0; the records it
+# printed are read again by the next member.
+case_group_commit_disk_full() {
+  trap cleanup_mounts EXIT
+  local h=$T/h3
+  mount_tmpfs "$h" 4m
+  mount_tmpfs "$h/data" 64m
+  MOUNTED=("$h/data" "$h")
+  export KS_HOME=$h
+  start_daemon --no-autostart
+  assert_exit 0 ks --no-autostart topic create g
+  seq 1 20 | assert_exit 0 ks --no-autostart produce g
+  dd if=/dev/zero of="$h/filler" bs=64k status=none 2>/dev/null || true
+  note "meta.db's disk: $(df -k --output=used,avail "$h" | tail -1)"
+
+  # 1. Following: a periodic commit fails and is reported.
+  "$KS" --no-autostart consume g -g live >"$T/live.out" 2>"$T/live.err" &
+  local cpid=$! i rc=0
+  has_lines() { [[ $(count_lines "$1") -ge $2 ]]; }
+  wait_until 60 has_lines "$T/live.out" 20 || fail "the group member printed $(count_lines "$T/live.out") of 20 records"
+  # New records make the member fetch, print and commit again.
+  for (( i = 0; i < 300; i++ )); do
+    if grep -q 'committing offsets of group live failed' "$T/live.err"; then break; fi
+    echo "more$i" | assert_exit 0 timeout 30 "$KS" --no-autostart produce g
+    sleep 0.2
+  done
+  note "periodic commit on a full disk: $(head -c 400 "$T/live.err" | tr '\n' ' ')"
+  assert_matches "$(cat "$T/live.err")" 'committing offsets of group live failed.*([Nn]o space|full)' \
+    "a failed periodic commit is reported"
+  kill -TERM "$cpid"
+  wait "$cpid" || rc=$?
+  assert_eq 143 "$rc" "exit status of the member stopped with SIGTERM"
+
+  # 2. Exiting after -n: the last commit fails, so the exit status is not 0.
+  rc=0
+  timeout 60 "$KS" --no-autostart consume g -g once -n 5 >"$T/once.out" 2>"$T/once.err" || rc=$?
+  note "consume -g -n 5 on a full disk: exit $rc: $(head -c 400 "$T/once.err" | tr '\n' ' ')"
+  assert_eq "$(seq 1 5)" "$(cat "$T/once.out")" "records printed before the failed commit"
+  assert_eq 1 "$rc" "exit status when the last commit fails"
+  assert_matches "$(cat "$T/once.err")" 'error:.*last commit failed.*([Nn]o space|full)' "the failed commit's error"
+
+  # 3. Space again: the records are read again (nothing was committed),
+  # and this time the commit holds.
+  rm "$h/filler"
+  assert_exit 0 timeout 60 "$KS" --no-autostart consume g -g once -n 5
+  assert_eq "$(seq 1 5)" "$(cat "$OUT")" "records read again after the failed commit"
+  assert_exit 0 timeout 60 "$KS" --no-autostart consume g -g once -n 2
+  assert_eq "$(seq 6 7)" "$(cat "$OUT")" "records after a commit that held"
+  stop_daemon --no-autostart
+}
+
+run_cases fill_free_refill:150 data_dir_full:90 group_commit_disk_full:150

@@ -1,0 +1,30 @@
+// What `ks produce` says when it cannot deliver everything: the daemon
+// went away mid-stream, or a raw input is over the topic's limit.
+#pragma once
+
+#include <cstdint>
+
+#include "common/status.h"
+
+namespace ks::cli {
+
+// Where a producer's records stood when its connection broke.
+struct ProduceTally {
+  int acks = 1;          // -1 (all), 0 or 1, as sent to the daemon
+  int64_t seen = 0;      // records read from the input and handed to the producer
+  int64_t acked = 0;     // answered OK (with --acks 0: written to the connection)
+  int64_t refused = 0;   // answered with an error
+  bool input_left = false;  // the input was not read to its end
+};
+
+// One error line on stderr: why the connection broke, how many records
+// were acknowledged (exact with --acks 1/all: only answers count) and how
+// many were not (the daemon may have stored some of those). No hint about
+// starting a daemon: one was running. Returns exit 5 (partial delivery).
+int report_lost_connection(const Status& why, const ProduceTally& t);
+
+// The error for a --raw input that passed `limit` (the topic's
+// max.message.bytes) after `read` bytes; nothing was sent.
+Status raw_too_large(int64_t limit, uint64_t read);
+
+}  // namespace ks::cli
