@@ -17,6 +17,7 @@ steps for the Kafka compatibility tests; each prints JSON lines.
 """
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -170,6 +171,9 @@ def main():
     d.add_argument("op")
     d.add_argument("args", nargs="*")
     a = ap.parse_args()
+    # A sanitizer build gets more time (KS_IT_TIMEOUT_SCALE, tests/CMakeLists.txt).
+    if hasattr(a, "max_seconds"):
+        a.max_seconds *= int(os.environ.get("KS_IT_TIMEOUT_SCALE", "1"))
     {"produce": produce, "consume": consume, "commit-assigned": commit_assigned, "admin": admin}[a.cmd](a)
 
 

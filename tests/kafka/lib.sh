@@ -147,14 +147,15 @@ start_kafka_daemon() {  # [EXTRA DAEMON FLAGS...]
 # kcat against the script's broker, with timeouts short enough that a
 # daemon that stops answering fails the step instead of hanging it.
 kc() {  # KCAT ARGS...
-  timeout -k 5 60 kcat -b "$BROKER" -m 15 \
+  timeout -k 5 $(( 60 * ${KS_IT_TIMEOUT_SCALE:-1} )) kcat -b "$BROKER" -m 15 \
     -X socket.timeout.ms=15000 -X message.timeout.ms=20000 "$@"
 }
 
-# Helper programs (see each file's header), under an overall timeout.
-kp() { timeout -k 5 "${KP_TIMEOUT:-60}" "$PY" "$KAFKA_DIR/kp_client.py" --broker "$BROKER" "$@"; }
-ck() { timeout -k 5 "${CK_TIMEOUT:-60}" "$PY" "$KAFKA_DIR/ck_client.py" --broker "$BROKER" "$@"; }
-kjs() { timeout -k 5 "${KJS_TIMEOUT:-60}" node "$KAFKA_DIR/kjs_client.js" --broker "$BROKER" "$@"; }
+# Helper programs (see each file's header), under an overall timeout
+# (times KS_IT_TIMEOUT_SCALE, as their own --max-seconds are).
+kp() { timeout -k 5 $(( ${KP_TIMEOUT:-60} * ${KS_IT_TIMEOUT_SCALE:-1} )) "$PY" "$KAFKA_DIR/kp_client.py" --broker "$BROKER" "$@"; }
+ck() { timeout -k 5 $(( ${CK_TIMEOUT:-60} * ${KS_IT_TIMEOUT_SCALE:-1} )) "$PY" "$KAFKA_DIR/ck_client.py" --broker "$BROKER" "$@"; }
+kjs() { timeout -k 5 $(( ${KJS_TIMEOUT:-60} * ${KS_IT_TIMEOUT_SCALE:-1} )) node "$KAFKA_DIR/kjs_client.js" --broker "$BROKER" "$@"; }
 
 # python3 with Debian's modules; the code is the first argument.
 pyrun() { "$PY" -c "$@"; }
