@@ -8,6 +8,12 @@
     python3 fault_segments.py garbage FILE SIZE SEED  # replace FILE with SIZE pseudo-random bytes
     python3 fault_segments.py overwrite FILE POS SIZE SEED  # pseudo-random bytes over [POS, POS+SIZE)
     python3 fault_segments.py index FILE           # "rel_offset position" per .index entry
+    python3 fault_segments.py zero FILE            # every byte of FILE zero, size kept (a power cut)
+    python3 fault_segments.py reseal FILE          # recompute an index file's seal CRC after an edit
+
+Index files end with a 44-byte seal whose last 4 bytes are a CRC-32C of
+everything before them (format.h); `put32` into an entry breaks it unless
+the file is resealed.
 """
 
 import os
@@ -30,6 +36,18 @@ def batches(path):
         out.append((pos, base, base + last_delta, size))
         pos += size
     return out
+
+
+SEAL_SIZE = 44
+
+
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
 
 
 def main(argv):
@@ -65,9 +83,18 @@ def main(argv):
             f.write(bytes(rnd.getrandbits(8) for _ in range(int(args[2]))))
     elif cmd == "index":
         with open(args[0], "rb") as f:
-            data = f.read()
+            data = f.read()[:-SEAL_SIZE]
         for i in range(0, len(data) - len(data) % 8, 8):
             print("%d %d" % struct.unpack_from(">II", data, i))
+    elif cmd == "zero":
+        size = os.path.getsize(args[0])
+        with open(args[0], "r+b") as f:
+            f.write(bytes(size))
+    elif cmd == "reseal":
+        with open(args[0], "r+b") as f:
+            data = f.read()
+            f.seek(len(data) - 4)
+            f.write(struct.pack(">I", crc32c(data[:-4])))
     else:
         sys.exit(__doc__)
 
