@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "common/coding.h"
+#include "common/home.h"
 #include "common/protocol.h"
 
 #ifndef KS_VERSION
@@ -84,6 +85,36 @@ Result<int> connect_tcp(const std::string& addr) {
 
 const volatile int* g_interrupt = nullptr;
 
+// The home's token, for a TCP listener, when this user can read it (the
+// file is 0600: only the owner can).
+std::string home_token(const std::string& home) {
+  int fd = home::open_in_home(home + "/token", O_RDONLY);
+  if (fd < 0) return {};
+  char buf[256];
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  ::close(fd);
+  std::string t(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
+  return t;
+}
+
+// The last error the daemon logged (without its timestamp), to say why a
+// daemon that was started exited.
+std::string last_logged_error(const std::string& home) {
+  int fd = home::open_in_home(home + "/daemon.log", O_RDONLY);
+  if (fd < 0) return {};
+  off_t size = ::lseek(fd, 0, SEEK_END);
+  off_t from = size > 8192 ? size - 8192 : 0;
+  std::string tail(static_cast<size_t>(size - from), '\0');
+  ssize_t n = ::pread(fd, tail.data(), tail.size(), from);
+  ::close(fd);
+  tail.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  auto at = tail.rfind(" ERROR ");
+  if (at == std::string::npos) return {};
+  auto end = tail.find('\n', at);
+  return tail.substr(at + 7, end == std::string::npos ? std::string::npos : end - at - 7);
+}
+
 std::string self_exe() {
   char buf[4096];
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
@@ -140,8 +171,9 @@ bool home_locked(const std::string& home) {
 }
 
 Status start_daemon(const std::string& home, const std::string& extra_args) {
-  if (::mkdir(home.c_str(), 0700) != 0 && errno != EEXIST)
-    return Status::FromErrno("create home " + home, errno);
+  // Refused here, with the reason, rather than by a daemon whose log
+  // could not be opened safely.
+  KS_RETURN_IF_ERROR(home::ensure_home(home));
   int ready[2];
   if (::pipe2(ready, O_CLOEXEC) != 0) return Status::FromErrno("pipe", errno);
   std::string exe = self_exe();
@@ -154,7 +186,7 @@ Status start_daemon(const std::string& home, const std::string& extra_args) {
     if (::fork() != 0) ::_exit(0);
     int devnull = ::open("/dev/null", O_RDWR);
     std::string logpath = home + "/daemon.log";
-    int logfd = ::open(logpath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    int logfd = home::open_in_home(logpath, O_WRONLY | O_CREAT | O_APPEND);
     ::dup2(devnull, 0);
     ::dup2(logfd >= 0 ? logfd : devnull, 1);
     ::dup2(logfd >= 0 ? logfd : devnull, 2);
@@ -189,12 +221,18 @@ Status start_daemon(const std::string& home, const std::string& extra_args) {
   if (rc == 0) return Status::Unavailable("the daemon did not start within 10 minutes (see " + home + "/daemon.log)");
   if (rc < 0) return Status::Unavailable("interrupted while the daemon was starting (it goes on; see " + home + "/daemon.log)");
   if (n == 1) return Status::OK();
+  std::string why = last_logged_error(home);
+  if (!why.empty()) return Status::Busy("the daemon could not start: " + why + " (see " + home + "/daemon.log)");
   return Status::Busy("the new daemon exited early (see " + home + "/daemon.log)");
 }
 
 Result<std::unique_ptr<Client>> Client::Connect(const ConnectOptions& opts) {
   int fd = -1;
+  std::string token = opts.token;
   if (!opts.addr.empty()) {
+    // The owner's own daemon: its token is in the home, readable only by
+    // its owner.
+    if (token.empty()) token = home_token(opts.home);
     if (opts.addr.rfind("tcp://", 0) != 0)
       return Status::InvalidArgument("bad address '" + opts.addr + "': expected tcp://HOST:PORT");
     auto r = connect_tcp(opts.addr);
@@ -202,6 +240,9 @@ Result<std::unique_ptr<Client>> Client::Connect(const ConnectOptions& opts) {
     fd = *r;
   } else {
     const std::string path = socket_path(opts.home);
+    // Never talk to a socket in a home someone else could have planted.
+    struct stat st{};
+    if (::lstat(opts.home.c_str(), &st) == 0) KS_RETURN_IF_ERROR(home::check_home(opts.home));
     fd = connect_unix(path);
     if (fd < 0 && (errno == ENOENT || errno == ECONNREFUSED) && opts.autostart) {
       Status s = start_daemon(opts.home, "");
@@ -221,7 +262,7 @@ Result<std::unique_ptr<Client>> Client::Connect(const ConnectOptions& opts) {
           break;
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
-      if (fd < 0 && !s.ok()) return Status::Unavailable(s.message());
+      if (fd < 0 && !s.ok()) return s.code() == Code::kInvalidArgument ? s : Status::Unavailable(s.message());
     }
     if (fd < 0) {
       int err = errno;
@@ -232,7 +273,7 @@ Result<std::unique_ptr<Client>> Client::Connect(const ConnectOptions& opts) {
   }
   std::unique_ptr<Client> c(new Client(fd));
   nlohmann::json hello = {{"op", "hello"}, {"client", "ks " KS_VERSION}};
-  if (!opts.token.empty()) hello["token"] = opts.token;
+  if (!token.empty()) hello["token"] = token;
   auto r = c->call(std::move(hello));
   if (!r.ok()) return r.status();
   return c;
@@ -331,7 +372,16 @@ Result<Response> Client::receive() {
 
 Result<Response> Client::call(nlohmann::json request, std::string_view payload) {
   auto id = send(std::move(request), payload);
-  if (!id.ok()) return id.status();
+  if (!id.ok()) {
+    // The daemon may have said why before it closed (out of descriptors,
+    // too many connections): that answer is still there to read.
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
+      auto r = receive();
+      if (r.ok() && !r->status().ok()) return r->status();
+    }
+    return id.status();
+  }
   // Answers to earlier requests still in flight (a long poll cut short by
   // a signal) come first; they are no longer wanted.
   Result<Response> r = Status::IOError("no answer");
@@ -340,6 +390,8 @@ Result<Response> Client::call(nlohmann::json request, std::string_view payload) 
     if (!r.ok()) return r.status();
     auto got = r->header.find("id");
     if (got == r->header.end() || !got->is_number_unsigned() || got->get<uint64_t>() >= *id) break;
+    // Id 0 with an error: about the connection, not one request.
+    if (got->get<uint64_t>() == 0 && !r->status().ok()) break;
   }
   Status s = r->status();
   if (!s.ok()) return s;

@@ -69,8 +69,13 @@ int report(const Status& s, std::string_view hint) {
     if (s.message().find("exited early") != std::string::npos ||
         s.message().find("did not start") != std::string::npos)
       h = "the daemon's log says why it could not start; `ks daemon run` shows it on the terminal";
-    else
+    else if (s.message().rfind("no daemon is running", 0) == 0)
       h = "start one with `ks daemon start`, or leave out --no-autostart / KS_NO_AUTOSTART";
+    else if (s.message().find("out of file descriptors") == std::string::npos &&
+             s.message().find("cannot connect") == std::string::npos &&
+             s.message().find("cannot resolve") == std::string::npos)
+      // A daemon answered the connection and then closed it: it runs.
+      h = "the daemon is running but closed the connection; its log (daemon.log in the home) says why";
   }
   print_error(s.message(), h);
   return exit_code(exit_for(s));

@@ -54,9 +54,9 @@ bool parse_bool(const std::string& s, bool* out) {
 }
 
 void add_run_flags(CLI::App* cmd, DaemonCliOptions* o) {
-  cmd->add_option("--listen", o->daemon.listen, "Also serve the native protocol on TCP: tcp://HOST:PORT (loopback unless --allow-remote)");
-  cmd->add_flag("--allow-remote", o->daemon.allow_remote, "Allow a non-loopback --listen or --kafka address; native clients then need the home's token (KS_TOKEN)");
-  cmd->add_option("--kafka", o->daemon.kafka, "Also serve the Kafka wire protocol on HOST:PORT (loopback unless --allow-remote; port 0 picks one)");
+  cmd->add_option("--listen", o->daemon.listen, "Also serve the native protocol on TCP: tcp://HOST:PORT (loopback unless --allow-remote); clients send the home's token");
+  cmd->add_flag("--allow-remote", o->daemon.allow_remote, "Allow a non-loopback --listen or --kafka address (--listen clients always need the home's token, KS_TOKEN; --kafka has no authentication)");
+  cmd->add_option("--kafka", o->daemon.kafka, "Also serve the Kafka wire protocol on HOST:PORT (loopback unless --allow-remote; port 0 picks one). It has no authentication yet (no SASL): any local user can read and write through it");
   cmd->add_option("--kafka-advertise", o->daemon.kafka_advertise, "The HOST:PORT Kafka clients are told to connect to (default: the --kafka address)");
   cmd->add_option("--auto-create", o->auto_create, "Create missing topics on produce: true or false")
       ->check(CLI::IsMember({"true", "false", "1", "0", "yes", "no", "on", "off"}));
@@ -135,6 +135,9 @@ int run_start(const DaemonCliOptions& o) {
     print_warning("a daemon is already running for " + c.home);
     return 0;
   }
+  if (o.daemon.allow_remote && !o.daemon.kafka.empty())
+    print_warning("the Kafka listener has NO AUTHENTICATION (no SASL yet) and --allow-remote is set: anyone who "
+                  "can reach " + o.daemon.kafka + " can read, write and delete every topic");
   Status s = start_daemon(c.home, run_args(o));
   if (!s.ok()) return report(s);
   return 0;

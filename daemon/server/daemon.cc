@@ -14,6 +14,7 @@
 #include <cstring>
 #include <string>
 
+#include "common/home.h"
 #include "daemon/server/broker.h"
 #include "daemon/server/logging.h"
 #include "daemon/server/options.h"
@@ -27,7 +28,7 @@ namespace {
 // the same home fails here, whichever way it was started.
 int take_lock(const std::string& home, std::string* holder) {
   std::string path = home + "/daemon.lock";
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int fd = home::open_in_home(path, O_RDWR | O_CREAT);
   if (fd < 0) return -1;
   // A client checking whether a daemon runs (ks daemon status while this
   // one starts) holds the lock shared for an instant: retry briefly before
@@ -68,6 +69,71 @@ std::string make_token(const std::string& home) {
   (void)storage::write_file_atomic(path, t + "\n", true);
   ::umask(old);
   return t;
+}
+
+// A duration in ms from the environment variable `name`, else `fallback`.
+int64_t env_ms(const char* name, int64_t fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  char* end = nullptr;
+  long long n = std::strtoll(v, &end, 10);
+  if (*end != '\0' || n < 0) {
+    log_warn("ignoring %s=%s: expected milliseconds", name, v);
+    return fallback;
+  }
+  return n;
+}
+
+// Each partition keeps its active segment open and each client holds a
+// socket: take all the descriptors the hard limit allows, then make
+// connections + partitions + a reserve (stdio, the lock, meta.db and its
+// journal, the loop, listeners, the spare descriptor, segments a fetch
+// opens) fit in them, so the daemon refuses a client with a reason before
+// it runs out.
+void fit_to_descriptors(DaemonOptions* opts) {
+  rlimit nofile{};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) != 0) return;
+  if (nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &nofile);
+    (void)::getrlimit(RLIMIT_NOFILE, &nofile);
+  }
+  if (nofile.rlim_cur == RLIM_INFINITY) {
+    log_info("limits: no limit on open files; %lld connections", static_cast<long long>(opts->max_connections));
+    return;
+  }
+  int64_t fds = static_cast<int64_t>(std::min<rlim_t>(nofile.rlim_cur, rlim_t{1} << 40));
+  opts->fd_limit = fds;
+  int64_t reserve = std::clamp<int64_t>(fds / 8, 32, 256);
+  int64_t room = std::max<int64_t>(fds - reserve, 8);
+  if (opts->max_connections > 0) {
+    int64_t fit = opts->max_partitions > 0 ? room - opts->max_partitions : room / 2;
+    fit = std::max<int64_t>(fit, 4);
+    if (opts->max_connections > fit) {
+      log_warn("--max-connections %lld does not fit `ulimit -n` %lld: using %lld (raise the limit for more)",
+               static_cast<long long>(opts->max_connections), static_cast<long long>(fds),
+               static_cast<long long>(fit));
+      opts->max_connections = fit;
+    }
+  }
+  if (opts->max_partitions <= 0)
+    opts->max_partitions = std::max<int64_t>(room - (opts->max_connections > 0 ? opts->max_connections : room / 2), 4);
+  log_info("limits: %lld open files (ulimit -n) = %lld connections + %lld partitions + %lld in reserve",
+           static_cast<long long>(fds), static_cast<long long>(opts->max_connections),
+           static_cast<long long>(opts->max_partitions), static_cast<long long>(reserve));
+}
+
+// The Kafka listener has no authentication yet (no SASL): say so where it
+// is enabled, and loudly when it may be reached from other machines.
+void warn_open_kafka(const std::string& hostport, bool remote) {
+  if (!remote) {
+    log_info("the Kafka listener on %s has no authentication (no SASL yet): any local user can read and write "
+             "every topic through it", hostport.c_str());
+    return;
+  }
+  const char* msg = "the Kafka listener on %s has NO AUTHENTICATION (no SASL yet) and --allow-remote is set: "
+                    "anyone who can reach this port can read, write and delete every topic";
+  log_warn(msg, hostport.c_str());
 }
 
 struct Daemon {
@@ -118,11 +184,10 @@ void stop(Daemon* d, const char* why) {
 
 int run_daemon(const DaemonOptions& options) {
   const std::string& home = options.home;
-  if (::mkdir(home.c_str(), 0700) != 0 && errno != EEXIST) {
-    log_error("cannot create home %s: %s", home.c_str(), std::strerror(errno));
+  if (Status safe = home::ensure_home(home); !safe.ok()) {
+    log_error("%s", safe.message().c_str());
     return 1;
   }
-  ::chmod(home.c_str(), 0700);
   std::string holder;
   int lock = take_lock(home, &holder);
   if (lock < 0) {
@@ -134,24 +199,10 @@ int run_daemon(const DaemonOptions& options) {
   // while, and `ks daemon status` names the daemon that is starting.
   (void)storage::write_file_atomic(home + "/daemon.pid", std::to_string(::getpid()) + "\n", false);
 
-  // Each partition keeps its active segment open and each client holds a
-  // socket: take all the descriptors the hard limit allows, and size the
-  // partition budget from what is left after the connections.
-  rlimit nofile{};
-  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
-    nofile.rlim_cur = nofile.rlim_max;
-    (void)::setrlimit(RLIMIT_NOFILE, &nofile);
-    (void)::getrlimit(RLIMIT_NOFILE, &nofile);
-  }
   DaemonOptions opts = options;
-  if (opts.max_partitions <= 0 && nofile.rlim_cur != RLIM_INFINITY) {
-    int64_t fds = static_cast<int64_t>(nofile.rlim_cur);
-    int64_t reserve = 256 + (opts.max_connections > 0 ? opts.max_connections : fds / 2);
-    opts.max_partitions = std::max<int64_t>(fds - reserve, fds / 4);
-  }
-  log_info("limits: %lld open files, %lld connections, %lld partitions",
-           static_cast<long long>(nofile.rlim_cur), static_cast<long long>(opts.max_connections),
-           static_cast<long long>(opts.max_partitions));
+  fit_to_descriptors(&opts);
+  opts.login_timeout_ms = env_ms("KS_LOGIN_TIMEOUT_MS", opts.login_timeout_ms);
+  opts.kafka_idle_timeout_ms = env_ms("KS_KAFKA_IDLE_TIMEOUT_MS", opts.kafka_idle_timeout_ms);
 
   Daemon d;
   uv_loop_init(&d.loop);
@@ -175,12 +226,13 @@ int run_daemon(const DaemonOptions& options) {
   if (s.ok() && !options.listen.empty()) {
     std::string hp = options.listen;
     if (hp.rfind("tcp://", 0) == 0) hp = hp.substr(6);
-    s = d.server->listen_tcp(hp, options.allow_remote, options.allow_remote ? make_token(home) : "");
+    s = d.server->listen_tcp(hp, options.allow_remote, make_token(home));
   }
   if (s.ok() && !options.kafka.empty()) {
     std::string hp = options.kafka;
     if (hp.rfind("kafka://", 0) == 0) hp = hp.substr(8);
     s = d.server->listen_kafka(hp, options.allow_remote, options.kafka_advertise);
+    if (s.ok()) warn_open_kafka(hp, options.allow_remote);
   }
   if (!s.ok()) {
     log_error("%s", s.to_string().c_str());

@@ -3,6 +3,8 @@
 // coordinator. Requests on a connection are answered in order (the slots
 // of server.cc); malformed input closes the connection after the answers
 // already owed, and never reaches the broker.
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <deque>
 #include <map>
@@ -57,13 +59,13 @@ struct Server::KafkaFetch : LongPoll {
 
 Status Server::listen_kafka(const std::string& hostport, bool allow_remote, const std::string& advertise) {
   bool loopback = true;
-  auto tcp = bind_tcp(hostport, allow_remote, &loopback);
-  if (!tcp.ok()) return tcp.status();
+  auto l = bind_tcp(hostport, allow_remote, true, &loopback);
+  if (!l.ok()) return l.status();
   sockaddr_storage bound{};
-  int len = sizeof bound;
+  socklen_t len = sizeof bound;
   char name[64] = "";
   int port = 0;
-  if (uv_tcp_getsockname(*tcp, reinterpret_cast<sockaddr*>(&bound), &len) == 0) {
+  if (::getsockname((*l)->fd, reinterpret_cast<sockaddr*>(&bound), &len) == 0) {
     if (bound.ss_family == AF_INET6) {
       uv_ip6_name(reinterpret_cast<sockaddr_in6*>(&bound), name, sizeof name);
       port = ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
@@ -72,7 +74,6 @@ Status Server::listen_kafka(const std::string& hostport, bool allow_remote, cons
       port = ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
     }
   }
-  kafka_listeners_.insert(reinterpret_cast<uv_handle_t*>(*tcp));
   std::string host = name;
   if (host == "0.0.0.0" || host == "::") {
     char hn[256] = "";

@@ -165,6 +165,7 @@ Server::Server(uv_loop_t* loop, Broker* broker, const DaemonOptions& options)
     : loop_(loop), broker_(broker), options_(options), started_ms_(now_ms()) {
   read_scratch_.reset(new char[kReadChunk]);
   idle_ = new uv_idle_t;
+  init_limits();
   uv_idle_init(loop_, idle_);
   idle_->data = this;
   uv_unref(reinterpret_cast<uv_handle_t*>(idle_));  // never what keeps the loop running
@@ -181,130 +182,10 @@ Server::Server(uv_loop_t* loop, Broker* broker, const DaemonOptions& options)
 Server::~Server() {
   broker_->groups().set_rebalance_hook(nullptr);
   // Normally closed when the shutdown finished; the loop frees it.
+  close_listeners();
+  close_timers();
   if (idle_ != nullptr && !uv_is_closing(reinterpret_cast<uv_handle_t*>(idle_)))
     uv_close(reinterpret_cast<uv_handle_t*>(idle_), [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
-}
-
-Status Server::listen_unix(const std::string& path) {
-  auto* pipe = new uv_pipe_t;
-  uv_pipe_init(loop_, pipe, 0);
-  pipe->data = this;
-  ::unlink(path.c_str());  // a stale socket; the home's lock says no daemon owns it
-  mode_t old = ::umask(0177);  // the socket is created 0600
-  int rc = uv_pipe_bind(pipe, path.c_str());
-  ::umask(old);
-  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(pipe), 511, on_connection);
-  if (rc != 0) {
-    uv_close(reinterpret_cast<uv_handle_t*>(pipe), [](uv_handle_t* h) { delete reinterpret_cast<uv_pipe_t*>(h); });
-    return Status::IOError("listen on " + path + ": " + uv_strerror(rc));
-  }
-  listeners_.push_back(reinterpret_cast<uv_handle_t*>(pipe));
-  listener_names_.push_back("unix:" + path);
-  return Status::OK();
-}
-
-Result<uv_tcp_t*> Server::bind_tcp(const std::string& hostport, bool allow_remote, bool* loopback) {
-  auto colon = hostport.rfind(':');
-  if (colon == std::string::npos) return Status::InvalidArgument("bad listen address '" + hostport + "': expected HOST:PORT");
-  std::string host = hostport.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  const char* port_text = hostport.c_str() + colon + 1;
-  char* end = nullptr;
-  long port = std::strtol(port_text, &end, 10);
-  if (!*port_text || *end || port < 0 || port > 65535)
-    return Status::InvalidArgument("bad listen address '" + hostport + "': the port must be 0 to 65535");
-  sockaddr_storage addr{};
-  bool v6 = host.find(':') != std::string::npos;
-  int rc = v6 ? uv_ip6_addr(host.c_str(), static_cast<int>(port), reinterpret_cast<sockaddr_in6*>(&addr))
-              : uv_ip4_addr(host.c_str(), static_cast<int>(port), reinterpret_cast<sockaddr_in*>(&addr));
-  if (rc != 0) return Status::InvalidArgument("bad listen address '" + hostport + "': " + uv_strerror(rc));
-  *loopback = v6 ? host == "::1" : host.rfind("127.", 0) == 0;
-  if (!*loopback && !allow_remote)
-    return Status::InvalidArgument("refusing to listen on non-loopback address " + host + " without --allow-remote");
-  auto* tcp = new uv_tcp_t;
-  uv_tcp_init(loop_, tcp);
-  tcp->data = this;
-  rc = uv_tcp_bind(tcp, reinterpret_cast<sockaddr*>(&addr), 0);
-  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(tcp), 511, on_connection);
-  if (rc != 0) {
-    uv_close(reinterpret_cast<uv_handle_t*>(tcp), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
-    return Status::IOError("listen on " + hostport + ": " + uv_strerror(rc));
-  }
-  listeners_.push_back(reinterpret_cast<uv_handle_t*>(tcp));
-  return tcp;
-}
-
-Status Server::listen_tcp(const std::string& hostport, bool allow_remote, const std::string& token) {
-  bool loopback = true;
-  auto tcp = bind_tcp(hostport, allow_remote, &loopback);
-  if (!tcp.ok()) return tcp.status();
-  if (!loopback) token_ = token;
-  listener_names_.push_back("tcp://" + hostport);
-  return Status::OK();
-}
-
-void Server::on_connection(uv_stream_t* listener, int status) {
-  auto* self = static_cast<Server*>(listener->data);
-  if (status < 0) {
-    log_warn("accept: %s", uv_strerror(status));
-    return;
-  }
-  self->accept(listener, listener->type == UV_TCP);
-}
-
-void Server::accept(uv_stream_t* listener, bool tcp) {
-  auto c = std::make_shared<Conn>();
-  c->server = this;
-  c->kafka = kafka_listeners_.count(reinterpret_cast<uv_handle_t*>(listener)) > 0;
-  static uint64_t next_conn = 1;
-  c->id = next_conn++;
-  c->tcp = tcp;
-  if (tcp) {
-    uv_tcp_init(loop_, &c->h.tcp);
-    uv_tcp_nodelay(&c->h.tcp, 1);
-    c->authed = token_.empty() || c->kafka;
-  } else {
-    uv_pipe_init(loop_, &c->h.pipe, 0);
-  }
-  c->handle()->data = c.get();
-  c->self = c;
-  if (uv_accept(listener, c->stream()) != 0) {
-    close_conn(c);
-    return;
-  }
-  conns_.insert(c);
-  if (shutting_down_) {
-    close_conn(c);
-    return;
-  }
-  if (options_.max_connections > 0 && conns_.size() > static_cast<size_t>(options_.max_connections)) {
-    // Over the limit: a native client reads why; a Kafka client (which has
-    // no way to hear it before its first request) sees the close.
-    int64_t now = now_ms();
-    if (now - last_limit_warning_ms_ >= 1000) {
-      last_limit_warning_ms_ = now;
-      log_warn("refusing connections: %zu open, --max-connections is %lld", conns_.size() - 1,
-               static_cast<long long>(options_.max_connections));
-    }
-    if (c->kafka) {
-      close_conn(c);
-      return;
-    }
-    // Read its first request and answer that (a client that writes first
-    // would otherwise see only a reset).
-    c->over_limit = true;
-  }
-  if (c->kafka) {
-    sockaddr_storage peer{};
-    int len = sizeof peer;
-    char name[64] = "";
-    if (uv_tcp_getpeername(&c->h.tcp, reinterpret_cast<sockaddr*>(&peer), &len) == 0) {
-      if (peer.ss_family == AF_INET6) uv_ip6_name(reinterpret_cast<sockaddr_in6*>(&peer), name, sizeof name);
-      else uv_ip4_name(reinterpret_cast<sockaddr_in*>(&peer), name, sizeof name);
-    }
-    c->peer = std::string("/") + name;
-  }
-  start_reading(c.get());
 }
 
 void Server::start_reading(Conn* c) {
@@ -345,6 +226,7 @@ void Server::pause_reading(Conn* c) {
 
 void Server::on_read(const std::shared_ptr<Conn>& c, const uv_buf_t* buf, size_t n) {
   if (buf->base != read_scratch_.get()) {
+  c->last_active_ms = uv_now(loop_);
     c->in.grow(n);
     return process(c);
   }
@@ -441,13 +323,13 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
 
     if (op == "hello") {
       if (!c->authed) {
-        if (req.value("token", "") != token_) {
+        if (!token_matches(req.value("token", ""), token_)) {
           reply(Status::InvalidArgument("wrong or missing token (set KS_TOKEN to the contents of the home's token file)"));
           c->close_after_flush = true;
           flush_slots(c);
           return;
         }
-        c->authed = true;
+        set_authed(c.get());
       }
       return reply(Status::OK(), json{{"server", "ks " KS_VERSION}, {"pid", ::getpid()}});
     }
@@ -678,6 +560,7 @@ void Server::flush_slots(const std::shared_ptr<Conn>& c) {
         return;
       }
       if (server->may_resume(*conn)) {
+      conn->last_active_ms = uv_now(server->loop_);
         server->start_reading(conn.get());
         // Requests already buffered are processed now.
         server->process(conn);
@@ -716,6 +599,7 @@ void Server::close_conn(const std::shared_ptr<Conn>& c) {
 // --- memory for answers -------------------------------------------------------------
 
 uint64_t Server::answer_room(const Conn& c) const {
+    server->forget_conn(c.get());
   if (c.held >= kConnAnswerLimit) return 0;
   if (held_ < kAnswerBudget) return kAnswerBudget - held_;
   if (c.held < kHoldsLittle && held_ < kAnswerBudget + kAnswerReserve) return kReserveAnswer;
@@ -983,14 +867,7 @@ void Server::begin_shutdown(std::function<void()> done) {
   if (shutting_down_) return;
   shutting_down_ = true;
   shutdown_done_ = std::move(done);
-  for (uv_handle_t* l : listeners_) {
-    uv_close(l, [](uv_handle_t* h) {
-      if (h->type == UV_TCP) delete reinterpret_cast<uv_tcp_t*>(h);
-      else delete reinterpret_cast<uv_pipe_t*>(h);
-    });
-  }
-  listeners_.clear();
-  kafka_listeners_.clear();
+  close_listeners();
   // Kafka members waiting in a join or sync get their answer (an error)
   // so their connections can finish.
   broker_->kafka_groups().clear();
@@ -1028,3 +905,4 @@ void Server::check_shutdown_done() {
 }
 
 }  // namespace ks::server
+  close_timers();

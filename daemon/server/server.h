@@ -7,6 +7,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <set>
@@ -40,8 +41,9 @@ class Server {
   ~Server();
 
   Status listen_unix(const std::string& path);
-  // "HOST:PORT"; refuses a non-loopback host unless allow_remote, and then
-  // asks TCP clients for the token in `token`.
+  // "HOST:PORT"; refuses a non-loopback host unless allow_remote. Every
+  // TCP client, loopback or not, must send `token` (not empty) in its
+  // hello: only the Unix socket (0600 in a 0700 home) is open without it.
   Status listen_tcp(const std::string& hostport, bool allow_remote, const std::string& token);
   // The Kafka wire protocol on "HOST:PORT" (port 0: any free port), telling
   // clients to connect to `advertise` ("HOST:PORT"; empty: the bound one).
@@ -61,13 +63,29 @@ class Server {
   size_t held_bytes() const { return held_; }
 
   struct Conn;
+  struct Listener;
   struct Slot;
   struct Fetch;
   struct KafkaFetch;
 
  private:
-  static void on_connection(uv_stream_t* listener, int status);
-  void accept(uv_stream_t* listener, bool tcp);
+  // Listeners and admission (conn_accept.cc): accepting by hand, the
+  // descriptor reserve, the connection limits.
+  void init_limits();  // from options_; the constructor calls it
+  Result<Listener*> add_listener(int fd, int kind);
+  static void on_listener(uv_poll_t* poll, int status, int events);
+  void accept_ready(Listener* l);
+  void adopt(Listener* l, int fd);
+  void out_of_descriptors(Listener* l, int err);
+  void pause_accepting();
+  void close_listeners();
+  // Counts `c` against the limits; false when it was closed instead.
+  bool admit(const std::shared_ptr<Conn>& c);
+  void set_authed(Conn* c);
+  void forget_conn(Conn* c);
+  // The login and idle deadlines (conn_accept.cc), checked by a timer.
+  void check_deadlines();
+  void close_timers();
   void start_reading(Conn* c);
   void on_read(const std::shared_ptr<Conn>& c, const uv_buf_t* buf, size_t n);
   // Processes c->in (the requests held while the connection was paused).
@@ -97,7 +115,7 @@ class Server {
   void try_fetch(const std::shared_ptr<Fetch>& f, bool final);
   void finish_fetch(const std::shared_ptr<Fetch>& f);
   void check_shutdown_done();
-  Result<uv_tcp_t*> bind_tcp(const std::string& hostport, bool allow_remote, bool* loopback);
+  Result<Listener*> bind_tcp(const std::string& hostport, bool allow_remote, bool kafka, bool* loopback);
 
   // Kafka listener (kafka_server.cc).
   size_t process_kafka(const std::shared_ptr<Conn>& c, char* data, size_t n);
@@ -119,7 +137,19 @@ class Server {
   DaemonOptions options_;
   int64_t last_limit_warning_ms_ = 0;  // refused connections are logged once a second
   std::string token_;
-  std::vector<uv_handle_t*> listeners_;
+  std::vector<Listener*> listeners_;
+  // Limits derived from options_ (see the constructor in conn_accept.cc).
+  size_t unix_reserve_ = 0;       // of max_connections, kept for the Unix socket
+  size_t unauthed_limit_ = 0;     // TCP connections that have not sent the token yet
+  size_t remote_ = 0;             // open TCP and Kafka connections
+  size_t unauthed_ = 0;           // of those, native ones not authenticated yet
+  std::deque<std::weak_ptr<Conn>> unauthed_queue_;  // in accept order, for eviction
+  int spare_fd_ = -1;             // given up to accept a connection when descriptors run out
+  int64_t last_fd_warning_ms_ = 0;
+  uint64_t fd_refused_ = 0;       // connections refused for descriptors since the last log line
+  int64_t last_unauthed_warning_ms_ = 0;
+  uv_timer_t* deadline_timer_ = nullptr;  // null once closed
+  uv_timer_t* accept_timer_ = nullptr;    // resumes accepting after a pause; null once closed
   std::vector<std::string> listener_names_;
   std::set<std::shared_ptr<Conn>> conns_;
   std::set<std::shared_ptr<Fetch>> fetches_;
@@ -132,7 +162,6 @@ class Server {
   std::vector<std::shared_ptr<LongPoll>> starting_;     // fetches that just arrived
   std::vector<std::shared_ptr<LongPoll>> deferred_;     // fetches ready to answer, waiting for memory
   std::vector<std::weak_ptr<Conn>> resume_;             // connections that may be read again
-  std::set<uv_handle_t*> kafka_listeners_;
   std::string kafka_host_;  // advertised to Kafka clients
   int32_t kafka_port_ = 0;
   bool shutting_down_ = false;

@@ -124,7 +124,11 @@ struct Server::Conn : std::enable_shared_from_this<Server::Conn> {
   bool kafka = false;  // a Kafka wire protocol connection
   std::string peer;    // Kafka: "/ADDRESS" of the client
   bool authed = true;
+  bool counted_remote = false;    // in Server::remote_ (a TCP or Kafka connection)
+  bool counted_unauthed = false;  // in Server::unauthed_ (a TCP connection that has not sent the token yet)
   bool over_limit = false;  // accepted past --max-connections: its first request gets why, then it closes
+  uint64_t accepted_ms = 0;     // uv_now() at accept: the login deadline runs from here
+  uint64_t last_active_ms = 0;  // uv_now() of the last byte read or written: the idle deadline
   bool reading = false;
   bool closing = false;
   bool close_after_flush = false;
@@ -139,6 +143,22 @@ struct Server::Conn : std::enable_shared_from_this<Server::Conn> {
   uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&h); }
 };
 
+
+// A listening socket, accepted by hand (conn_accept.cc) rather than by
+// uv_listen: libuv drops connections silently when descriptors run out,
+// and the daemon must log that and tell the client why.
+struct Server::Listener {
+  enum class Kind { kUnix, kNative, kKafka };
+  uv_poll_t poll;
+  int fd = -1;
+  Kind kind = Kind::kUnix;
+  Server* server = nullptr;
+  bool polling = false;
+};
+
+// Whether `given` is the token `want` (not empty), in time that depends on
+// the length of `want` only, so the comparison leaks nothing of it.
+bool token_matches(std::string_view given, std::string_view want);
 
 // What a long-polling fetch (native or Kafka) holds while it waits: its
 // wake-ups on partitions and a one-shot timer for max_wait_ms.
