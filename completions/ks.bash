@@ -24,7 +24,8 @@ _ks_flags() {
     'topic create') echo '-h --help -p --partitions -c --config' ;;
     'topic list' | 'topic describe') echo '-h --help -o --output' ;;
     'topic alter') echo '-h --help -c --config --delete-config -p --partitions' ;;
-    'topic delete') echo '-h --help -y --yes' ;;
+    'topic delete') echo '-h --help -y --yes --orphan' ;;
+    'topic adopt') echo '-h --help -c --config' ;;
     'daemon run' | 'daemon start') echo '-h --help --listen --allow-remote --kafka --kafka-advertise --auto-create --default-partitions --max-connections --max-partitions' ;;
     'daemon status' | 'log verify') echo '-h --help -o --output' ;;
     'log dump') echo '-h --help -o --output --headers-only' ;;
@@ -53,6 +54,7 @@ _ks_takes_value() {
     tail:-n | tail:--lines | tail:--format | tail:-D | tail:--delimiter | tail:-p | tail:--partition) return 0 ;;
     offsets:--at | offsets:-o | offsets:--output) return 0 ;;
     'topic create:-p' | 'topic create:--partitions' | 'topic create:-c' | 'topic create:--config') return 0 ;;
+    'topic adopt:-c' | 'topic adopt:--config') return 0 ;;
     'topic alter:-p' | 'topic alter:--partitions' | 'topic alter:-c' | 'topic alter:--config' | \
       'topic alter:--delete-config') return 0 ;;
     'daemon run:--listen' | 'daemon run:--auto-create' | 'daemon run:--default-partitions') return 0 ;;
@@ -234,7 +236,7 @@ _ks() {
   fi
   if [[ -n $need_sub && -z $sub ]]; then
     case $cmd in
-      topic) _ks_reply 'create list describe alter delete' "$cur" ;;
+      topic) _ks_reply 'create list describe alter delete adopt' "$cur" ;;
       daemon) _ks_reply 'run start stop status' "$cur" ;;
       log) _ks_reply 'dump verify' "$cur" ;;
       group) _ks_reply 'list describe reset delete' "$cur" ;;

@@ -28,7 +28,8 @@ function __ks_takes_value -a path flag
             return 0
         case 'offsets:--at' 'offsets:-o' 'offsets:--output'
             return 0
-        case 'topic create:-p' 'topic create:--partitions' 'topic create:-c' 'topic create:--config'
+        case 'topic create:-p' 'topic create:--partitions' 'topic create:-c' 'topic create:--config' \
+                'topic adopt:-c' 'topic adopt:--config'
             return 0
         case 'topic alter:-p' 'topic alter:--partitions' 'topic alter:-c' 'topic alter:--config' \
                 'topic alter:--delete-config'
@@ -201,6 +202,7 @@ complete -c ks -n '__ks_needs_sub topic' -a list -d 'List topics'
 complete -c ks -n '__ks_needs_sub topic' -a describe -d 'Show configs and partitions of a topic'
 complete -c ks -n '__ks_needs_sub topic' -a alter -d 'Change configs or add partitions'
 complete -c ks -n '__ks_needs_sub topic' -a delete -d 'Delete topics and their records'
+complete -c ks -n '__ks_needs_sub topic' -a adopt -d 'Recreate a topic from its orphaned partition directories'
 complete -c ks -n '__ks_needs_sub daemon' -a run -d 'Run the daemon in the foreground'
 complete -c ks -n '__ks_needs_sub daemon' -a start -d 'Start the daemon in the background'
 complete -c ks -n '__ks_needs_sub daemon' -a stop -d 'Stop the daemon gracefully'
@@ -284,6 +286,9 @@ complete -c ks -n '__ks_is topic alter' -l delete-config -x -a 'retention.ms ret
 complete -c ks -n '__ks_is topic alter' -s p -l partitions -x -d 'New partition count'
 complete -c ks -n '__ks_is topic delete' -s h -l help -d 'Print help and exit'
 complete -c ks -n '__ks_is topic delete' -s y -l yes -d 'Do not ask for confirmation'
+complete -c ks -n '__ks_is topic delete' -l orphan -d 'Remove the orphaned partition directories instead'
+complete -c ks -n '__ks_is topic adopt' -s h -l help -d 'Print help and exit'
+complete -c ks -n '__ks_is topic adopt' -s c -l config -x -a $__ks_configs -d 'A topic config KEY=VALUE'
 
 # ks group ...
 complete -c ks -n '__ks_is group list' -s h -l help -d 'Print help and exit'

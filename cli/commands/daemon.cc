@@ -224,6 +224,16 @@ int run_status(const DaemonCliOptions& o) {
             "topics       " + std::to_string(j["topics"].get<int64_t>()) + "\n" +
             "partitions   " + std::to_string(j["partitions"].get<int64_t>()) + "\n" +
             "bytes        " + std::to_string(j["bytes"].get<uint64_t>()) + "\n");
+  // Partition directories no topic owns (left by a lost metadata change):
+  // named here until adopted or removed.
+  if (auto it = j.find("orphans"); it != j.end() && it->is_array() && !it->empty()) {
+    std::string dirs;
+    for (const auto& d : *it) dirs += (dirs.empty() ? "" : " ") + d.value("dir", std::string("?"));
+    out.write("orphans      " + dirs + "\n");
+    print_warning(std::to_string(it->size()) + " partition director" + (it->size() == 1 ? "y" : "ies") +
+                  " in data/ belong to no topic; adopt them with `ks topic adopt NAME` or remove them with "
+                  "`ks topic delete NAME --orphan`");
+  }
   return 0;
 }
 

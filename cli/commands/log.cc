@@ -16,6 +16,7 @@
 #include "cli/input/envelope.h"
 #include "cli/output.h"
 #include "common/record_batch.h"
+#include "daemon/meta/orphans.h"
 #include "daemon/storage/file.h"
 #include "daemon/storage/format.h"
 #include "daemon/storage/scanner.h"
@@ -223,6 +224,63 @@ std::vector<std::string> partitions_under(const std::string& path) {
   return dirs;
 }
 
+std::string parent_of(const std::string& path) {
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  auto slash = p.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : p.substr(0, slash);
+}
+
+std::string base_of(const std::string& path) {
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  return p.substr(p.rfind('/') + 1);
+}
+
+// Partition directories under a home's data/ that its meta.db (beside
+// data/, read-only) gives to no topic: the records of a create or a
+// partition change lost to a crash, which the daemon would not serve. Only
+// checked when `path` is a data directory or a partition directory in one
+// with a meta.db beside it. Returns false when it found orphans.
+bool check_orphans(const std::string& path, bool single_partition, bool json, Stdout& out) {
+  const std::string data = single_partition ? parent_of(path) : path;
+  const std::string meta_path = parent_of(data) + "/meta.db";
+  if (!storage::path_exists(meta_path)) return true;
+  auto counts = meta::read_partition_counts(meta_path);
+  if (!counts.ok()) {
+    print_warning("cannot check which partitions " + meta_path + " owns: " + counts.status().message());
+    return true;
+  }
+  auto found = meta::find_orphans(data, *counts);
+  if (!found.ok()) {
+    print_warning(found.status().message());
+    return true;
+  }
+  std::vector<meta::OrphanDir> orphans;
+  for (const auto& o : *found)
+    if (!single_partition || o.name == base_of(path)) orphans.push_back(o);
+  for (const auto& o : orphans) {
+    std::string dir = data + "/" + o.name;
+    std::string why = o.partition < 0  ? "not a partition directory (<topic>-<partition>)"
+                      : o.topic_exists ? "partition " + std::to_string(o.partition) + " is beyond the partition count of topic '" + o.topic + "' in " + meta_path
+                                       : "topic '" + o.topic + "' is not in " + meta_path;
+    if (json) {
+      out.write("{\"dir\":" + json_str(dir) + ",\"clean\":false,\"orphan\":true,\"bytes\":" +
+                std::to_string(o.log_bytes) + ",\"problems\":[{\"file\":" + json_str(dir) +
+                ",\"position\":0,\"message\":" + json_str(why) + ",\"fatal\":true}]}\n");
+    } else {
+      out.write("ORPHAN " + dir + ": " + why + ", " + std::to_string(o.log_bytes) + " bytes of segments\n");
+    }
+  }
+  if (orphans.empty()) return true;
+  out.flush();
+  print_error(std::to_string(orphans.size()) + " partition director" + (orphans.size() == 1 ? "y" : "ies") +
+                  " belong to no topic: " + meta::describe_orphans(orphans),
+              "with the daemon running: `ks topic adopt NAME` keeps the records, `ks topic delete NAME --orphan` removes them");
+  return false;
+}
+
 int run_verify(const LogOptions& opt) {
   if (!is_dir(opt.path)) {
     print_error(opt.path + ": not a directory", "give a partition directory (data/orders-0) or a data directory");
@@ -269,6 +327,8 @@ int run_verify(const LogOptions& opt) {
                 std::to_string(r->end_offset) + ", " + std::to_string(r->bytes) + " bytes\n");
     }
   }
+  const bool single = dirs.size() == 1 && dirs[0] == opt.path;
+  clean = check_orphans(opt.path, single, json, out) && clean;
   out.flush();
   return clean ? 0 : exit_code(Exit::kError);
 }
@@ -287,7 +347,8 @@ void set_log_command(CLI::App& app, Runner* run) {
   dump->footer("Examples:\n  ks log dump ~/.local/share/ks/data/orders-0\n  ks log dump 00000000000000000000.log -o json | jq .records_count");
   dump->callback([opt, run] { *run = [opt] { return run_dump(*opt); }; });
 
-  auto* verify = log->add_subcommand("verify", "Check CRCs, offsets and indexes; exit 0 when clean, 1 when damaged");
+  auto* verify = log->add_subcommand(
+      "verify", "Check CRCs, offsets, indexes and orphaned partitions; exit 0 when clean, 1 when damaged");
   verify->add_option("dir", opt->path, "A partition directory, or a data directory of partitions")->required();
   verify->add_option("-o,--output", opt->output, "Output format")->check(CLI::IsMember({"text", "json"}));
   verify->footer("Examples:\n  ks log verify ~/.local/share/ks/data\n  ks log verify data/orders-0 -o json");

@@ -1,6 +1,7 @@
-// `ks topic create | list | describe | alter | delete`: topic administration
-// through the daemon (ops create_topic, topics, alter_topic, delete_topic in
-// common/protocol.h).
+// `ks topic create | list | describe | alter | delete | adopt`: topic
+// administration through the daemon (ops create_topic, topics, alter_topic,
+// delete_topic in common/protocol.h; adopt_topic and remove_orphans for
+// partition directories no topic owns, daemon/server/orphan_ops.h).
 #include <CLI/CLI.hpp>
 
 #include <nlohmann/json.hpp>
@@ -35,6 +36,7 @@ struct TopicOptions {
   std::vector<std::string> unset;    // --delete-config KEY
   std::string output = "table";
   bool yes = false;
+  bool orphan = false;  // delete --orphan
 };
 
 int usage_error(const std::string& message, std::string_view hint = {}) {
@@ -191,7 +193,10 @@ int run_alter(const TopicOptions& opt) {
 
 // Deletes each topic in turn. A missing topic is reported and the rest are
 // still deleted (like rm); any other failure stops there.
+int run_delete_orphans(const TopicOptions& opt);
+
 int run_delete(const TopicOptions& opt) {
+  if (opt.orphan) return run_delete_orphans(opt);
   std::string names;
   for (size_t i = 0; i < opt.topics.size(); ++i) names += (i ? ", '" : "'") + opt.topics[i] + "'";
   int asked = confirm("delete topic" + std::string(opt.topics.size() > 1 ? "s " : " ") + names + " and every record in " +
@@ -209,6 +214,40 @@ int run_delete(const TopicOptions& opt) {
     if (r.status().code() != Code::kNotFound) break;
   }
   return code;
+}
+
+// Same shape as run_delete, for directories in data/ that meta.db does not
+// know: only those go, never a live topic's partitions.
+int run_delete_orphans(const TopicOptions& opt) {
+  std::string names;
+  for (size_t i = 0; i < opt.topics.size(); ++i) names += (i ? ", '" : "'") + opt.topics[i] + "'";
+  int asked = confirm("remove the orphaned partition directories of " + names +
+                          " (not known to meta.db) and every record in them?",
+                      opt.yes);
+  if (asked >= 0) return asked;
+  Session s;
+  if (!s.open()) return s.code;
+  int code = 0;
+  for (const auto& t : opt.topics) {
+    auto r = s.client->call({{"op", "remove_orphans"}, {"topic", t}});
+    if (r.ok()) continue;
+    int c = report(r.status(), "`ks daemon status` lists the orphaned directories");
+    if (code == 0) code = c;
+    if (r.status().code() != Code::kNotFound) break;
+  }
+  return code;
+}
+
+int run_adopt(const TopicOptions& opt) {
+  json configs;
+  std::string bad;
+  if (!parse_configs(opt.configs, &configs, &bad)) return bad_config(bad);
+  json req = {{"op", "adopt_topic"}, {"topic", opt.topic}};
+  if (!configs.empty()) req["configs"] = configs;
+  Session s;
+  Response resp;
+  if (!s.open() || !s.call(std::move(req), &resp)) return s.code;
+  return 0;
 }
 
 }  // namespace
@@ -269,8 +308,23 @@ void set_topic_command(CLI::App& app, Runner* run) {
   auto* del = topic->add_subcommand("delete", "Delete topics and all their records");
   del->add_option("topics", opt->topics, "Topic names")->required();
   del->add_flag("-y,--yes", opt->yes, "Do not ask for confirmation (needed when stdin is not a terminal)");
-  del->footer("Examples:\n  ks topic delete orders\n  ks topic delete -y tmp-1 tmp-2");
+  del->add_flag("--orphan", opt->orphan,
+                "Remove the topics' orphaned partition directories (in data/ but not in meta.db) instead");
+  del->footer("Examples:\n  ks topic delete orders\n  ks topic delete -y tmp-1 tmp-2\n"
+              "  ks topic delete --orphan -y orders   # directories `ks daemon status` lists as orphans");
   del->callback([opt, run] { *run = [opt] { return run_delete(*opt); }; });
+
+  auto* adopt = topic->add_subcommand(
+      "adopt", "Recreate a topic from its orphaned partition directories (in data/ but not in meta.db)");
+  adopt->add_option("topic", opt->topic, "Topic name")->required();
+  adopt->add_option("-c,--config", opt->configs, "A topic config KEY=VALUE (repeatable)")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  adopt->footer(std::string("The partition count comes from the directories (data/orders-0 .. data/orders-N);\n"
+                            "an existing topic grows to cover them. Records are kept as they are.\n"
+                            "Examples:\n  ks topic adopt orders\n  ks topic adopt logs -c retention.ms=86400000\n") +
+                kConfigKeys);
+  adopt->callback([opt, run] { *run = [opt] { return run_adopt(*opt); }; });
 }
 
 }  // namespace ks::cli

@@ -76,6 +76,10 @@ Status Broker::load() {
   auto meta = meta::MetaStore::Open(meta_path);
   if (!meta.ok()) return meta.status();
   meta_ = std::move(*meta);
+  meta::MetaStore* store = meta_.get();
+  meta_sync_ = std::make_unique<meta::MetaSync>(
+      meta_->wal_path(), [this](auto work, auto done) { executor_->run(std::move(work), std::move(done)); },
+      [store] { return store->change_count(); });
   groups_ = std::make_unique<Groups>(this, meta_.get());
   kafka_groups_ = std::make_unique<KafkaGroups>(this, meta_.get());
   groups_->set_kafka_groups(kafka_groups_.get());
@@ -93,6 +97,7 @@ Status Broker::load() {
     }
     topics_.emplace(tm.name, std::move(t));
   }
+  KS_RETURN_IF_ERROR(find_orphans_at_start());
   // Leftovers of deletions interrupted by a crash.
   auto names = storage::list_dir(options_.home + "/data");
   if (names.ok()) {
@@ -133,6 +138,11 @@ Status Broker::check_partition_budget(int64_t adding) const {
 Status Broker::create_topic(const std::string& name, int32_t partitions, const ConfigMap& configs) {
   auto valid = TopicName::Parse(name);
   if (!valid.ok()) return valid.status();
+  if (!topics_.count(name)) KS_RETURN_IF_ERROR(refuse_orphans(name, 0, meta::kMaxPartitionsPerTopic));
+  return make_topic(name, partitions, configs);
+}
+
+Status Broker::make_topic(const std::string& name, int32_t partitions, const ConfigMap& configs) {
   if (partitions < 1 || partitions > meta::kMaxPartitionsPerTopic)
     return Status::InvalidArgument("partition count must be 1.." +
                                    std::to_string(meta::kMaxPartitionsPerTopic) + ", not " +
@@ -159,6 +169,7 @@ Status Broker::create_topic(const std::string& name, int32_t partitions, const C
     for (auto& made : t.partitions) (void)storage::Log::Destroy(made->log->dir());
     return s;
   }
+  meta_sync_->add_dir(options_.home + "/data");  // the new partition directories' entries
   log_info("created topic %s with %d partition(s)", name.c_str(), partitions);
   topics_.emplace(name, std::move(t));
   return Status::OK();
@@ -181,6 +192,7 @@ Status Broker::delete_topic(const std::string& name) {
                    });
     wake(*p);  // long polls on it answer now
   }
+  meta_sync_->add_dir(options_.home + "/data");  // the renames, so a restart finishes the removal
   topics_.erase(it);
   log_info("deleted topic %s", name.c_str());
   return Status::OK();
@@ -203,6 +215,7 @@ Status Broker::alter_topic(const std::string& name, const ConfigMap& set,
       return Status::InvalidArgument("partition count must be at most " +
                                      std::to_string(meta::kMaxPartitionsPerTopic));
     KS_RETURN_IF_ERROR(check_partition_budget(*partitions - t.meta.partitions));
+    KS_RETURN_IF_ERROR(refuse_orphans(name, t.meta.partitions, *partitions));
   }
   if (!set.empty() || !unset.empty()) {
     KS_RETURN_IF_ERROR(meta_->set_topic_configs(name, std::map<std::string, std::string>(set.begin(), set.end()), unset));
@@ -211,17 +224,22 @@ Status Broker::alter_topic(const std::string& name, const ConfigMap& set,
     t.policy = policy_for(ConfigMap(t.meta.configs.begin(), t.meta.configs.end()));
     for (auto& p : t.partitions) p->log->set_config(t.policy.log);
   }
-  if (partitions && *partitions > t.meta.partitions) {
-    std::vector<std::shared_ptr<Partition>> added;
-    for (int32_t i = t.meta.partitions; i < *partitions; ++i) {
-      auto p = open_partition(name, i, t.policy);
-      if (!p.ok()) return p.status();
-      added.push_back(std::move(*p));
-    }
-    KS_RETURN_IF_ERROR(meta_->add_partitions(name, *partitions));
-    for (auto& p : added) t.partitions.push_back(std::move(p));
-    t.meta.partitions = *partitions;
+  if (partitions && *partitions > t.meta.partitions) return grow_partitions(name, *partitions);
+  return Status::OK();
+}
+
+Status Broker::grow_partitions(const std::string& name, int32_t partitions) {
+  Topic& t = topics_.at(name);
+  std::vector<std::shared_ptr<Partition>> added;
+  for (int32_t i = t.meta.partitions; i < partitions; ++i) {
+    auto p = open_partition(name, i, t.policy);
+    if (!p.ok()) return p.status();
+    added.push_back(std::move(*p));
   }
+  KS_RETURN_IF_ERROR(meta_->add_partitions(name, partitions));
+  meta_sync_->add_dir(options_.home + "/data");
+  for (auto& p : added) t.partitions.push_back(std::move(p));
+  t.meta.partitions = partitions;
   return Status::OK();
 }
 
@@ -290,8 +308,20 @@ void Broker::request_flush(const std::shared_ptr<Partition>& p, Offset upto,
 
 void Broker::produce(const std::string& topic, int32_t partition, Acks acks, bool auto_create, char* data,
                      size_t n, ProduceDone done) {
+  const bool existed = topics_.count(topic) != 0;
   auto count = partition_count(topic, auto_create);
   if (!count.ok()) return done(count.status());
+  // An answer that says the records are there (acks 1 to a topic this call
+  // created, any acks all) also says their topic is: wait for its row.
+  if (acks == Acks::kAll || !existed) {
+    done = [this, done = std::move(done)](Result<storage::AppendResult> r) {
+      if (!r.ok()) return done(std::move(r));
+      meta_sync_->when_durable([done, r = std::move(r)](Status s) mutable {
+        if (s.ok()) done(std::move(r));
+        else done(std::move(s));
+      });
+    };
+  }
   auto it = topics_.find(topic);
   if (partition < 0 || partition >= *count)
     return done(Status::NotFound("topic '" + topic + "' has no partition " + std::to_string(partition) +

@@ -15,6 +15,8 @@
 #include "common/status.h"
 #include "common/types.h"
 #include "daemon/meta/meta_store.h"
+#include "daemon/meta/meta_sync.h"
+#include "daemon/meta/orphans.h"
 #include "daemon/server/groups.h"
 #include "daemon/server/kafka_groups.h"
 #include "daemon/server/topic_config.h"
@@ -63,6 +65,13 @@ class Broker {
   static Result<std::unique_ptr<Broker>> Open(const BrokerOptions& options, Executor* executor);
   ~Broker();
 
+  // Metadata changes (these, auto-create, group commits) are committed to
+  // meta.db at once but durable only when when_meta_durable says so: the
+  // protocols answer through it (see meta_sync.h).
+  void when_meta_durable(std::function<void(Status)> done) { meta_sync_->when_durable(std::move(done)); }
+
+  // kAlreadyExists, naming the fix, when data/ holds orphaned partition
+  // directories of the name (see orphans.h).
   Status create_topic(const std::string& name, int32_t partitions, const ConfigMap& configs);
   Status delete_topic(const std::string& name);
   Status alter_topic(const std::string& name, const ConfigMap& set, const std::vector<std::string>& unset,
@@ -98,6 +107,16 @@ class Broker {
   // Flushes and closes every log (marks them clean). Blocking.
   Status close();
 
+  // Partition directories under data/ that no topic owns, found at start.
+  const std::vector<meta::OrphanDir>& orphans() const { return orphans_; }
+  // Makes the topic own its orphaned directories: creates it with as many
+  // partitions as the highest directory needs (with `configs`), or grows an
+  // existing topic to cover them (setting `configs` too). kNotFound when
+  // the name has no orphans.
+  Status adopt_topic(const std::string& name, const ConfigMap& configs);
+  // Removes the name's orphaned directories and every record in them.
+  Status remove_orphans(const std::string& name);
+
   // A random id made on first use and kept in meta.db: the Kafka cluster id.
   Result<std::string> cluster_id();
 
@@ -112,6 +131,11 @@ class Broker {
  private:
   // kInvalidArgument when `adding` more partitions would pass max_partitions.
   Status check_partition_budget(int64_t adding) const;
+  Status make_topic(const std::string& name, int32_t partitions, const ConfigMap& configs);
+  Status grow_partitions(const std::string& name, int32_t partitions);
+  // kAlreadyExists when an orphan of `name` has a partition in [from, to).
+  Status refuse_orphans(const std::string& name, int32_t from, int32_t to) const;
+  Status find_orphans_at_start();
 
   struct Partition {
     std::string topic;
@@ -143,6 +167,8 @@ class Broker {
   Executor* executor_;
   storage::SystemClock clock_;
   std::unique_ptr<meta::MetaStore> meta_;
+  std::unique_ptr<meta::MetaSync> meta_sync_;
+  std::vector<meta::OrphanDir> orphans_;
   std::unique_ptr<Groups> groups_;
   std::unique_ptr<KafkaGroups> kafka_groups_;
   std::map<std::string, Topic> topics_;

@@ -170,7 +170,16 @@ void Server::dispatch_kafka(const std::shared_ptr<Conn>& c, char* data, size_t s
   auto reply = [&](auto& response) {
     std::string out;
     encode_response(&out, key, v, corr, response);
-    complete(c, slot, std::move(out));
+    // Told once the metadata the request may have changed is on disk; when
+    // that fails the client must not hear success, so the connection closes.
+    broker_->when_meta_durable([this, weak = std::weak_ptr<Conn>(c), slot, out = std::move(out)](Status durable) mutable {
+      auto conn = weak.lock();
+      if (!conn || conn->closing) return;
+      if (durable.ok()) return complete(conn, slot, std::move(out));
+      log_error("kafka client %s: %s; closing the connection", conn->peer.c_str(), durable.to_string().c_str());
+      slot->ready = slot->silent = conn->close_after_flush = true;
+      flush_slots(conn);
+    });
   };
   std::weak_ptr<Conn> weak = c;
   // Answers a request later (group joins and syncs).

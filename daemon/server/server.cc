@@ -14,6 +14,7 @@
 #include "common/protocol.h"
 #include "daemon/server/groups.h"
 #include "daemon/server/logging.h"
+#include "daemon/server/orphan_ops.h"
 #include "daemon/server/server_internal.h"
 
 #ifndef KS_VERSION
@@ -306,7 +307,13 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
       return;
     }
     body["id"] = id;
-    complete(c, slot, frame_of(body, data));
+    // Success is told once the metadata the op may have changed is on disk.
+    broker_->when_meta_durable([this, weak = std::weak_ptr<Conn>(c), slot, id,
+                                frame = frame_of(body, data)](Status durable) mutable {
+      auto conn = weak.lock();
+      if (!conn || conn->closing) return;
+      complete(conn, slot, durable.ok() ? std::move(frame) : error_frame(id, durable));
+    });
   };
   try {
     if (req.contains("id") && req["id"].is_number_unsigned()) id = req["id"].get<uint64_t>();
@@ -486,6 +493,7 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
                        {"topics", gi.topics}, {"lag", gi.lag}});
       return reply(Status::OK(), json{{"groups", arr}});
     }
+    if (is_orphan_op(op)) return reply(run_orphan_op(*broker_, op, req));
     if (op == "status") return reply(Status::OK(), status_json());
     if (op == "shutdown") {
       reply(Status::OK());
@@ -509,7 +517,8 @@ nlohmann::json Server::status_json() const {
          {"connections", conns_.size()},
          {"topics", broker_->topic_count()},
          {"partitions", broker_->partition_total()},
-         {"bytes", broker_->total_bytes()}};
+         {"bytes", broker_->total_bytes()},
+         {"orphans", orphans_json(broker_->orphans())}};
 }
 
 void Server::complete(const std::shared_ptr<Conn>& c, Slot* slot, std::string frame) {
