@@ -317,7 +317,7 @@ case_tcp_listener() {
     "$KS" --home "$h" daemon run --listen "tcp://127.0.0.1:$port" >"$T/run.out" 2>"$T/run.err" &
     pid=$!
     # Until it answers, or exits (the port was taken).
-    if wait_until 40 eval '"$KS" --addr "tcp://127.0.0.1:$port" --no-autostart topic list || not_alive "$pid"' &&
+    if wait_until 40 eval '"$KS" --home "$h" --addr "tcp://127.0.0.1:$port" --no-autostart topic list || not_alive "$pid"' &&
       alive "$pid"; then break; fi
     if alive "$pid"; then fail "daemon run --listen tcp://127.0.0.1:$port is running but not answering over TCP: $(cat "$T/run.err")"; fi
     wait "$pid" || true
@@ -327,8 +327,11 @@ case_tcp_listener() {
   addr=tcp://127.0.0.1:$port
 
   seq 100 >"$T/expect"
-  KS_HOME=$empty KS_NO_AUTOSTART=1 assert_exit 0 "$KS" --addr "$addr" produce tcp <"$T/expect"
-  KS_HOME=$empty KS_NO_AUTOSTART=1 KS_ADDR=$addr assert_exit 0 timeout 20 "$KS" consume tcp -e
+  # A client of another home passes the daemon's token (every TCP listener asks for it).
+  local token
+  token=$(cat "$h/token")
+  KS_TOKEN=$token KS_HOME=$empty KS_NO_AUTOSTART=1 assert_exit 0 "$KS" --addr "$addr" produce tcp <"$T/expect"
+  KS_TOKEN=$token KS_HOME=$empty KS_NO_AUTOSTART=1 KS_ADDR=$addr assert_exit 0 timeout 20 "$KS" consume tcp -e
   assert_file_eq "$T/expect" "$OUT" "consume over TCP via KS_ADDR"
   if [[ -e "$empty/ks.sock" ]]; then fail "a TCP client started a daemon in its own home"; fi
   if [[ ! -d "$h/data/tcp-0" ]]; then fail "records sent over TCP are not in the daemon's home"; fi
