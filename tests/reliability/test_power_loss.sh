@@ -221,6 +221,11 @@ power_cut() {
   timeout 60 "$KS" log verify "$H/data" >"$T/verify0.out" 2>&1 || rc=$?
   note "ks log verify before recovery: exit $rc $(head -c 300 "$T/verify0.out" | tr '\n' ' ')"
   pl_daemon_start "after the cut"
+  # Partition directories no topic owns: what a lost metadata change leaves.
+  assert_exit 0 timeout 30 "$KS" --no-autostart daemon status -o json
+  local orphans
+  orphans=$(json_eval "[o.get('dir') for o in d.get('orphans', [])]" <"$OUT")
+  if [[ "$orphans" != "[]" ]]; then problem "the daemon found partition directories no topic owns after the cut: $orphans"; fi
   if grep -iE 'error|corrupt|orphan|unknown topic' "$H/daemon.log" | tail -5 | grep -q .; then
     note "daemon.log after the cut: $(grep -iE 'error|corrupt|orphan|unknown topic' "$H/daemon.log" | tail -5 | tr '\n' ' ')"
   fi
