@@ -90,7 +90,9 @@ Status check_home(const std::string& dir) {
   } kEntries[] = {{"meta.db", S_IFREG},     {"meta.db-wal", S_IFREG}, {"meta.db-shm", S_IFREG},
                   {"meta.db-journal", S_IFREG}, {"daemon.log", S_IFREG},  {"daemon.pid", S_IFREG},
                   {"daemon.lock", S_IFREG}, {"daemon.conf", S_IFREG}, {"token", S_IFREG},
-                  {"ks.sock", S_IFSOCK},    {"data", S_IFDIR}};
+                  {"ks.sock", S_IFSOCK},    {"data", S_IFDIR},
+                  // Written through these, then renamed (write_file_atomic).
+                  {"daemon.pid.tmp", S_IFREG}, {"token.tmp", S_IFREG}};
   for (const auto& e : kEntries) {
     std::string path = dir + "/" + e.name;
     if (::lstat(path.c_str(), &st) != 0) {

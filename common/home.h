@@ -17,7 +17,8 @@ Status ensure_home(const std::string& dir);
 // OK when `dir` is a directory owned by the effective user and not
 // writable by group or others, and each of the home's own entries that
 // exists (meta.db and its journal, daemon.log, daemon.pid, daemon.lock,
-// daemon.conf, token, ks.sock, data/) is of the expected kind, not a
+// daemon.conf, token, ks.sock, data/, and the temporary files daemon.pid
+// and token are written through) is of the expected kind, not a
 // symbolic link, owned by the user and not writable by others.
 // kInvalidArgument otherwise, with a message naming the path, its owner
 // and mode, and the fix.

@@ -47,6 +47,10 @@ void Server::init_limits() {
   unix_reserve_ = std::min<size_t>(max / 4, 256);
   unauthed_limit_ = max == 0 ? 64 : std::clamp<size_t>(max / 16, 4, 64);
   spare_fd_ = open_spare();
+  log_info("connections: %zu of %lld kept for the Unix socket; at most %zu TCP connections waiting to send the "
+           "token, for %lld ms; Kafka connections idle for %lld ms are closed",
+           unix_reserve_, static_cast<long long>(options_.max_connections), unauthed_limit_,
+           static_cast<long long>(options_.login_timeout_ms), static_cast<long long>(options_.kafka_idle_timeout_ms));
   auto make_timer = [this] {
     auto* t = new uv_timer_t;
     uv_timer_init(loop_, t);
