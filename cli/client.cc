@@ -109,10 +109,16 @@ std::string last_logged_error(const std::string& home) {
   ssize_t n = ::pread(fd, tail.data(), tail.size(), from);
   ::close(fd);
   tail.resize(n > 0 ? static_cast<size_t>(n) : 0);
-  auto at = tail.rfind(" ERROR ");
+  // The daemon's own lines ("<time> ERROR ...") or the CLI's before it
+  // ran ("ks: error: ...", a bad daemon.conf).
+  size_t at = std::string::npos, skip = 0;
+  for (std::string_view marker : {" ERROR ", "ks: error: "}) {
+    size_t p = tail.rfind(marker);
+    if (p != std::string::npos && (at == std::string::npos || p > at)) at = p, skip = marker.size();
+  }
   if (at == std::string::npos) return {};
   auto end = tail.find('\n', at);
-  return tail.substr(at + 7, end == std::string::npos ? std::string::npos : end - at - 7);
+  return tail.substr(at + skip, end == std::string::npos ? std::string::npos : end - at - skip);
 }
 
 std::string self_exe() {

@@ -67,6 +67,7 @@ int report(const Status& s, std::string_view hint) {
   if (h.empty() && s.code() == Code::kNotFound) h = did_you_mean(s);
   if (h.empty() && s.code() == Code::kUnavailable) {
     if (s.message().find("exited early") != std::string::npos ||
+        s.message().find("could not start") != std::string::npos ||
         s.message().find("did not start") != std::string::npos)
       h = "the daemon's log says why it could not start; `ks daemon run` shows it on the terminal";
     else if (s.message().rfind("no daemon is running", 0) == 0)

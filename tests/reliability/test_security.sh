@@ -194,6 +194,16 @@ case_no_local_share() {
   assert_exit 0 env -u KS_HOME -u XDG_DATA_HOME HOME="$E" timeout 60 "$KS" daemon stop
 }
 
+# A daemon that cannot start: the client says why, not just "it exited".
+case_start_reason() {
+  local B=$T/confhome
+  mkdir -m 700 "$B"
+  echo "bogus = 1" >"$B/daemon.conf"
+  assert_fails timeout 60 "$KS" --home "$B" topic list
+  assert_contains "$(cat "$ERR")" "unknown setting 'bogus'" "the client's error names the daemon's reason"
+  if grep -q "ks daemon start" "$ERR"; then fail "the client suggests \`ks daemon start\`: $(cat "$ERR")"; fi
+}
+
 case_descriptor_exhaustion() {
   H=$T/h
   export KS_HOME=$H
@@ -220,4 +230,4 @@ case_descriptor_exhaustion() {
 }
 
 run_cases tcp_needs_token silent_flood:120 login_deadline:120 kafka_idle_deadline:120 kafka_remote_warns \
-  foreign_home no_local_share descriptor_exhaustion:120
+  foreign_home no_local_share start_reason descriptor_exhaustion:120
