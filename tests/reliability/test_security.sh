@@ -92,7 +92,9 @@ case_silent_flood() {
   assert_exit 0 timeout 30 "$KS" --no-autostart topic list
   assert_exit 0 timeout 30 "$KS" --addr "$ADDR" topic list
   assert_exit 0 timeout 30 "$KS" --no-autostart daemon status -o json
-  json_check 'd["connections"] < 64' "connections open while 300 silent ones were tried" <"$OUT"
+  # 4 waiting for the token at most, plus those being closed in this loop
+  # iteration (up to one accept batch of 64) and ours: bounded, never 300.
+  json_check 'd["connections"] < 100' "connections open while 300 silent ones were tried" <"$OUT"
   exec 3>&-
   assert_daemon_serving "$H" "$PID" "after the silent flood"
 }
