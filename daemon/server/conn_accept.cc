@@ -47,6 +47,13 @@ void Server::init_limits() {
   unix_reserve_ = std::min<size_t>(max / 4, 256);
   unauthed_limit_ = max == 0 ? 64 : std::clamp<size_t>(max / 16, 4, 64);
   spare_fd_ = open_spare();
+  // Built now: when descriptors run out even a sanitizer's own checks fail,
+  // so that path builds nothing.
+  std::string why = "the daemon is out of file descriptors (ulimit -n " + std::to_string(options_.fd_limit) +
+                    "); see " + options_.home + "/daemon.log";
+  nlohmann::json h{{"id", 0},
+                   {"error", {{"code", std::string(protocol::error_code_name(Code::kUnavailable))}, {"message", why}}}};
+  protocol::append_frame(&fd_error_frame_, h.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {});
   log_info("connections: %zu of %lld kept for the Unix socket; at most %zu TCP connections waiting to send the "
            "token, for %lld ms; Kafka connections idle for %lld ms are closed",
            unix_reserve_, static_cast<long long>(options_.max_connections), unauthed_limit_,
@@ -208,25 +215,18 @@ void Server::accept_ready(Listener* l) {
 // the waiting clients one at a time, tell each why (a native client reads
 // it as its first answer) and close them; without it, accepting pauses.
 void Server::out_of_descriptors(Listener* l, int err) {
-  std::string why = "the daemon is out of file descriptors (ulimit -n " + std::to_string(options_.fd_limit) +
-                    "); see " + options_.home + "/daemon.log";
   uint64_t refused = 0;
   if (spare_fd_ >= 0) {
     ::close(spare_fd_);
     spare_fd_ = -1;
-    std::string frame;
-    if (l->kind != Listener::Kind::kKafka) {
-      nlohmann::json h{{"id", 0}, {"error", {{"code", std::string(protocol::error_code_name(Code::kUnavailable))},
-                                             {"message", why}}}};
-      protocol::append_frame(&frame, h.dump(), {});
-    }
+    const std::string* frame = l->kind == Listener::Kind::kKafka ? nullptr : &fd_error_frame_;
     for (;;) {
       int fd = ::accept4(l->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
         break;
       }
-      if (!frame.empty() && ::send(fd, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+      if (frame != nullptr && ::send(fd, frame->data(), frame->size(), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
       }
       ::close(fd);
       ++refused;

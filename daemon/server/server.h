@@ -145,6 +145,7 @@ class Server {
   size_t unauthed_ = 0;           // of those, native ones not authenticated yet
   std::deque<std::weak_ptr<Conn>> unauthed_queue_;  // in accept order, for eviction
   int spare_fd_ = -1;             // given up to accept a connection when descriptors run out
+  std::string fd_error_frame_;    // what a native client accepted with it is told
   int64_t last_fd_warning_ms_ = 0;
   uint64_t fd_refused_ = 0;       // connections refused for descriptors since the last log line
   int64_t last_unauthed_warning_ms_ = 0;
