@@ -165,8 +165,8 @@ struct WriteReq {
 Server::Server(uv_loop_t* loop, Broker* broker, const DaemonOptions& options)
     : loop_(loop), broker_(broker), options_(options), started_ms_(now_ms()) {
   read_scratch_.reset(new char[kReadChunk]);
-  idle_ = new uv_idle_t;
   init_limits();
+  idle_ = new uv_idle_t;
   uv_idle_init(loop_, idle_);
   idle_->data = this;
   uv_unref(reinterpret_cast<uv_handle_t*>(idle_));  // never what keeps the loop running
@@ -182,9 +182,9 @@ Server::Server(uv_loop_t* loop, Broker* broker, const DaemonOptions& options)
 
 Server::~Server() {
   broker_->groups().set_rebalance_hook(nullptr);
-  // Normally closed when the shutdown finished; the loop frees it.
   close_listeners();
   close_timers();
+  // Normally closed when the shutdown finished; the loop frees it.
   if (idle_ != nullptr && !uv_is_closing(reinterpret_cast<uv_handle_t*>(idle_)))
     uv_close(reinterpret_cast<uv_handle_t*>(idle_), [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
 }
@@ -226,8 +226,8 @@ void Server::pause_reading(Conn* c) {
 }
 
 void Server::on_read(const std::shared_ptr<Conn>& c, const uv_buf_t* buf, size_t n) {
-  if (buf->base != read_scratch_.get()) {
   c->last_active_ms = uv_now(loop_);
+  if (buf->base != read_scratch_.get()) {
     c->in.grow(n);
     return process(c);
   }
@@ -560,6 +560,7 @@ void Server::flush_slots(const std::shared_ptr<Conn>& c) {
       delete w;
       server->release(conn.get(), charged);
       if (!conn) return;
+      conn->last_active_ms = uv_now(server->loop_);
       if (status < 0) {
         server->close_conn(conn);
         return;
@@ -569,7 +570,6 @@ void Server::flush_slots(const std::shared_ptr<Conn>& c) {
         return;
       }
       if (server->may_resume(*conn)) {
-      conn->last_active_ms = uv_now(server->loop_);
         server->start_reading(conn.get());
         // Requests already buffered are processed now.
         server->process(conn);
@@ -599,6 +599,7 @@ void Server::close_conn(const std::shared_ptr<Conn>& c) {
       server->release(c.get(), slot->charged);
       slot->charged = 0;
     }
+    server->forget_conn(c.get());
     server->conns_.erase(c);
     server->broker_->groups().connection_closed(c->id, server->broker_->now_ms());
     server->check_shutdown_done();
@@ -608,7 +609,6 @@ void Server::close_conn(const std::shared_ptr<Conn>& c) {
 // --- memory for answers -------------------------------------------------------------
 
 uint64_t Server::answer_room(const Conn& c) const {
-    server->forget_conn(c.get());
   if (c.held >= kConnAnswerLimit) return 0;
   if (held_ < kAnswerBudget) return kAnswerBudget - held_;
   if (c.held < kHoldsLittle && held_ < kAnswerBudget + kAnswerReserve) return kReserveAnswer;
@@ -907,6 +907,7 @@ void Server::check_shutdown_done() {
     uv_close(reinterpret_cast<uv_handle_t*>(idle_), [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
     idle_ = nullptr;
   }
+  close_timers();
   deferred_.clear();
   auto done = std::move(shutdown_done_);
   shutdown_done_ = nullptr;
@@ -914,4 +915,3 @@ void Server::check_shutdown_done() {
 }
 
 }  // namespace ks::server
-  close_timers();
