@@ -1,6 +1,7 @@
 #include "daemon/storage/verify.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <optional>
 
@@ -38,10 +39,23 @@ IndexSeal expected_seal(uint64_t log_size, int64_t base, const Batches& batches)
   return s;
 }
 
-// Reads and unseals an index file; reports a missing file (a warning) or
-// a bad seal, and its disagreements with the log. nullopt: unusable.
+// True when `seal` describes an earlier prefix of this log, ending at a
+// batch boundary: what an unclean stop leaves after the log grew past the
+// last sealed index (the daemon rebuilds it at open; nothing is damaged).
+bool seals_a_prefix(const IndexSeal& seal, const IndexSeal& want, int64_t base, const Batches& batches) {
+  if (seal.log_size >= want.log_size) return false;
+  if (seal.log_size == 0) return seal.next_offset == base && seal.max_timestamp == INT64_MIN;
+  auto next = batches.find(seal.log_size);
+  if (next == batches.end() || next == batches.begin()) return false;
+  const BatchSpan& last = std::prev(next)->second;
+  return last.crc == seal.last_batch_crc && last.last + 1 == seal.next_offset;
+}
+
+// Reads and unseals an index file; reports a missing file or one sealed for
+// an earlier prefix of the log (warnings: rebuilt on open), or a bad seal
+// and its disagreements with the log. nullopt: unusable.
 std::optional<std::string> sealed_entries(const std::string& file, IndexKind kind, const IndexSeal& want,
-                                          VerifyReport* report) {
+                                          int64_t base, const Batches& batches, VerifyReport* report) {
   auto bytes = read_file(file);
   if (!bytes.ok()) {
     report->problems.push_back({file, 0, "missing (rebuilt when the log opens)", false});
@@ -52,6 +66,13 @@ std::optional<std::string> sealed_entries(const std::string& file, IndexKind kin
   const uint64_t at = bytes->size() < kIndexSealSize ? 0 : bytes->size() - kIndexSealSize;
   if (!entries.ok()) {
     report->problems.push_back({file, at, entries.status().message() + "; the daemon rebuilds it from the log"});
+    return std::nullopt;
+  }
+  if (seals_a_prefix(seal, want, base, batches)) {
+    report->problems.push_back({file, at,
+                                "stale: sealed when the log was " + std::to_string(seal.log_size) + " of its " +
+                                    std::to_string(want.log_size) + " bytes (an unclean stop; rebuilt when the log opens)",
+                                false});
     return std::nullopt;
   }
   auto say = [&](const std::string& what, const std::string& has, const std::string& log) {
@@ -76,7 +97,7 @@ void check_indexes(const std::string& dir, int64_t base, const IndexSeal& want, 
   auto problem = [&](const std::string& file, uint64_t pos, std::string msg) {
     report->problems.push_back({file, pos, std::move(msg), true});
   };
-  if (auto bytes = sealed_entries(stem + kIndexSuffix, IndexKind::kOffset, want, report)) {
+  if (auto bytes = sealed_entries(stem + kIndexSuffix, IndexKind::kOffset, want, base, batches, report)) {
     if (auto idx = OffsetIndex::Decode(*bytes, want.log_size); !idx.ok()) {
       problem(stem + kIndexSuffix, 0, idx.status().message());
     } else {
@@ -90,7 +111,7 @@ void check_indexes(const std::string& dir, int64_t base, const IndexSeal& want, 
       }
     }
   }
-  auto bytes = sealed_entries(stem + kTimeIndexSuffix, IndexKind::kTime, want, report);
+  auto bytes = sealed_entries(stem + kTimeIndexSuffix, IndexKind::kTime, want, base, batches, report);
   if (!bytes) return;
   auto tidx = TimeIndex::Decode(*bytes);
   if (!tidx.ok()) {
