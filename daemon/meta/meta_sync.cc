@@ -13,7 +13,8 @@ Status sync_path(const std::string& path, int flags, bool data_only, bool missin
   int fd = ::open(path.c_str(), flags | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
     if (errno == ENOENT && missing_ok) return Status::OK();
-    return Status::IOError("opening " + path + " to sync it: " + std::strerror(errno));
+    // Not a lost write: the changes stay dirty and the next sync covers them.
+    return Status::Unavailable("opening " + path + " to sync it: " + std::strerror(errno));
   }
   int rc = data_only ? ::fdatasync(fd) : ::fsync(fd);
   int err = errno;
@@ -45,9 +46,10 @@ void MetaSync::add_dir(std::string dir) {
   ++dirs_added_;
 }
 
-void MetaSync::when_durable(std::function<void(Status)> done) {
-  if (!failed_.ok()) return done(failed_);
+void MetaSync::when_durable(std::function<void(Status)> done, uint64_t since) {
   uint64_t want = mark();
+  if (want == since) return done(Status::OK());
+  if (!failed_.ok()) return done(failed_);
   if (want <= durable_ && waiters_.empty()) return done(Status::OK());
   waiters_.emplace_back(want, std::move(done));
   if (!in_flight_) start();
@@ -72,6 +74,13 @@ void MetaSync::start() {
 void MetaSync::finish(uint64_t upto, Status s) {
   in_flight_ = false;
   ++syncs_;
+  if (!s.ok() && s.code() == Code::kUnavailable && failed_.ok()) {
+    auto waiters = std::move(waiters_);
+    waiters_.clear();
+    Status why = Status::Unavailable("metadata not yet durable: " + s.message());
+    for (auto& [want, done] : waiters) done(why);
+    return;
+  }
   if (!s.ok() && failed_.ok()) {
     failed_ = Status::IOError("metadata could not be made durable (" + s.message() +
                               "); restart the daemon once the disk is fixed");

@@ -18,8 +18,11 @@
 // every directory passed to add_dir before the call, is on disk. A failed
 // sync is sticky: after an fsync error the kernel may have dropped the
 // dirty pages, so no later sync can vouch for them; every later
-// when_durable fails until the daemon restarts (SQLite then rereads what
-// really is on disk).
+// when_durable for a request that wrote something fails until the daemon
+// restarts (SQLite then rereads what really is on disk). A sync that could
+// not start (the WAL or a directory could not be opened, e.g. out of
+// descriptors) fails only its own waiters: nothing was lost, and the next
+// sync covers the same changes.
 //
 // Threading: everything but the work handed to `run` is on one thread.
 #pragma once
@@ -54,14 +57,18 @@ class MetaSync {
   // metadata change depends on, such as data/ after a partition's mkdir).
   void add_dir(std::string dir);
   // `done` runs once what was written so far is durable, at once when it
-  // already is.
-  void when_durable(std::function<void(Status)> done);
+  // already is. `since`: mark() when the request began; when nothing was
+  // written since, the answer promises nothing new and goes at once, even
+  // after a failed sync (so hello, status and reads keep working).
+  void when_durable(std::function<void(Status)> done, uint64_t since = UINT64_MAX);
+
+  // Grows with every change and directory a sync must cover.
+  uint64_t mark() const { return changes_() + dirs_added_; }
 
   bool in_flight() const { return in_flight_; }
   uint64_t syncs() const { return syncs_; }  // completed, for tests and figures
 
  private:
-  uint64_t mark() const { return changes_() + dirs_added_; }
   void start();
   void finish(uint64_t upto, Status s);
 

@@ -68,7 +68,10 @@ class Broker {
   // Metadata changes (these, auto-create, group commits) are committed to
   // meta.db at once but durable only when when_meta_durable says so: the
   // protocols answer through it (see meta_sync.h).
-  void when_meta_durable(std::function<void(Status)> done) { meta_sync_->when_durable(std::move(done)); }
+  void when_meta_durable(std::function<void(Status)> done, uint64_t since = UINT64_MAX) {
+    meta_sync_->when_durable(std::move(done), since);
+  }
+  uint64_t meta_mark() const { return meta_sync_->mark(); }
 
   // kAlreadyExists, naming the fix, when data/ holds orphaned partition
   // directories of the name (see orphans.h).

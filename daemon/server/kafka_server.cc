@@ -167,7 +167,8 @@ void Server::dispatch_kafka(const std::shared_ptr<Conn>& c, char* data, size_t s
 
   const char* why = "";
   auto bad_request = [&] { close_kafka(c, slot, range->name, v, why); };
-  auto reply = [&](auto& response) {
+  const uint64_t since = broker_->meta_mark();
+  auto reply = [&, since](auto& response) {
     std::string out;
     encode_response(&out, key, v, corr, response);
     // Told once the metadata the request may have changed is on disk; when
@@ -179,7 +180,7 @@ void Server::dispatch_kafka(const std::shared_ptr<Conn>& c, char* data, size_t s
       log_error("kafka client %s: %s; closing the connection", conn->peer.c_str(), durable.to_string().c_str());
       slot->ready = slot->silent = conn->close_after_flush = true;
       flush_slots(conn);
-    });
+    }, since);
   };
   std::weak_ptr<Conn> weak = c;
   // Answers a request later (group joins and syncs).

@@ -301,7 +301,8 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
     return;
   }
   uint64_t id = 0;
-  auto reply = [&](const Status& s, json body = json::object(), std::string_view data = {}) {
+  const uint64_t since = broker_->meta_mark();
+  auto reply = [&, since](const Status& s, json body = json::object(), std::string_view data = {}) {
     if (!s.ok()) {
       complete(c, slot, error_frame(id, s));
       return;
@@ -313,7 +314,7 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
       auto conn = weak.lock();
       if (!conn || conn->closing) return;
       complete(conn, slot, durable.ok() ? std::move(frame) : error_frame(id, durable));
-    });
+    }, since);
   };
   try {
     if (req.contains("id") && req["id"].is_number_unsigned()) id = req["id"].get<uint64_t>();
