@@ -53,6 +53,7 @@ std::string make_token(const std::string& home) {
   std::string path = home + "/token";
   auto existing = storage::read_file(path);
   if (existing.ok() && existing->size() >= 32) {
+    ::chmod(path.c_str(), 0600);  // ours (the home check said so); readable by no one else
     std::string t = *existing;
     while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
     return t;
@@ -188,6 +189,9 @@ int run_daemon(const DaemonOptions& options) {
     log_error("%s", safe.message().c_str());
     return 1;
   }
+  // Ours and writable by no one else (checked above); a home made with a
+  // plain mkdir (0755) would still let others read the records.
+  ::chmod(home.c_str(), 0700);
   std::string holder;
   int lock = take_lock(home, &holder);
   if (lock < 0) {

@@ -197,6 +197,22 @@ case_no_local_share() {
 }
 
 # A daemon that cannot start: the client says why, not just "it exited".
+case_readable_home_tightened() {
+  # A home made with a plain mkdir (0755) and a token left readable: the
+  # daemon makes both private before it serves, so no other user reads
+  # the records.
+  local H=$T/plain
+  mkdir -m 755 "$H"
+  printf '%s\n' 0123456789abcdef0123456789abcdef >"$H/token"
+  chmod 644 "$H/token"
+  echo secret | assert_exit 0 timeout 60 "$KS" --home "$H" produce t
+  assert_eq 700 "$(stat -c %a "$H")" "mode of the home once the daemon runs"
+  assert_exit 0 timeout 60 "$KS" --home "$H" daemon stop
+  assert_exit 0 timeout 60 "$KS" --home "$H" daemon start --listen tcp://127.0.0.1:0
+  assert_eq 600 "$(stat -c %a "$H/token")" "mode of the token once the daemon uses it"
+  assert_exit 0 timeout 60 "$KS" --home "$H" daemon stop
+}
+
 case_start_reason() {
   local B=$T/confhome
   mkdir -m 700 "$B"
@@ -231,5 +247,5 @@ case_descriptor_exhaustion() {
   assert_daemon_serving "$H" "$PID" "after running out of descriptors"
 }
 
-run_cases tcp_needs_token silent_flood:120 login_deadline:120 kafka_idle_deadline:120 kafka_remote_warns \
+run_cases tcp_needs_token silent_flood:120 login_deadline:120 kafka_idle_deadline:120 kafka_remote_warns readable_home_tightened \
   foreign_home no_local_share start_reason descriptor_exhaustion:120
