@@ -1,4 +1,5 @@
 #include "cli/client.h"
+#include "cli/peer_owner.h"
 #include "cli/output.h"
 
 #include <fcntl.h>
@@ -236,14 +237,15 @@ Result<std::unique_ptr<Client>> Client::Connect(const ConnectOptions& opts) {
   int fd = -1;
   std::string token = opts.token;
   if (!opts.addr.empty()) {
-    // The owner's own daemon: its token is in the home, readable only by
-    // its owner.
-    if (token.empty()) token = home_token(opts.home);
     if (opts.addr.rfind("tcp://", 0) != 0)
       return Status::InvalidArgument("bad address '" + opts.addr + "': expected tcp://HOST:PORT");
     auto r = connect_tcp(opts.addr);
     if (!r.ok()) return r.status();
     fd = *r;
+    // The owner's own daemon: its token is in the home, readable only by
+    // its owner, and handed only to a loopback daemon of the same user
+    // (never to another user's listener on a mistyped port).
+    if (token.empty() && loopback_peer_is_mine(fd)) token = home_token(opts.home);
   } else {
     const std::string path = socket_path(opts.home);
     // Never talk to a socket in a home someone else could have planted.

@@ -79,6 +79,38 @@ case_tcp_needs_token() {
   assert_eq s3cret "$(cat "$OUT")" "the topic after the refused requests"
 }
 
+case_token_stays_home() {
+  # Another user listens on a loopback port; the owner's ks pointed there
+  # (a mistyped port) must not hand it the home's token.
+  if ! is_root; then note "not root: skipped (needs another user)"; return 0; fi
+  tcp_daemon
+  local token trap_port
+  token=$(tr -d '\n' <"$H/token")
+  trap_port=$(free_port)
+  as_nobody /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(4); print("ready", file=sys.stderr, flush=True)
+c, _ = s.accept(); c.settimeout(10); got = b""
+try:
+    while len(got) < 65536:
+        b = c.recv(65536)
+        if not b: break
+        got += b
+except OSError: pass
+sys.stdout.write(got.decode("latin-1"))
+' "$trap_port" >"$T/captured" 2>"$T/trap.out" &
+  local trap_pid=$!
+  wait_until 30 grep -q ready "$T/trap.out" || fail "the other user's listener did not start"
+  local rc=0
+  timeout 30 "$KS" --addr "tcp://127.0.0.1:$trap_port" topic list >/dev/null 2>&1 || rc=$?
+  wait "$trap_pid" || true
+  [[ -s $T/captured ]] || fail "the listener captured nothing at all"
+  if grep -qF "$token" "$T/captured"; then fail "ks sent the home's token to another user's listener"; fi
+  # The owner's own daemon still gets it.
+  assert_exit 0 ks --addr "$ADDR" topic list
+}
+
 case_silent_flood() {
   # 64 connections at most: 16 kept for the Unix socket, 4 without the token.
   tcp_daemon --max-connections 64
@@ -247,5 +279,5 @@ case_descriptor_exhaustion() {
   assert_daemon_serving "$H" "$PID" "after running out of descriptors"
 }
 
-run_cases tcp_needs_token silent_flood:120 login_deadline:120 kafka_idle_deadline:120 kafka_remote_warns readable_home_tightened \
+run_cases tcp_needs_token token_stays_home silent_flood:120 login_deadline:120 kafka_idle_deadline:120 kafka_remote_warns readable_home_tightened \
   foreign_home no_local_share start_reason descriptor_exhaustion:120
