@@ -347,6 +347,10 @@ bool Server::admit(const std::shared_ptr<Conn>& c) {
       // connections cannot keep the token holder out.
       while (!unauthed_queue_.empty()) {
         auto old = unauthed_queue_.front().lock();
+        // Never the one just accepted (the caller starts reading it). A
+        // grace period for young ones would let a flood of fresh silent
+        // connections keep the token holder out, so there is none.
+        if (old == c) break;
         unauthed_queue_.pop_front();
         if (!old || old->closing || old->authed) continue;
         close_conn(old);

@@ -590,6 +590,7 @@ void Server::flush_slots(const std::shared_ptr<Conn>& c) {
 void Server::close_conn(const std::shared_ptr<Conn>& c) {
   if (c->closing) return;
   c->closing = true;
+  forget_conn(c.get());  // a closing connection no longer counts against the limits
   uv_close(c->handle(), [](uv_handle_t* h) {
     auto* raw = static_cast<Conn*>(h->data);
     Server* server = raw->server;
