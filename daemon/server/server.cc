@@ -253,6 +253,10 @@ bool Server::may_resume(const Conn& c) const {
          c.held < kLowWater && c.deferred < kMaxDeferredFetches && (held_ < kAnswerBudget || c.held < kHoldsLittle);
 }
 
+namespace {
+constexpr size_t kUnauthedFrameBytes = 64 << 10;
+}  // namespace
+
 size_t Server::process_bytes(const std::shared_ptr<Conn>& c, char* data, size_t n) {
   if (c->kafka) return process_kafka(c, data, n);
   size_t pos = 0;
@@ -264,7 +268,10 @@ size_t Server::process_bytes(const std::shared_ptr<Conn>& c, char* data, size_t 
     }
     protocol::Frame f;
     std::string_view rest(data + pos, n - pos);
-    Status s = protocol::parse_frame(rest, static_cast<size_t>(options_.max_frame_bytes), &f);
+    // Until it has sent the token, a TCP client gets no more than a hello
+    // needs: silent or hostile connections cannot each hold a 64 MiB frame.
+    const size_t max_frame = c->authed ? static_cast<size_t>(options_.max_frame_bytes) : kUnauthedFrameBytes;
+    Status s = protocol::parse_frame(rest, max_frame, &f);
     if (s.code() == Code::kBusy) break;
     if (!s.ok()) {
       auto slot = std::make_unique<Slot>();

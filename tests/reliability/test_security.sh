@@ -111,6 +111,24 @@ sys.stdout.write(got.decode("latin-1"))
   assert_exit 0 ks --addr "$ADDR" topic list
 }
 
+case_big_frame_before_token() {
+  # Before the token, a TCP client may not announce a frame bigger than a
+  # hello: the answer is an error at once, not 64 MiB held in memory.
+  tcp_daemon
+  python3 - "$ADDR" "$FAULT_DIR" >"$T/big.json" <<'PY'
+import json, socket, struct, sys
+sys.path.insert(0, sys.argv[2])
+from fault_wire import read_frame
+host, port = sys.argv[1][len("tcp://"):].rsplit(":", 1)
+s = socket.create_connection((host, int(port)), timeout=30)
+s.sendall(struct.pack(">II", 4 + 20 + (1 << 20), 20) + b'{"op":"hello"}      ')
+r = read_frame(s)
+print(json.dumps(r[0] if r else {"closed": True}))
+PY
+  json_check '"limit" in d["error"]["message"]' "a 1 MiB frame before the token" <"$T/big.json"
+  assert_exit 0 ks --addr "$ADDR" topic list
+}
+
 case_silent_flood() {
   # 64 connections at most: 16 kept for the Unix socket, 4 without the token.
   tcp_daemon --max-connections 64
@@ -279,5 +297,5 @@ case_descriptor_exhaustion() {
   assert_daemon_serving "$H" "$PID" "after running out of descriptors"
 }
 
-run_cases tcp_needs_token token_stays_home silent_flood:120 login_deadline:120 kafka_idle_deadline:120 kafka_remote_warns readable_home_tightened \
+run_cases tcp_needs_token token_stays_home big_frame_before_token silent_flood:120 login_deadline:120 kafka_idle_deadline:120 kafka_remote_warns readable_home_tightened \
   foreign_home no_local_share start_reason descriptor_exhaustion:120
