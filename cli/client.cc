@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -101,11 +102,23 @@ std::string home_token(const std::string& home) {
 
 // The last error the daemon logged (without its timestamp), to say why a
 // daemon that was started exited.
-std::string last_logged_error(const std::string& home) {
+// Bytes in the home's daemon.log now (0 when there is none).
+off_t log_size(const std::string& home) {
+  int fd = home::open_in_home(home + "/daemon.log", O_RDONLY);
+  if (fd < 0) return 0;
+  off_t size = ::lseek(fd, 0, SEEK_END);
+  ::close(fd);
+  return size > 0 ? size : 0;
+}
+
+// The last error logged after byte `since` (what this start wrote, not an
+// earlier run's).
+std::string last_logged_error(const std::string& home, off_t since) {
   int fd = home::open_in_home(home + "/daemon.log", O_RDONLY);
   if (fd < 0) return {};
   off_t size = ::lseek(fd, 0, SEEK_END);
-  off_t from = size > 8192 ? size - 8192 : 0;
+  if (size < since) since = 0;  // rotated or truncated meanwhile
+  off_t from = std::max<off_t>(since, size > 8192 ? size - 8192 : 0);
   std::string tail(static_cast<size_t>(size - from), '\0');
   ssize_t n = ::pread(fd, tail.data(), tail.size(), from);
   ::close(fd);
@@ -181,6 +194,7 @@ Status start_daemon(const std::string& home, const std::string& extra_args) {
   // Refused here, with the reason, rather than by a daemon whose log
   // could not be opened safely.
   KS_RETURN_IF_ERROR(home::ensure_home(home));
+  const off_t logged_before = log_size(home);
   int ready[2];
   if (::pipe2(ready, O_CLOEXEC) != 0) return Status::FromErrno("pipe", errno);
   std::string exe = self_exe();
@@ -228,7 +242,7 @@ Status start_daemon(const std::string& home, const std::string& extra_args) {
   if (rc == 0) return Status::Unavailable("the daemon did not start within 10 minutes (see " + home + "/daemon.log)");
   if (rc < 0) return Status::Unavailable("interrupted while the daemon was starting (it goes on; see " + home + "/daemon.log)");
   if (n == 1) return Status::OK();
-  std::string why = last_logged_error(home);
+  std::string why = last_logged_error(home, logged_before);
   if (!why.empty()) return Status::Busy("the daemon could not start: " + why + " (see " + home + "/daemon.log)");
   return Status::Busy("the new daemon exited early (see " + home + "/daemon.log)");
 }
