@@ -191,51 +191,45 @@ int run_alter(const TopicOptions& opt) {
   return 0;
 }
 
-// Deletes each topic in turn. A missing topic is reported and the rest are
-// still deleted (like rm); any other failure stops there.
-int run_delete_orphans(const TopicOptions& opt);
-
-int run_delete(const TopicOptions& opt) {
-  if (opt.orphan) return run_delete_orphans(opt);
+std::string quoted_names(const std::vector<std::string>& topics) {
   std::string names;
-  for (size_t i = 0; i < opt.topics.size(); ++i) names += (i ? ", '" : "'") + opt.topics[i] + "'";
-  int asked = confirm("delete topic" + std::string(opt.topics.size() > 1 ? "s " : " ") + names + " and every record in " +
-                          (opt.topics.size() > 1 ? "them?" : "it?"),
-                      opt.yes);
+  for (size_t i = 0; i < topics.size(); ++i) names += (i ? ", '" : "'") + topics[i] + "'";
+  return names;
+}
+
+// Asks, then sends `op` for each topic in turn. A missing one is reported
+// and the rest still go (like rm); any other failure stops there.
+int delete_each(const TopicOptions& opt, const std::string& question, const char* op, const char* hint) {
+  int asked = confirm(question, opt.yes);
   if (asked >= 0) return asked;
   Session s;
   if (!s.open()) return s.code;
   int code = 0;
   for (const auto& t : opt.topics) {
-    auto r = s.client->call({{"op", "delete_topic"}, {"topic", t}});
+    auto r = s.client->call({{"op", op}, {"topic", t}});
     if (r.ok()) continue;
-    int c = report(r.status());
+    int c = hint ? report(r.status(), hint) : report(r.status());
     if (code == 0) code = c;
     if (r.status().code() != Code::kNotFound) break;
   }
   return code;
 }
 
-// Same shape as run_delete, for directories in data/ that meta.db does not
-// know: only those go, never a live topic's partitions.
-int run_delete_orphans(const TopicOptions& opt) {
-  std::string names;
-  for (size_t i = 0; i < opt.topics.size(); ++i) names += (i ? ", '" : "'") + opt.topics[i] + "'";
-  int asked = confirm("remove the orphaned partition directories of " + names +
-                          " (not known to meta.db) and every record in them?",
-                      opt.yes);
-  if (asked >= 0) return asked;
-  Session s;
-  if (!s.open()) return s.code;
-  int code = 0;
-  for (const auto& t : opt.topics) {
-    auto r = s.client->call({{"op", "remove_orphans"}, {"topic", t}});
-    if (r.ok()) continue;
-    int c = report(r.status(), "`ks daemon status` lists the orphaned directories");
-    if (code == 0) code = c;
-    if (r.status().code() != Code::kNotFound) break;
+int run_delete(const TopicOptions& opt) {
+  const std::string names = quoted_names(opt.topics);
+  const bool many = opt.topics.size() > 1;
+  if (opt.orphan) {
+    // Directories in data/ that meta.db does not know: only those go,
+    // never a live topic's partitions.
+    return delete_each(opt,
+                       "remove the orphaned partition directories of " + names +
+                           " (not known to meta.db) and every record in them?",
+                       "remove_orphans", "`ks daemon status` lists the orphaned directories");
   }
-  return code;
+  return delete_each(opt,
+                     "delete topic" + std::string(many ? "s " : " ") + names + " and every record in " +
+                         (many ? "them?" : "it?"),
+                     "delete_topic", nullptr);
 }
 
 int run_adopt(const TopicOptions& opt) {
