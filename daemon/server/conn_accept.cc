@@ -21,7 +21,7 @@
 namespace ks::server {
 namespace {
 
-constexpr int kAcceptsPerWakeup = 64;      // then other work runs (the poll is level-triggered)
+constexpr int kAcceptsPerWakeup = 512;     // a full backlog (511), then other work runs (the poll is level-triggered)
 constexpr uint64_t kAcceptPauseMs = 250;   // no descriptor even for the spare: try again after this
 constexpr int64_t kFdWarningEveryMs = 10 * 1000;
 
