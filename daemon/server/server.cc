@@ -14,6 +14,8 @@
 #include "common/protocol.h"
 #include "daemon/server/groups.h"
 #include "daemon/server/logging.h"
+#include "daemon/native/fetch.h"
+#include "daemon/native/fields.h"
 #include "daemon/server/orphan_ops.h"
 #include "daemon/server/server_internal.h"
 
@@ -24,10 +26,9 @@
 namespace ks::server {
 
 using json = nlohmann::json;
+using namespace ks::native;
 
 namespace {
-
-constexpr int64_t kMaxWaitMs = 5 * 60 * 1000;
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -35,63 +36,6 @@ int64_t now_ms() {
       .count();
 }
 
-std::string frame_of(const json& header, std::string_view payload = {}) {
-  std::string h = header.dump(-1, ' ', false, json::error_handler_t::replace);
-  std::string out;
-  out.reserve(protocol::kFramePrefix + h.size() + payload.size());
-  protocol::append_frame(&out, h, payload);
-  return out;
-}
-
-json error_json(const Status& s) {
-  return json{{"code", std::string(protocol::error_code_name(s.code()))}, {"message", s.message()}};
-}
-
-std::string error_frame(uint64_t id, const Status& s) {
-  return frame_of(json{{"id", id}, {"error", error_json(s)}});
-}
-
-// A request field whose value the daemon does not take; its message names
-// the field and the values accepted. Caught in Server::dispatch.
-struct BadField : std::invalid_argument {
-  using std::invalid_argument::invalid_argument;
-};
-
-// The integer `v` (request field `name`) as a T in [lo, hi], never
-// wrapped or truncated: 4294967297 is not 1.
-template <typename T>
-T int_value(const json& v, std::string_view name, T lo = std::numeric_limits<T>::min(),
-            T hi = std::numeric_limits<T>::max()) {
-  if (v.is_number_unsigned()) {
-    auto u = v.get<uint64_t>();
-    if (std::cmp_greater_equal(u, lo) && std::cmp_less_equal(u, hi)) return static_cast<T>(u);
-  } else if (v.is_number_integer()) {
-    auto i = v.get<int64_t>();
-    if (std::cmp_greater_equal(i, lo) && std::cmp_less_equal(i, hi)) return static_cast<T>(i);
-  }
-  std::string shown = v.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (shown.size() > 40) shown = shown.substr(0, 40) + "...";
-  throw BadField(std::string(name) + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                 "], not " + shown);
-}
-
-// obj[name] as above; `fallback` when obj has no such field.
-template <typename T>
-T int_field(const json& obj, const char* name, T fallback, T lo = std::numeric_limits<T>::min(),
-            T hi = std::numeric_limits<T>::max()) {
-  auto it = obj.find(name);
-  return it == obj.end() ? fallback : int_value<T>(*it, name, lo, hi);
-}
-
-// obj[name] as above; a json::exception (a bad request) when it is missing.
-template <typename T>
-T int_at(const json& obj, const char* name, T lo = std::numeric_limits<T>::min(),
-         T hi = std::numeric_limits<T>::max()) {
-  return int_value<T>(obj.at(name), name, lo, hi);
-}
-
-constexpr int32_t kMaxInt32 = std::numeric_limits<int32_t>::max();
-constexpr int64_t kMaxInt64 = std::numeric_limits<int64_t>::max();
 
 }  // namespace
 
@@ -139,31 +83,35 @@ void UvExecutor::run(std::function<Status()> work, std::function<void(Status)> d
 
 // --- connections ------------------------------------------------------------------
 
-struct Server::Fetch : LongPoll {
-  Slot* slot = nullptr;
-  uint64_t id = 0;
-  std::string topic;
-  std::vector<std::pair<int32_t, int64_t>> parts;
-  uint64_t min_bytes = 1;
-  uint64_t max_bytes = 1 << 20;
-  // Set for a group member's fetch.
-  std::string group, member;
-  int32_t generation = 0;
-};
-
 namespace {
 struct WriteReq {
   uv_write_t req;
-  std::string data;
-  Bytes tail;
+  Answer answer;
   size_t charged = 0;  // released from Conn::held and Server::held_ when written
   Server* server = nullptr;
   std::weak_ptr<Server::Conn> conn;
 };
+// The buffers of `a` in order: head pieces with the spliced records
+// between them (see net::Answer).
+std::vector<uv_buf_t> pieces(Answer& a) {
+  std::vector<uv_buf_t> out;
+  out.reserve(2 * a.splices.size() + 1);
+  size_t from = 0;
+  auto add = [&](char* p, size_t n) {
+    if (n > 0) out.push_back(uv_buf_init(p, static_cast<unsigned>(n)));
+  };
+  for (const auto& sp : a.splices) {
+    add(a.head.data() + from, sp.head_at - from);
+    add(a.tail.data.get() + sp.tail_at, sp.size);
+    from = sp.head_at;
+  }
+  add(a.head.data() + from, a.head.size() - from);
+  return out;
+}
 }  // namespace
 
 Server::Server(uv_loop_t* loop, Broker* broker, const DaemonOptions& options)
-    : loop_(loop), broker_(broker), options_(options), started_ms_(now_ms()) {
+    : loop_(loop), broker_(broker), options_(options), fetches_(loop, this), started_ms_(now_ms()) {
   read_scratch_.reset(new char[kReadChunk]);
   init_limits();
   idle_ = new uv_idle_t;
@@ -172,12 +120,7 @@ Server::Server(uv_loop_t* loop, Broker* broker, const DaemonOptions& options)
   uv_unref(reinterpret_cast<uv_handle_t*>(idle_));  // never what keeps the loop running
   // A group whose generation moved: its members' long polls answer now
   // (with rebalance_in_progress), so they commit and join again promptly.
-  broker_->groups().set_rebalance_hook([this](const std::string& group) {
-    std::vector<std::shared_ptr<Fetch>> hit;
-    for (const auto& f : fetches_)
-      if (f->group == group) hit.push_back(f);
-    for (auto& f : hit) try_fetch(f, false);
-  });
+  broker_->groups().set_rebalance_hook([this](const std::string& group) { fetches_.rebalance(group); });
 }
 
 Server::~Server() {
@@ -372,7 +315,7 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
                        });
       return;
     }
-    if (op == "fetch") return start_fetch(c, slot, id, &req);
+    if (op == "fetch") return fetches_.start(c, slot, make_fetch_plan(broker_, req, id, options_.max_frame_bytes));
     if (op == "topics") {
       std::vector<std::string> names;
       if (req.contains("topics") && req["topics"].is_array()) names = req["topics"].get<std::vector<std::string>>();
@@ -529,12 +472,12 @@ nlohmann::json Server::status_json() const {
          {"orphans", orphans_json(broker_->orphans())}};
 }
 
-void Server::complete(const std::shared_ptr<Conn>& c, Slot* slot, std::string frame) {
-  slot->frame = std::move(frame);
+void Server::complete(const std::shared_ptr<Conn>& c, Slot* slot, Answer answer) {
+  slot->answer = std::move(answer);
   slot->ready = true;
   if (c->closing) return;
   if (!slot->silent) {
-    slot->charged = slot->frame.size() + slot->tail.size;
+    slot->charged = slot->answer.head.size() + slot->answer.tail.size;
     c->held += slot->charged;
     held_ += slot->charged;
   }
@@ -545,10 +488,7 @@ void Server::release(Conn* c, size_t bytes) {
   if (bytes == 0) return;
   held_ -= bytes;
   if (c) c->held -= bytes;
-  if (!deferred_.empty()) {
-    retry_due_ = true;
-    schedule();
-  }
+  fetches_.memory_freed();
 }
 
 void Server::flush_slots(const std::shared_ptr<Conn>& c) {
@@ -557,10 +497,9 @@ void Server::flush_slots(const std::shared_ptr<Conn>& c) {
     std::unique_ptr<Slot> s = std::move(c->slots.front());
     c->slots.pop_front();
     if (s->silent) continue;
-    auto* w = new WriteReq{{}, std::move(s->frame), std::move(s->tail), s->charged, this, c};
-    uv_buf_t bufs[2] = {uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size())),
-                        uv_buf_init(w->tail.data.get(), static_cast<unsigned>(w->tail.size))};
-    int rc = uv_write(&w->req, c->stream(), bufs, w->tail.size == 0 ? 1 : 2, [](uv_write_t* req, int status) {
+    auto* w = new WriteReq{{}, std::move(s->answer), s->charged, this, c};
+    std::vector<uv_buf_t> bufs = pieces(w->answer);
+    int rc = uv_write(&w->req, c->stream(), bufs.data(), static_cast<unsigned>(bufs.size()), [](uv_write_t* req, int status) {
       auto* w = reinterpret_cast<WriteReq*>(req);
       Server* server = w->server;
       auto conn = w->conn.lock();
@@ -624,48 +563,14 @@ uint64_t Server::answer_room(const Conn& c) const {
   return 0;
 }
 
-void Server::defer(const std::shared_ptr<LongPoll>& p, Conn* c) {
-  set_parked(p.get(), c, false);
-  if (p->deferred) return;  // a retry that found no room: run_idle() keeps it queued
-  set_deferred(p.get(), c, true);
-  deferred_.push_back(p);
-}
-
 void Server::schedule() {
   if (idle_ == nullptr || idle_active_) return;
   idle_active_ = true;
   uv_idle_start(idle_, [](uv_idle_t* h) { static_cast<Server*>(h->data)->run_idle(); });
 }
 
-void Server::start_poll(const std::shared_ptr<LongPoll>& p) {
-  if (p->done) return;
-  p->attempt(p->wait_ms == 0 || shutting_down_);
-  if (!p->done && p->wait_ms > 0 && !p->timer_started) arm_long_poll(loop_, p, static_cast<uint64_t>(p->wait_ms));
-}
-
 void Server::run_idle() {
-  // Deferred fetches first, oldest first: a connection's later fetches
-  // wait behind its earlier ones (see try_fetch).
-  if (retry_due_) {
-    retry_due_ = false;
-    std::vector<std::shared_ptr<LongPoll>> waiting;
-    waiting.swap(deferred_);
-    for (auto& p : waiting) {
-      if (p->done || !p->deferred) continue;
-      auto c = p->conn.lock();
-      bool gone = !c || c->closing;
-      if (!gone && !shutting_down_ && answer_room(*c) == 0) {
-        deferred_.push_back(p);
-        continue;
-      }
-      p->attempt(true);
-      if (!p->done && p->deferred) deferred_.push_back(p);
-      if (!gone) resume_.push_back(c);
-    }
-  }
-  std::vector<std::shared_ptr<LongPoll>> starts;
-  starts.swap(starting_);
-  for (auto& p : starts) start_poll(p);
+  bool more = fetches_.run_idle();
   std::vector<std::weak_ptr<Conn>> resume;
   resume.swap(resume_);
   for (auto& w : resume) {
@@ -679,204 +584,10 @@ void Server::run_idle() {
       close_conn(c);
     }
   }
-  if (starting_.empty() && resume_.empty() && !retry_due_ && idle_ != nullptr) {
+  if (!more && resume_.empty() && idle_ != nullptr) {
     uv_idle_stop(idle_);
     idle_active_ = false;
   }
-}
-
-// --- fetch ----------------------------------------------------------------------
-
-void Server::start_fetch(const std::shared_ptr<Conn>& c, Slot* slot, uint64_t id, const void* request) {
-  const json& req = *static_cast<const json*>(request);
-  auto f = std::make_shared<Fetch>();
-  f->conn = c;
-  f->slot = slot;
-  f->id = id;
-  f->topic = req.at("topic").get<std::string>();
-  for (const auto& p : req.at("partitions"))
-    f->parts.emplace_back(int_at<int32_t>(p, "partition", 0, kMaxInt32), int_at<int64_t>(p, "offset", 0, kMaxInt64));
-  f->min_bytes = int_field<uint64_t>(req, "min_bytes", 1, 0, kMaxInt64);
-  // A response is built in memory: keep it well within what a frame may
-  // carry and the daemon's budget for answers.
-  f->max_bytes = std::clamp<uint64_t>(int_field<uint64_t>(req, "max_bytes", 1 << 20, 0, kMaxInt64), 1,
-                                      std::min<uint64_t>(kMaxFetchBytes, static_cast<uint64_t>(options_.max_frame_bytes) / 2));
-  int64_t wait = std::min<int64_t>(int_field<int64_t>(req, "max_wait_ms", 0, 0, kMaxInt64), kMaxWaitMs);
-  if (req.contains("group")) {
-    f->group = req.at("group").get<std::string>();
-    f->member = req.at("member_id").get<std::string>();
-    f->generation = int_at<int32_t>(req, "generation");
-    // The long poll doubles as the member's heartbeat: keep it shorter
-    // than any session timeout.
-    wait = std::min<int64_t>(wait, 3000);
-  }
-  f->wait_ms = wait;
-  std::weak_ptr<Fetch> weak = f;
-  f->attempt = [this, weak](bool final) {
-    if (auto fp = weak.lock()) try_fetch(fp, final);
-  };
-  fetches_.insert(f);
-  // Answered once this loop iteration's reads are done, so a client that
-  // sent it and hung up gets nothing built.
-  if (idle_ != nullptr && !shutting_down_) {
-    starting_.push_back(f);
-    schedule();
-  } else {
-    start_poll(f);
-  }
-}
-
-namespace {
-// One partition of a fetch: where it stands and the byte range of records
-// to send, found without reading them.
-struct PartPlan {
-  int32_t partition = 0;
-  int64_t start = -1, end = -1;  // -1: unknown (error)
-  Status error;
-  storage::ReadResult range;
-};
-
-// Plans the records of a fetch up to `limit` bytes (at least one batch of
-// the first partition with any); returns their total.
-uint64_t plan_fetch(Broker* broker, const std::string& topic, const std::vector<std::pair<int32_t, int64_t>>& parts,
-                    uint64_t limit, std::vector<PartPlan>* plan, bool* any_error) {
-  plan->clear();
-  *any_error = false;
-  uint64_t total = 0;
-  for (const auto& [partition, offset] : parts) {
-    PartPlan& pp = plan->emplace_back();
-    pp.partition = partition;
-    auto se = broker->offsets(topic, partition);
-    if (!se.ok()) {
-      pp.error = se.status();
-      *any_error = true;
-      continue;
-    }
-    pp.start = se->start;
-    pp.end = se->end;
-    uint64_t budget = total >= limit ? 0 : limit - total;
-    if (offset < se->start || offset > se->end) {
-      pp.error = Status::OutOfRange("offset " + std::to_string(offset) + " is outside " + topic + "-" +
-                                    std::to_string(partition) + " [" + std::to_string(se->start) + ", " +
-                                    std::to_string(se->end) + "]");
-      *any_error = true;
-    } else if (offset < se->end && (budget > 0 || total == 0)) {
-      auto r = broker->read(topic, partition, Offset(offset), budget);
-      if (!r.ok()) {
-        pp.error = r.status();
-        *any_error = true;
-      } else if (r->size > 0 && (total == 0 || r->size <= budget)) {
-        pp.range = std::move(*r);
-        total += pp.range.size;
-      }
-    }
-  }
-  return total;
-}
-}  // namespace
-
-void Server::try_fetch(const std::shared_ptr<Fetch>& f, bool final) {
-  if (f->done) return;
-  auto conn = f->conn.lock();
-  if (!conn || conn->closing) {
-    finish_fetch(f);
-    return;
-  }
-  for (uint64_t w : f->watches) broker_->unwatch(w);
-  f->watches.clear();
-  final = final || f->deferred;  // it was ready once: no more waiting for records
-
-  if (!f->group.empty()) {
-    std::vector<TopicPartition> tps;
-    for (auto& [partition, offset] : f->parts) tps.push_back({f->topic, partition});
-    Status s = broker_->groups().check_owns(f->group, f->member, f->generation, tps, broker_->now_ms());
-    if (!s.ok()) {
-      json err = error_json(s);
-      if (s.code() == Code::kBusy) err["code"] = "rebalance_in_progress";
-      finish_fetch(f);
-      complete(conn, f->slot, frame_of(json{{"id", f->id}, {"error", err}}));
-      return;
-    }
-  }
-
-  // Sizes first, from the segment indexes: a long poll woken by an append
-  // reads no records until it answers.
-  std::vector<PartPlan> plan;
-  bool any_error = false;
-  uint64_t total = plan_fetch(broker_, f->topic, f->parts, f->max_bytes, &plan, &any_error);
-  // An error is an answer: waiting would not mend it.
-  if (!final && !shutting_down_ && !any_error && total < f->min_bytes) {
-    if (!f->parked) {
-      if (conn->parked >= kMaxParkedFetches) {
-        finish_fetch(f);
-        complete(conn, f->slot,
-                 error_frame(f->id, Status::Busy("too many long-polling fetches on this connection: at most " +
-                                                 std::to_string(kMaxParkedFetches) +
-                                                 " may wait for records at once")));
-        return;
-      }
-      set_parked(f.get(), conn.get(), true);
-    }
-    // Long poll: wake on the next append to any of the partitions.
-    std::weak_ptr<Fetch> weak = f;
-    for (auto& [partition, offset] : f->parts) {
-      f->watches.push_back(broker_->watch(f->topic, partition, [this, weak] {
-        if (auto fp = weak.lock()) try_fetch(fp, false);
-      }));
-    }
-    return;
-  }
-  bool records = true;
-  if (total > 0) {
-    // A connection's fetches are answered in order: one arriving behind
-    // fetches waiting for memory waits too.
-    uint64_t room = !f->deferred && conn->deferred > 0 ? 0 : answer_room(*conn);
-    if (room == 0 && shutting_down_) {
-      records = false;  // answer, without records, so the connection can finish
-    } else if (room == 0) {
-      defer(f, conn.get());
-      return;
-    } else if (total > room) {
-      total = plan_fetch(broker_, f->topic, f->parts, room, &plan, &any_error);
-    }
-  }
-  finish_fetch(f);
-
-  // The records go out after the header in a second buffer (writev),
-  // without being copied into the frame.
-  Bytes payload;
-  if (records && total > 0) payload.allocate(total);
-  size_t at = 0;
-  json parts = json::array();
-  for (PartPlan& pp : plan) {
-    json entry{{"partition", pp.partition}};
-    if (pp.start >= 0) {
-      entry["start"] = pp.start;
-      entry["end"] = pp.end;
-    }
-    uint64_t got = 0;
-    if (records && pp.error.ok() && pp.range.size > 0) {
-      auto n = pp.range.file->read_at(pp.range.position, payload.data.get() + at, pp.range.size);
-      if (!n.ok() || *n != pp.range.size) pp.error = n.ok() ? Status::IOError("short read") : n.status();
-      else got = pp.range.size;
-    }
-    if (!pp.error.ok()) entry["error"] = error_json(pp.error);
-    entry["bytes"] = got;
-    at += got;
-    parts.push_back(std::move(entry));
-  }
-  payload.size = at;
-  std::string h = json{{"id", f->id}, {"partitions", parts}}.dump(-1, ' ', false, json::error_handler_t::replace);
-  std::string frame(protocol::kFramePrefix, '\0');
-  protocol::put_frame_prefix(frame.data(), h.size(), payload.size);
-  frame += h;
-  f->slot->tail = std::move(payload);
-  complete(conn, f->slot, std::move(frame));
-}
-
-void Server::finish_fetch(const std::shared_ptr<Fetch>& f) {
-  fetches_.erase(f);
-  end_long_poll(broker_, f.get());
 }
 
 // --- shutdown ---------------------------------------------------------------------
@@ -891,13 +602,7 @@ void Server::begin_shutdown(std::function<void()> done) {
   broker_->kafka_groups().clear();
   // Long polls answer now with what they have; so do fetches that just
   // arrived or wait for memory.
-  std::vector<std::shared_ptr<LongPoll>> starts;
-  starts.swap(starting_);
-  for (auto& p : starts) start_poll(p);
-  std::vector<std::shared_ptr<Fetch>> pending(fetches_.begin(), fetches_.end());
-  for (auto& f : pending) try_fetch(f, true);
-  std::vector<std::shared_ptr<KafkaFetch>> kafka_pending(kafka_fetches_.begin(), kafka_fetches_.end());
-  for (auto& f : kafka_pending) try_kafka_fetch(f, true);
+  fetches_.answer_all();
   std::vector<std::shared_ptr<Conn>> conns(conns_.begin(), conns_.end());
   for (auto& c : conns) {
     c->close_after_flush = true;
@@ -917,7 +622,7 @@ void Server::check_shutdown_done() {
     idle_ = nullptr;
   }
   close_timers();
-  deferred_.clear();
+  fetches_.clear();
   auto done = std::move(shutdown_done_);
   shutdown_done_ = nullptr;
   done();

@@ -15,12 +15,12 @@
 #include <vector>
 
 #include "common/status.h"
+#include "daemon/net/conn.h"
+#include "daemon/net/fetch_engine.h"
 #include "daemon/server/broker.h"
 #include "daemon/server/options.h"
 
 namespace ks::server {
-
-struct LongPoll;
 
 // Runs blocking work on libuv's thread pool; `done` runs on the loop.
 class UvExecutor final : public Executor {
@@ -34,7 +34,7 @@ class UvExecutor final : public Executor {
   int in_flight_ = 0;
 };
 
-class Server {
+class Server final : public net::FetchHost {
  public:
   // `loop` and `broker` must outlive the server.
   Server(uv_loop_t* loop, Broker* broker, const DaemonOptions& options);
@@ -52,21 +52,26 @@ class Server {
   // Stops accepting, answers what was received, closes connections once
   // their answers are written, then calls `done`.
   void begin_shutdown(std::function<void()> done);
-  bool shutting_down() const { return shutting_down_; }
   // Set by a client's shutdown request; the daemon then stops.
   void set_shutdown_hook(std::function<void()> hook) { shutdown_hook_ = std::move(hook); }
 
   const std::vector<std::string>& listeners() const { return listener_names_; }
   size_t connection_count() const { return conns_.size(); }
   // Bytes of answers built and not yet written, all connections together
-  // (bounded; see kAnswerBudget in server_internal.h).
+  // (bounded; see kAnswerBudget in daemon/net/conn.h).
   size_t held_bytes() const { return held_; }
 
-  struct Conn;
+  using Conn = net::Conn;
+  using Slot = net::Slot;
   struct Listener;
-  struct Slot;
-  struct Fetch;
-  struct KafkaFetch;
+
+  // net::FetchHost
+  uint64_t answer_room(const Conn& c) const override;
+  void complete(const std::shared_ptr<Conn>& c, Slot* slot, net::Answer answer) override;
+  void schedule() override;
+  void resume_later(const std::shared_ptr<Conn>& c) override { resume_.push_back(c); }
+  bool shutting_down() const override { return shutting_down_; }
+  void unwatch(uint64_t watch_id) override { broker_->unwatch(watch_id); }
 
  private:
   // Listeners and admission (conn_accept.cc): accepting by hand, the
@@ -96,41 +101,28 @@ class Server {
   bool may_resume(const Conn& c) const;
   void pause_reading(Conn* c);
   void dispatch(const std::shared_ptr<Conn>& c, std::string_view header, char* payload, size_t payload_size);
-  void complete(const std::shared_ptr<Conn>& c, Slot* slot, std::string frame);
+  void complete(const std::shared_ptr<Conn>& c, Slot* slot, std::string frame) {
+    complete(c, slot, net::Answer(std::move(frame)));
+  }
   void flush_slots(const std::shared_ptr<Conn>& c);
   void close_conn(const std::shared_ptr<Conn>& c);
-  // Memory for answers (see kAnswerBudget): the bytes of records an answer
-  // on `c` may carry now (0: none), and fetches that wait for it.
-  uint64_t answer_room(const Conn& c) const;
+  // Memory for answers (see net::kAnswerBudget) given back when written.
   void release(Conn* c, size_t bytes);
-  void defer(const std::shared_ptr<LongPoll>& p, Conn* c);
-  // Runs in the loop's idle phase (after the reads of an iteration, so a
-  // client that sent a fetch and hung up is seen gone before its answer is
-  // built): fetches that just arrived, deferred fetches when memory came
-  // free, connections to read again.
-  void schedule();
+  // Runs in the loop's idle phase (after the reads of an iteration): the
+  // fetch engine's work, then connections to read again.
   void run_idle();
-  void start_poll(const std::shared_ptr<LongPoll>& p);
-  void start_fetch(const std::shared_ptr<Conn>& c, Slot* slot, uint64_t id, const void* request);
-  void try_fetch(const std::shared_ptr<Fetch>& f, bool final);
-  void finish_fetch(const std::shared_ptr<Fetch>& f);
   void check_shutdown_done();
   Result<Listener*> bind_tcp(const std::string& hostport, bool allow_remote, bool kafka, bool* loopback);
 
   // Kafka listener (kafka_server.cc).
   size_t process_kafka(const std::shared_ptr<Conn>& c, char* data, size_t n);
   void dispatch_kafka(const std::shared_ptr<Conn>& c, char* data, size_t size);
-  void kafka_produce(const std::shared_ptr<Conn>& c, Slot* slot, int16_t version, int32_t correlation,
-                     std::string_view body);
-  void kafka_fetch(const std::shared_ptr<Conn>& c, Slot* slot, int16_t version, int32_t correlation,
-                   std::string_view body);
   // Answers nothing more on this connection: it closes once the answers
   // owed before this request are written.
   void close_kafka(const std::shared_ptr<Conn>& c, Slot* slot, const std::string& api, int16_t version,
                    const char* why);
-  void try_kafka_fetch(const std::shared_ptr<KafkaFetch>& f, bool final);
-  void finish_kafka_fetch(const std::shared_ptr<KafkaFetch>& f);
   nlohmann::json status_json() const;
+  friend class KafkaRequest;  // kafka_server.cc: one Kafka request's handler context
 
   uv_loop_t* loop_;
   Broker* broker_;
@@ -153,15 +145,11 @@ class Server {
   uv_timer_t* accept_timer_ = nullptr;    // resumes accepting after a pause; null once closed
   std::vector<std::string> listener_names_;
   std::set<std::shared_ptr<Conn>> conns_;
-  std::set<std::shared_ptr<Fetch>> fetches_;
-  std::set<std::shared_ptr<KafkaFetch>> kafka_fetches_;
   size_t held_ = 0;                                     // see held_bytes()
   std::unique_ptr<char[]> read_scratch_;                // kReadChunk bytes, see kReadChunk
   uv_idle_t* idle_ = nullptr;                           // runs run_idle(); null once closed
   bool idle_active_ = false;
-  bool retry_due_ = false;                              // memory came free: retry deferred_
-  std::vector<std::shared_ptr<LongPoll>> starting_;     // fetches that just arrived
-  std::vector<std::shared_ptr<LongPoll>> deferred_;     // fetches ready to answer, waiting for memory
+  net::FetchEngine fetches_;                            // every fetch, both protocols
   std::vector<std::weak_ptr<Conn>> resume_;             // connections that may be read again
   std::string kafka_host_;  // advertised to Kafka clients
   int32_t kafka_port_ = 0;

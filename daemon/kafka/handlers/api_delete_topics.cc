@@ -1,0 +1,18 @@
+// DeleteTopics (20).
+#include "daemon/kafka/errors.h"
+#include "daemon/kafka/handlers/handler.h"
+
+namespace ks::kafka {
+
+void handle_delete_topics(Context& cx) {
+  DeleteTopicsRequest req;
+  if (!decode_request(cx, &req)) return;
+  DeleteTopicsResponse r;
+  for (const auto& name : req.names) {
+    Status s = cx.broker().delete_topic(name);
+    r.topics.push_back({name, s.ok() ? int16_t{kNone} : error_of(s)});
+  }
+  reply(cx, r);
+}
+
+}  // namespace ks::kafka

@@ -1,0 +1,91 @@
+// Produce (0): each partition's batches appended; answered when the last
+// append is (for acks=all, after its fsync). acks=0 answers nothing.
+#include "common/record_batch.h"
+#include "daemon/kafka/errors.h"
+#include "daemon/kafka/handlers/handler.h"
+#include "daemon/server/logging.h"
+
+namespace ks::kafka {
+namespace {
+
+// The RecordBatch magic of the first batch, or -1 when there is none.
+int magic_of(std::string_view records) {
+  return records.size() > batch::kMagicPos ? static_cast<int8_t>(records[batch::kMagicPos]) : -1;
+}
+
+// The answer being filled in as the partitions' appends complete.
+struct Pending {
+  ProduceResponse response;
+  size_t left = 0;
+  bool sent = false;
+  std::function<void(ProduceResponse&)> answer;
+  void set(size_t ti, size_t pi, int16_t error, int64_t base, int64_t start) {
+    auto& rp = response.topics[ti].partitions[pi];
+    rp.error_code = error;
+    rp.base_offset = base;
+    rp.log_start_offset = start;
+    --left;
+  }
+  void finish() {
+    if (left > 0 || sent) return;
+    sent = true;
+    answer(response);
+  }
+};
+
+// The error a partition's batches get before reaching the broker, or kNone.
+int16_t refuse(int16_t acks, std::string_view records) {
+  if (acks != 0 && acks != 1 && acks != -1) return kInvalidRequiredAcks;
+  if (records.empty()) return kCorruptMessage;
+  // Magic 0/1 MessageSets (pre-0.11 clients) are not stored.
+  if (magic_of(records) != 2) return kUnsupportedForMessageFormat;
+  return kNone;
+}
+
+}  // namespace
+
+void handle_produce(Context& cx) {
+  ProduceRequest req;
+  if (!decode_request(cx, &req)) return;
+  const bool silent = req.acks == 0;
+  if (silent) cx.silent();
+  auto pending = std::make_shared<Pending>();
+  pending->answer = later<ProduceResponse>(cx);
+  for (const auto& t : req.topics) {
+    ProduceResponse::Topic rt{t.name, {}};
+    for (const auto& p : t.partitions) rt.partitions.push_back({p.index, kNone, -1, -1, -1});
+    pending->left += t.partitions.size();
+    pending->response.topics.push_back(std::move(rt));
+  }
+  if (pending->left == 0) return pending->finish();
+  server::Broker* broker = &cx.broker();
+  const server::Acks acks = req.acks == 0 ? server::Acks::kNone : req.acks == 1 ? server::Acks::kLeader : server::Acks::kAll;
+  for (size_t ti = 0; ti < req.topics.size(); ++ti) {
+    const auto& t = req.topics[ti];
+    for (size_t pi = 0; pi < t.partitions.size(); ++pi) {
+      const auto& p = t.partitions[pi];
+      if (int16_t error = refuse(req.acks, p.records); error != kNone) {
+        pending->set(ti, pi, error, -1, -1);
+        continue;
+      }
+      std::string topic = t.name;
+      int32_t partition = p.index;
+      broker->produce(topic, partition, acks, true, const_cast<char*>(p.records.data()), p.records.size(),
+                      [broker, pending, ti, pi, topic, partition, silent](Result<storage::AppendResult> r) {
+                        if (!r.ok()) {
+                          if (silent)
+                            server::log_warn("kafka acks=0 produce to %s-%d failed: %s", topic.c_str(), partition,
+                                             r.status().to_string().c_str());
+                          pending->set(ti, pi, error_of(r.status()), -1, -1);
+                        } else {
+                          auto se = broker->offsets(topic, partition);
+                          pending->set(ti, pi, kNone, r->base_offset.value(), se.ok() ? se->start : -1);
+                        }
+                        pending->finish();
+                      });
+    }
+  }
+  pending->finish();
+}
+
+}  // namespace ks::kafka
