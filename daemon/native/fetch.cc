@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "daemon/native/fields.h"
+#include "daemon/native/ops.h"
 
 namespace ks::native {
 namespace {
@@ -51,6 +52,7 @@ class NativeFetch final : public net::FetchPlan {
     for (const auto& p : parts_) ids.push_back(broker_->watch(topic_, p.partition, wake));
     return ids;
   }
+  void unwatch(uint64_t watch_id) override { broker_->unwatch(watch_id); }
   net::Answer encode(net::Bytes tail) override;
   uint64_t min_bytes() const override { return min_bytes_; }
   uint64_t max_bytes() const override { return max_bytes_; }
@@ -104,7 +106,7 @@ net::FetchPlan::Planned NativeFetch::plan(uint64_t limit) {
         out.any_error = true;
       } else if (r->size > 0 && (out.total == 0 || r->size <= budget)) {
         out.total += r->size;
-        reads_.push_back({i, std::move(*r)});
+        add_read(i, std::move(*r));
       }
     }
   }
@@ -151,6 +153,14 @@ std::unique_ptr<net::FetchPlan> make_fetch_plan(server::Broker* broker, const js
   auto plan = std::make_unique<NativeFetch>(broker, id);
   plan->parse(req, max_frame_bytes);
   return plan;
+}
+
+}  // namespace ks::native
+
+namespace ks::native {
+
+void op_fetch(Session& s) {
+  s.fetch(make_fetch_plan(&s.broker(), s.request(), s.id(), s.options().max_frame_bytes));
 }
 
 }  // namespace ks::native

@@ -13,10 +13,6 @@
 
 #include "daemon/net/answer.h"
 
-namespace ks::server {
-class Server;
-}
-
 namespace ks::net {
 
 // Memory for answers. Every answer is charged, from the moment it is built
@@ -65,8 +61,12 @@ struct Slot {
 
 enum class ListenerKind { kUnix, kNative, kKafka };
 
+class Connections;
+class Protocol;
+
 struct Conn : std::enable_shared_from_this<Conn> {
-  server::Server* server = nullptr;  // owns this connection; outlives it
+  Connections* owner = nullptr;  // owns this connection; outlives it
+  Protocol* protocol = nullptr;  // speaks its requests; outlives it
   uint64_t id = 0;
   union {
     uv_pipe_t pipe;
@@ -98,7 +98,6 @@ struct Conn : std::enable_shared_from_this<Conn> {
     slots.push_back(std::make_unique<Slot>());
     return slots.back().get();
   }
-  bool gone() const { return closing; }
 };
 
 }  // namespace ks::net

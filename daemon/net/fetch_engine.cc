@@ -104,7 +104,7 @@ void FetchEngine::attempt(const std::shared_ptr<Fetch>& f, bool final) {
   if (f->done) return;
   auto conn = f->conn.lock();
   if (!conn || conn->closing) return finish(f);
-  for (uint64_t w : f->watches) host_->unwatch(w);
+  for (uint64_t w : f->watches) f->plan->unwatch(w);
   f->watches.clear();
   final = final || f->deferred;  // it was ready once: no more waiting for records
 
@@ -189,7 +189,7 @@ void FetchEngine::finish(const std::shared_ptr<Fetch>& f) {
   std::shared_ptr<Conn> c = f->conn.lock();
   set_parked(f.get(), c.get(), false);
   set_deferred(f.get(), c.get(), false);
-  for (uint64_t w : f->watches) host_->unwatch(w);
+  for (uint64_t w : f->watches) f->plan->unwatch(w);
   f->watches.clear();
   if (f->timer_started) {
     f->timer_started = false;

@@ -62,8 +62,9 @@ class FetchPlan {
   // first partition with any, past the limit), replacing reads().
   virtual Planned plan(uint64_t limit) = 0;
   // Subscribes `wake` to the next append of every partition asked for;
-  // returns the broker's watch ids (the engine unwatches them).
+  // returns the broker's watch ids, which the engine gives to unwatch().
   virtual std::vector<uint64_t> watch(std::function<void()> wake) = 0;
+  virtual void unwatch(uint64_t watch_id) = 0;
   // Builds the answer: `tail` holds the bytes of the reads marked `read`;
   // the plan encodes its head and splices them in.
   virtual Answer encode(Bytes tail) = 0;
@@ -77,6 +78,13 @@ class FetchPlan {
   std::vector<RecordRead>& reads() { return reads_; }
 
  protected:
+  void add_read(size_t part, storage::ReadResult range) {
+    RecordRead r;
+    r.part = part;
+    r.range = std::move(range);
+    reads_.push_back(std::move(r));
+  }
+
   std::vector<RecordRead> reads_;
 };
 
@@ -93,7 +101,6 @@ class FetchHost {
   // `c` may be read again once the idle work ran.
   virtual void resume_later(const std::shared_ptr<Conn>& c) = 0;
   virtual bool shutting_down() const = 0;
-  virtual void unwatch(uint64_t watch_id) = 0;
 };
 
 class FetchEngine {

@@ -2,22 +2,11 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
-#include <cstring>
-#include <deque>
-#include <limits>
 #include <nlohmann/json.hpp>
-#include <stdexcept>
-#include <utility>
 
-#include "common/protocol.h"
-#include "daemon/server/groups.h"
-#include "daemon/server/logging.h"
-#include "daemon/native/fetch.h"
-#include "daemon/native/fields.h"
+#include "daemon/net/address.h"
 #include "daemon/server/orphan_ops.h"
-#include "daemon/server/server_internal.h"
 
 #ifndef KS_VERSION
 #define KS_VERSION "0.0.0"
@@ -26,7 +15,6 @@
 namespace ks::server {
 
 using json = nlohmann::json;
-using namespace ks::native;
 
 namespace {
 
@@ -36,596 +24,102 @@ int64_t now_ms() {
       .count();
 }
 
-
-}  // namespace
-
-// --- executor -----------------------------------------------------------------
-
-namespace {
-struct Work {
-  uv_work_t req;
-  std::function<Status()> work;
-  std::function<void(Status)> done;
-  Status result;
-  UvExecutor* owner;
-  int* counter;
-};
-}  // namespace
-
-void UvExecutor::run(std::function<Status()> work, std::function<void(Status)> done) {
-  auto* w = new Work{{}, std::move(work), std::move(done), Status(), this, &in_flight_};
-  w->req.data = w;
-  ++in_flight_;
-  int rc = uv_queue_work(
-      loop_, &w->req, [](uv_work_t* r) {
-        auto* w = static_cast<Work*>(r->data);
-        w->result = w->work();
-      },
-      [](uv_work_t* r, int status) {
-        auto* w = static_cast<Work*>(r->data);
-        --*w->counter;
-        Status s = status == 0 ? w->result : Status::Unavailable("work cancelled");
-        try {
-          w->done(s);
-        } catch (const std::exception& e) {
-          log_error("work completion threw: %s", e.what());
-        }
-        delete w;
-      });
-  if (rc != 0) {
-    --in_flight_;
-    Status s = Status::IOError(std::string("uv_queue_work: ") + uv_strerror(rc));
-    auto done_fn = std::move(w->done);
-    delete w;
-    done_fn(s);
-  }
-}
-
-// --- connections ------------------------------------------------------------------
-
-namespace {
-struct WriteReq {
-  uv_write_t req;
-  Answer answer;
-  size_t charged = 0;  // released from Conn::held and Server::held_ when written
-  Server* server = nullptr;
-  std::weak_ptr<Server::Conn> conn;
-};
-// The buffers of `a` in order: head pieces with the spliced records
-// between them (see net::Answer).
-std::vector<uv_buf_t> pieces(Answer& a) {
-  std::vector<uv_buf_t> out;
-  out.reserve(2 * a.splices.size() + 1);
-  size_t from = 0;
-  auto add = [&](char* p, size_t n) {
-    if (n > 0) out.push_back(uv_buf_init(p, static_cast<unsigned>(n)));
-  };
-  for (const auto& sp : a.splices) {
-    add(a.head.data() + from, sp.head_at - from);
-    add(a.tail.data.get() + sp.tail_at, sp.size);
-    from = sp.head_at;
-  }
-  add(a.head.data() + from, a.head.size() - from);
-  return out;
-}
 }  // namespace
 
 Server::Server(uv_loop_t* loop, Broker* broker, const DaemonOptions& options)
-    : loop_(loop), broker_(broker), options_(options), fetches_(loop, this), started_ms_(now_ms()) {
-  read_scratch_.reset(new char[kReadChunk]);
-  init_limits();
-  idle_ = new uv_idle_t;
-  uv_idle_init(loop_, idle_);
-  idle_->data = this;
-  uv_unref(reinterpret_cast<uv_handle_t*>(idle_));  // never what keeps the loop running
+    : loop_(loop),
+      broker_(broker),
+      options_(options),
+      conns_(loop, options_),
+      native_(&conns_, broker, options_,
+              {[this] { return status_json(); },
+               [this] {
+                 if (shutdown_hook_) shutdown_hook_();
+               }}),
+      kafka_(&conns_, broker, options_),
+      listeners_(loop, &conns_, options_.fd_limit,
+                 "the daemon is out of file descriptors (ulimit -n " + std::to_string(options_.fd_limit) + "); see " +
+                     options_.home + "/daemon.log"),
+      started_ms_(now_ms()) {
   // A group whose generation moved: its members' long polls answer now
   // (with rebalance_in_progress), so they commit and join again promptly.
-  broker_->groups().set_rebalance_hook([this](const std::string& group) { fetches_.rebalance(group); });
+  broker_->groups().set_rebalance_hook([this](const std::string& group) { conns_.fetches().rebalance(group); });
+  // Members that joined through a connection leave when it closes.
+  conns_.set_close_hook([this](uint64_t id) { broker_->groups().connection_closed(id, broker_->now_ms()); });
+  conns_.set_tick_hook([this](uint64_t now) { listeners_.log_refused(now); });
 }
 
 Server::~Server() {
   broker_->groups().set_rebalance_hook(nullptr);
-  close_listeners();
-  close_timers();
-  // Normally closed when the shutdown finished; the loop frees it.
-  if (idle_ != nullptr && !uv_is_closing(reinterpret_cast<uv_handle_t*>(idle_)))
-    uv_close(reinterpret_cast<uv_handle_t*>(idle_), [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
+  listeners_.close();
 }
 
-void Server::start_reading(Conn* c) {
-  c->reading = true;
-  uv_read_start(
-      c->stream(),
-      [](uv_handle_t* h, size_t, uv_buf_t* buf) {
-        auto* c = static_cast<Conn*>(h->data);
-        // Requests usually arrive whole: read them into the shared buffer
-        // and keep nothing per connection. Bytes already held (a partial
-        // frame) are continued in place.
-        buf->base = c->in.size() == 0 ? c->server->read_scratch_.get() : c->in.reserve(kReadChunk);
-        buf->len = kReadChunk;
-      },
-      [](uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
-        auto* raw = static_cast<Conn*>(s->data);
-        std::shared_ptr<Conn> c = raw->shared_from_this();
-        Server* server = c->server;
-        if (nread < 0) {
-          server->close_conn(c);
-          return;
-        }
-        if (nread == 0) return;
-        try {
-          server->on_read(c, buf, static_cast<size_t>(nread));
-        } catch (const std::exception& e) {
-          log_error("connection dropped: %s", e.what());
-          server->close_conn(c);
-        }
-      });
+Status Server::listen_unix(const std::string& path) {
+  Status s = listeners_.listen_unix(path, &native_);
+  if (s.ok()) listener_names_.push_back("unix:" + path);
+  return s;
 }
 
-void Server::pause_reading(Conn* c) {
-  if (!c->reading) return;
-  uv_read_stop(c->stream());
-  c->reading = false;
+Result<int> Server::bind_tcp(const std::string& hostport, bool allow_remote, net::ListenerKind kind,
+                             net::Protocol* protocol) {
+  auto hp = net::parse_listen_address(hostport);
+  if (!hp.ok()) return hp.status();
+  if (!hp->loopback && !allow_remote)
+    return Status::InvalidArgument("refusing to listen on non-loopback address " + hp->host + " without --allow-remote");
+  return listeners_.listen_tcp(*hp, hostport, kind, protocol);
 }
 
-void Server::on_read(const std::shared_ptr<Conn>& c, const uv_buf_t* buf, size_t n) {
-  c->last_active_ms = uv_now(loop_);
-  if (buf->base != read_scratch_.get()) {
-    c->in.grow(n);
-    return process(c);
+Status Server::listen_tcp(const std::string& hostport, bool allow_remote, const std::string& token) {
+  if (token.empty()) return Status::InvalidArgument("a TCP listener needs a token, and none could be made");
+  auto fd = bind_tcp(hostport, allow_remote, net::ListenerKind::kNative, &native_);
+  if (!fd.ok()) return fd.status();
+  native_.set_token(token);
+  listener_names_.push_back("tcp://" + hostport);
+  return Status::OK();
+}
+
+Status Server::listen_kafka(const std::string& hostport, bool allow_remote, const std::string& advertise) {
+  auto fd = bind_tcp(hostport, allow_remote, net::ListenerKind::kKafka, &kafka_);
+  if (!fd.ok()) return fd.status();
+  auto [name, port] = net::bound_address(*fd, false);
+  std::string host = name;
+  if (host == "0.0.0.0" || host == "::") {
+    char hn[256] = "";
+    size_t hn_len = sizeof hn;
+    host = uv_os_gethostname(hn, &hn_len) == 0 ? hn : "localhost";
   }
-  size_t used = process_bytes(c, buf->base, n);
-  // A partial frame, or requests left for when the connection is read
-  // again, move to its own buffer.
-  if (used < n && !c->closing && !c->close_after_flush) c->in.append(buf->base + used, n - used);
-}
-
-void Server::process(const std::shared_ptr<Conn>& c) {
-  c->in.consume(process_bytes(c, c->in.data(), c->in.size()));
-  // A large frame was assembled here: do not keep its memory.
-  if (c->in.size() == 0 && c->in.capacity() > 2 * kReadChunk) c->in.release();
-}
-
-bool Server::should_pause(const Conn& c) const {
-  return c.slots.size() >= kMaxSlots || c.held > kHighWater || c.deferred >= kMaxDeferredFetches ||
-         (held_ >= kAnswerBudget && c.held >= kHoldsLittle);
-}
-
-bool Server::may_resume(const Conn& c) const {
-  return !c.reading && !c.closing && !c.close_after_flush && !shutting_down_ && c.slots.size() < kMaxSlots / 2 &&
-         c.held < kLowWater && c.deferred < kMaxDeferredFetches && (held_ < kAnswerBudget || c.held < kHoldsLittle);
-}
-
-namespace {
-constexpr size_t kUnauthedFrameBytes = 64 << 10;
-}  // namespace
-
-size_t Server::process_bytes(const std::shared_ptr<Conn>& c, char* data, size_t n) {
-  if (c->kafka) return process_kafka(c, data, n);
-  size_t pos = 0;
-  while (!c->closing && !c->close_after_flush) {
-    if (should_pause(*c)) {
-      // Answers are piling up: stop reading until they drain.
-      pause_reading(c.get());
-      break;
-    }
-    protocol::Frame f;
-    std::string_view rest(data + pos, n - pos);
-    // Until it has sent the token, a TCP client gets no more than a hello
-    // needs: silent or hostile connections cannot each hold a 64 MiB frame.
-    const size_t max_frame = c->authed ? static_cast<size_t>(options_.max_frame_bytes) : kUnauthedFrameBytes;
-    Status s = protocol::parse_frame(rest, max_frame, &f);
-    if (s.code() == Code::kBusy) break;
-    if (!s.ok()) {
-      auto slot = std::make_unique<Slot>();
-      Slot* raw = slot.get();
-      c->slots.push_back(std::move(slot));
-      complete(c, raw, error_frame(0, s));
-      c->close_after_flush = true;
-      flush_slots(c);
-      break;
-    }
-    char* payload = data + pos + (f.payload.data() - rest.data());
-    dispatch(c, f.header, payload, f.payload.size());
-    pos += f.size;
+  int32_t advertised_port = port;
+  if (!advertise.empty()) {
+    auto a = net::parse_advertise(advertise);
+    if (!a.ok()) return a.status();
+    std::tie(host, advertised_port) = *a;
   }
-  if (c->close_after_flush || c->closing) {
-    // Nothing more is answered: what is left, or arrives, is dropped.
-    pause_reading(c.get());
-    return n;
-  }
-  return pos;
+  kafka_.advertise(host, advertised_port);
+  std::string shown = name.find(':') != std::string::npos ? "[" + name + "]" : name;
+  listener_names_.push_back("kafka://" + shown + ":" + std::to_string(port));
+  return Status::OK();
 }
 
-void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, char* payload,
-                      size_t payload_size) {
-  auto slot_ptr = std::make_unique<Slot>();
-  Slot* slot = slot_ptr.get();
-  c->slots.push_back(std::move(slot_ptr));
-
-  json req = json::parse(header, nullptr, false);
-  if (req.is_discarded() || !req.is_object()) {
-    complete(c, slot, error_frame(0, Status::InvalidArgument("request header is not a JSON object")));
-    c->close_after_flush = true;
-    flush_slots(c);
-    return;
-  }
-  uint64_t id = 0;
-  const uint64_t since = broker_->meta_mark();
-  auto reply = [&, since](const Status& s, json body = json::object(), std::string_view data = {}) {
-    if (!s.ok()) {
-      complete(c, slot, error_frame(id, s));
-      return;
-    }
-    body["id"] = id;
-    // Success is told once the metadata the op may have changed is on disk.
-    broker_->when_meta_durable([this, weak = std::weak_ptr<Conn>(c), slot, id,
-                                frame = frame_of(body, data)](Status durable) mutable {
-      auto conn = weak.lock();
-      if (!conn || conn->closing) return;
-      complete(conn, slot, durable.ok() ? std::move(frame) : error_frame(id, durable));
-    }, since);
-  };
-  try {
-    if (req.contains("id") && req["id"].is_number_unsigned()) id = req["id"].get<uint64_t>();
-    if (c->over_limit) {
-      reply(Status::Busy("too many connections: the daemon allows " + std::to_string(options_.max_connections) +
-                         " at once (ks daemon start --max-connections N)"));
-      c->close_after_flush = true;
-      flush_slots(c);
-      return;
-    }
-    const std::string op = req.value("op", "");
-    if (!c->authed && op != "hello")
-      return reply(Status::InvalidArgument("this listener needs a token: send hello with KS_TOKEN first"));
-
-    if (op == "hello") {
-      if (!c->authed) {
-        if (!token_matches(req.value("token", ""), token_)) {
-          reply(Status::InvalidArgument("wrong or missing token (set KS_TOKEN to the contents of the home's token file)"));
-          c->close_after_flush = true;
-          flush_slots(c);
-          return;
-        }
-        set_authed(c.get());
-      }
-      return reply(Status::OK(), json{{"server", "ks " KS_VERSION}, {"pid", ::getpid()}});
-    }
-    if (op == "produce") {
-      const std::string topic = req.at("topic").get<std::string>();
-      int32_t partition = int_field<int32_t>(req, "partition", 0, 0, kMaxInt32);
-      int acks = int_field<int32_t>(req, "acks", 1, -1, 1);
-      bool auto_create = req.value("auto_create", true);
-      if (acks != 0 && acks != 1 && acks != -1)
-        return reply(Status::InvalidArgument("acks must be 0, 1 or -1 (all)"));
-      if (acks == 0) slot->silent = true;
-      std::weak_ptr<Conn> weak = c;
-      broker_->produce(topic, partition, static_cast<Acks>(acks), auto_create, payload, payload_size,
-                       [this, weak, slot, id, acks, topic, partition](Result<storage::AppendResult> r) {
-                         auto conn = weak.lock();
-                         if (!r.ok() && acks == 0)
-                           log_warn("acks=0 produce to %s-%d failed: %s", topic.c_str(), partition,
-                                    r.status().to_string().c_str());
-                         if (!conn || conn->closing) return;
-                         if (!r.ok()) return complete(conn, slot, error_frame(id, r.status()));
-                         complete(conn, slot,
-                                  frame_of(json{{"id", id},
-                                                {"base_offset", r->base_offset.value()},
-                                                {"last_offset", r->last_offset.value()}}));
-                       });
-      return;
-    }
-    if (op == "fetch") return fetches_.start(c, slot, make_fetch_plan(broker_, req, id, options_.max_frame_bytes));
-    if (op == "topics") {
-      std::vector<std::string> names;
-      if (req.contains("topics") && req["topics"].is_array()) names = req["topics"].get<std::vector<std::string>>();
-      if (req.value("auto_create", false)) {
-        for (const auto& n : names) {
-          auto created = broker_->partition_count(n, true);
-          if (!created.ok()) return reply(created.status());
-        }
-      }
-      auto r = broker_->topics(names, req.value("detail", false));
-      if (!r.ok()) return reply(r.status());
-      json arr = json::array();
-      for (const auto& t : *r) {
-        json o{{"name", t.name}, {"partitions", t.partitions}, {"created_ms", t.created_ms}, {"configs", t.configs}};
-        if (req.value("detail", false)) {
-          json parts = json::array();
-          for (const auto& p : t.partition_info)
-            parts.push_back({{"partition", p.partition}, {"start", p.start}, {"end", p.end},
-                             {"size", p.size}, {"segments", p.segments}});
-          o["partition_info"] = parts;
-        }
-        arr.push_back(o);
-      }
-      return reply(Status::OK(), json{{"topics", arr}});
-    }
-    if (op == "create_topic") {
-      ConfigMap configs;
-      if (req.contains("configs")) configs = req["configs"].get<ConfigMap>();
-      return reply(broker_->create_topic(req.at("topic").get<std::string>(),
-                                         int_field<int32_t>(req, "partitions", options_.default_partitions, 1, kMaxInt32),
-                                         configs));
-    }
-    if (op == "delete_topic") return reply(broker_->delete_topic(req.at("topic").get<std::string>()));
-    if (op == "alter_topic") {
-      ConfigMap set;
-      std::vector<std::string> unset;
-      std::optional<int32_t> partitions;
-      if (req.contains("set")) set = req["set"].get<ConfigMap>();
-      if (req.contains("unset")) unset = req["unset"].get<std::vector<std::string>>();
-      if (req.contains("partitions") && !req["partitions"].is_null()) partitions = int_value<int32_t>(req["partitions"], "partitions", 1, kMaxInt32);
-      return reply(broker_->alter_topic(req.at("topic").get<std::string>(), set, unset, partitions));
-    }
-    if (op == "list_offsets") {
-      const std::string topic = req.at("topic").get<std::string>();
-      int64_t ts = int_field<int64_t>(req, "timestamp", -1, -2, kMaxInt64);
-      auto count = broker_->partition_count(topic, false);
-      if (!count.ok()) return reply(count.status());
-      json arr = json::array();
-      for (int32_t p = 0; p < *count; ++p) {
-        auto o = broker_->offset_for_time(topic, p, ts);
-        auto se = broker_->offsets(topic, p);
-        if (!o.ok()) return reply(o.status());
-        if (!se.ok()) return reply(se.status());
-        arr.push_back({{"partition", p}, {"offset", *o}, {"start", se->start}, {"end", se->end}});
-      }
-      return reply(Status::OK(), json{{"partitions", arr}});
-    }
-    if (op == "join_group") {
-      JoinRequest jr;
-      jr.group = req.at("group").get<std::string>();
-      jr.topics = req.at("topics").get<std::vector<std::string>>();
-      jr.member_id = req.value("member_id", "");
-      jr.session_timeout_ms = int_field<int64_t>(req, "session_timeout_ms", 10000, 0, kMaxInt64);
-      jr.host = req.value("client_host", "");
-      jr.pid = int_field<int64_t>(req, "client_pid", 0, 0, kMaxInt64);
-      jr.connection = c->id;
-      auto r = broker_->groups().join(jr, broker_->now_ms());
-      if (!r.ok()) return reply(r.status());
-      json a = json::array();
-      for (const auto& x : r->assignment)
-        a.push_back({{"topic", x.tp.topic}, {"partition", x.tp.partition}, {"committed", x.committed}});
-      return reply(Status::OK(), json{{"member_id", r->member_id}, {"generation", r->generation}, {"assignment", a}});
-    }
-    if (op == "heartbeat") {
-      Status s = broker_->groups().check(req.at("group").get<std::string>(), req.at("member_id").get<std::string>(),
-                                         int_at<int32_t>(req, "generation"), broker_->now_ms());
-      if (s.code() == Code::kBusy) {
-        json err = error_json(s);
-        err["code"] = "rebalance_in_progress";
-        return complete(c, slot, frame_of(json{{"id", id}, {"error", err}}));
-      }
-      return reply(s);
-    }
-    if (op == "commit_offsets" || op == "leave_group" || op == "reset_offsets") {
-      std::vector<OffsetEntry> offsets;
-      if (req.contains("offsets"))
-        for (const auto& o : req["offsets"])
-          offsets.push_back({{o.at("topic").get<std::string>(), int_at<int32_t>(o, "partition", 0, kMaxInt32)},
-                             int_at<int64_t>(o, "offset")});
-      const std::string group = req.at("group").get<std::string>();
-      Groups& g = broker_->groups();
-      Status s = op == "commit_offsets" ? g.commit(group, req.value("member_id", ""), offsets, broker_->now_ms())
-                 : op == "leave_group"  ? g.leave(group, req.at("member_id").get<std::string>(), offsets, broker_->now_ms())
-                                        : g.reset(group, offsets, broker_->now_ms());
-      return reply(s);
-    }
-    if (op == "delete_group") return reply(broker_->groups().remove(req.at("group").get<std::string>()));
-    if (op == "describe_group" || op == "list_groups") {
-      auto to_json = [](const Groups::GroupInfo& gi) {
-        json members = json::array();
-        for (const auto& m : gi.members) {
-          json a = json::array();
-          for (const auto& tp : m.owned) a.push_back({{"topic", tp.topic}, {"partition", tp.partition}});
-          json member{{"member_id", m.id}, {"host", m.host}, {"pid", m.pid}, {"topics", m.topics}, {"assignment", a}};
-          if (!m.client_id.empty()) member["client_id"] = m.client_id;
-          members.push_back(std::move(member));
-        }
-        json offsets = json::array();
-        for (const auto& o : gi.offsets)
-          offsets.push_back({{"topic", o.tp.topic}, {"partition", o.tp.partition}, {"committed", o.committed},
-                             {"end", o.end}, {"lag", o.lag}, {"owner", o.owner}});
-        return json{{"group", gi.name}, {"state", gi.state}, {"protocol", gi.protocol},
-                    {"generation", gi.generation}, {"members", members},
-                    {"offsets", offsets}, {"topics", gi.topics}, {"lag", gi.lag}};
-      };
-      if (op == "describe_group") {
-        auto d = broker_->groups().describe(req.at("group").get<std::string>());
-        if (!d.ok()) return reply(d.status());
-        return reply(Status::OK(), to_json(*d));
-      }
-      auto l = broker_->groups().list();
-      if (!l.ok()) return reply(l.status());
-      json arr = json::array();
-      for (const auto& gi : *l)
-        arr.push_back({{"group", gi.name}, {"state", gi.state}, {"protocol", gi.protocol}, {"members", gi.members.size()},
-                       {"topics", gi.topics}, {"lag", gi.lag}});
-      return reply(Status::OK(), json{{"groups", arr}});
-    }
-    if (is_orphan_op(op)) return reply(run_orphan_op(*broker_, op, req));
-    if (op == "status") return reply(Status::OK(), status_json());
-    if (op == "shutdown") {
-      reply(Status::OK());
-      if (shutdown_hook_) shutdown_hook_();
-      return;
-    }
-    return reply(Status::InvalidArgument("unknown op '" + op + "'"));
-  } catch (const BadField& e) {
-    return reply(Status::InvalidArgument(std::string("bad request: ") + e.what()));
-  } catch (const json::exception& e) {
-    return reply(Status::InvalidArgument(std::string("bad request: ") + e.what()));
-  }
-}
-
-nlohmann::json Server::status_json() const {
+json Server::status_json() const {
   return json{{"pid", ::getpid()},
-         {"version", KS_VERSION},
-         {"home", options_.home},
-         {"uptime_ms", now_ms() - started_ms_},
-         {"listeners", listener_names_},
-         {"connections", conns_.size()},
-         {"topics", broker_->topic_count()},
-         {"partitions", broker_->partition_total()},
-         {"bytes", broker_->total_bytes()},
-         {"orphans", orphans_json(broker_->orphans())}};
+              {"version", KS_VERSION},
+              {"home", options_.home},
+              {"uptime_ms", now_ms() - started_ms_},
+              {"listeners", listener_names_},
+              {"connections", conns_.count()},
+              {"topics", broker_->topic_count()},
+              {"partitions", broker_->partition_total()},
+              {"bytes", broker_->total_bytes()},
+              {"orphans", orphans_json(broker_->orphans())}};
 }
-
-void Server::complete(const std::shared_ptr<Conn>& c, Slot* slot, Answer answer) {
-  slot->answer = std::move(answer);
-  slot->ready = true;
-  if (c->closing) return;
-  if (!slot->silent) {
-    slot->charged = slot->answer.head.size() + slot->answer.tail.size;
-    c->held += slot->charged;
-    held_ += slot->charged;
-  }
-  flush_slots(c);
-}
-
-void Server::release(Conn* c, size_t bytes) {
-  if (bytes == 0) return;
-  held_ -= bytes;
-  if (c) c->held -= bytes;
-  fetches_.memory_freed();
-}
-
-void Server::flush_slots(const std::shared_ptr<Conn>& c) {
-  if (c->closing) return;
-  while (!c->slots.empty() && c->slots.front()->ready) {
-    std::unique_ptr<Slot> s = std::move(c->slots.front());
-    c->slots.pop_front();
-    if (s->silent) continue;
-    auto* w = new WriteReq{{}, std::move(s->answer), s->charged, this, c};
-    std::vector<uv_buf_t> bufs = pieces(w->answer);
-    int rc = uv_write(&w->req, c->stream(), bufs.data(), static_cast<unsigned>(bufs.size()), [](uv_write_t* req, int status) {
-      auto* w = reinterpret_cast<WriteReq*>(req);
-      Server* server = w->server;
-      auto conn = w->conn.lock();
-      size_t charged = w->charged;
-      delete w;
-      server->release(conn.get(), charged);
-      if (!conn) return;
-      conn->last_active_ms = uv_now(server->loop_);
-      if (status < 0) {
-        server->close_conn(conn);
-        return;
-      }
-      if (conn->close_after_flush && conn->slots.empty() && conn->stream()->write_queue_size == 0) {
-        server->close_conn(conn);
-        return;
-      }
-      if (server->may_resume(*conn)) {
-        server->start_reading(conn.get());
-        // Requests already buffered are processed now.
-        server->process(conn);
-      }
-    });
-    if (rc != 0) {
-      release(c.get(), w->charged);
-      delete w;
-      close_conn(c);
-      return;
-    }
-  }
-  if (c->close_after_flush && c->slots.empty() && c->stream()->write_queue_size == 0) close_conn(c);
-  if (shutting_down_ && c->slots.empty() && c->stream()->write_queue_size == 0) close_conn(c);
-}
-
-void Server::close_conn(const std::shared_ptr<Conn>& c) {
-  if (c->closing) return;
-  c->closing = true;
-  forget_conn(c.get());  // a closing connection no longer counts against the limits
-  uv_close(c->handle(), [](uv_handle_t* h) {
-    auto* raw = static_cast<Conn*>(h->data);
-    Server* server = raw->server;
-    std::shared_ptr<Conn> c = std::move(raw->self);
-    // Answers that were never written (their writes were cancelled before
-    // this callback) give their memory back.
-    for (auto& slot : c->slots) {
-      server->release(c.get(), slot->charged);
-      slot->charged = 0;
-    }
-    server->forget_conn(c.get());
-    server->conns_.erase(c);
-    server->broker_->groups().connection_closed(c->id, server->broker_->now_ms());
-    server->check_shutdown_done();
-  });
-}
-
-// --- memory for answers -------------------------------------------------------------
-
-uint64_t Server::answer_room(const Conn& c) const {
-  if (c.held >= kConnAnswerLimit) return 0;
-  if (held_ < kAnswerBudget) return kAnswerBudget - held_;
-  if (c.held < kHoldsLittle && held_ < kAnswerBudget + kAnswerReserve) return kReserveAnswer;
-  return 0;
-}
-
-void Server::schedule() {
-  if (idle_ == nullptr || idle_active_) return;
-  idle_active_ = true;
-  uv_idle_start(idle_, [](uv_idle_t* h) { static_cast<Server*>(h->data)->run_idle(); });
-}
-
-void Server::run_idle() {
-  bool more = fetches_.run_idle();
-  std::vector<std::weak_ptr<Conn>> resume;
-  resume.swap(resume_);
-  for (auto& w : resume) {
-    auto c = w.lock();
-    if (!c || !may_resume(*c)) continue;
-    start_reading(c.get());
-    try {
-      process(c);
-    } catch (const std::exception& e) {
-      log_error("connection dropped: %s", e.what());
-      close_conn(c);
-    }
-  }
-  if (!more && resume_.empty() && idle_ != nullptr) {
-    uv_idle_stop(idle_);
-    idle_active_ = false;
-  }
-}
-
-// --- shutdown ---------------------------------------------------------------------
 
 void Server::begin_shutdown(std::function<void()> done) {
-  if (shutting_down_) return;
-  shutting_down_ = true;
-  shutdown_done_ = std::move(done);
-  close_listeners();
+  if (conns_.shutting_down()) return;
+  listeners_.close();
   // Kafka members waiting in a join or sync get their answer (an error)
   // so their connections can finish.
   broker_->kafka_groups().clear();
-  // Long polls answer now with what they have; so do fetches that just
-  // arrived or wait for memory.
-  fetches_.answer_all();
-  std::vector<std::shared_ptr<Conn>> conns(conns_.begin(), conns_.end());
-  for (auto& c : conns) {
-    c->close_after_flush = true;
-    if (c->reading) {
-      uv_read_stop(c->stream());
-      c->reading = false;
-    }
-    flush_slots(c);
-  }
-  check_shutdown_done();
-}
-
-void Server::check_shutdown_done() {
-  if (!shutting_down_ || !conns_.empty() || !shutdown_done_) return;
-  if (idle_ != nullptr) {
-    uv_close(reinterpret_cast<uv_handle_t*>(idle_), [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
-    idle_ = nullptr;
-  }
-  close_timers();
-  fetches_.clear();
-  auto done = std::move(shutdown_done_);
-  shutdown_done_ = nullptr;
-  done();
+  conns_.begin_shutdown(std::move(done));
 }
 
 }  // namespace ks::server

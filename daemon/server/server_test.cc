@@ -15,10 +15,11 @@
 
 #include "common/protocol.h"
 #include "common/record_batch.h"
-#include "daemon/server/server_internal.h"
+#include "daemon/net/conn.h"
 
 using namespace ks;
 using namespace ks::server;
+using namespace ks::net;
 using json = nlohmann::json;
 
 namespace {

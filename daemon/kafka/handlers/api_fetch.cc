@@ -45,6 +45,7 @@ class KafkaFetch final : public net::FetchPlan {
       for (const auto& p : t.partitions) ids.push_back(broker_->watch(t.name, p.partition, wake));
     return ids;
   }
+  void unwatch(uint64_t watch_id) override { broker_->unwatch(watch_id); }
   net::Answer encode(net::Bytes tail) override;
   uint64_t min_bytes() const override { return static_cast<uint64_t>(std::max<int32_t>(req_.min_bytes, 0)); }
   uint64_t max_bytes() const override { return limit_; }
@@ -98,7 +99,7 @@ net::FetchPlan::Planned KafkaFetch::plan(uint64_t limit) {
         out.any_error = true;
       } else if (rd->size > 0 && (out.total == 0 || rd->size <= budget)) {
         out.total += rd->size;
-        reads_.push_back({parts_.size(), std::move(*rd)});
+        add_read(parts_.size(), std::move(*rd));
         parts_.push_back(&rp);
       }
     }
