@@ -114,7 +114,7 @@ net::FetchPlan::Planned NativeFetch::plan(uint64_t limit) {
 }
 
 // The header names each partition's bytes; the records follow the header
-// in partition order, as one tail.
+// in partition order.
 net::Answer NativeFetch::encode(net::Bytes tail) {
   std::vector<const net::RecordRead*> by_part(parts_.size(), nullptr);
   for (const auto& r : reads_) by_part[r.part] = &r;
@@ -137,11 +137,16 @@ net::Answer NativeFetch::encode(net::Bytes tail) {
     parts.push_back(std::move(entry));
   }
   std::string h = dump(json{{"id", id_}, {"partitions", parts}});
+  uint64_t payload = 0;
+  for (const auto& r : reads_)
+    if (r.read) payload += r.range.size;
   net::Answer a;
   a.head.assign(protocol::kFramePrefix, '\0');
-  protocol::put_frame_prefix(a.head.data(), h.size(), tail.size);
+  protocol::put_frame_prefix(a.head.data(), h.size(), payload);
   a.head += h;
-  if (tail.size > 0) a.splices.push_back({a.head.size(), 0, tail.size});
+  // The records of each partition, in order, after the header.
+  for (const auto& r : reads_)
+    if (r.read) a.splices.push_back({a.head.size(), r.tail_at, r.range.size});
   a.tail = std::move(tail);
   return a;
 }

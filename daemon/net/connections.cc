@@ -185,11 +185,22 @@ void Connections::complete(const std::shared_ptr<Conn>& c, Slot* slot, Answer an
   slot->ready = true;
   if (c->closing) return;
   if (!slot->silent) {
-    slot->charged = slot->answer.head.size() + slot->answer.tail.size;
-    c->held += slot->charged;
-    held_ += slot->charged;
+    // Topped up from what reserve() charged already.
+    size_t size = slot->answer.head.size() + slot->answer.tail.size;
+    if (size > slot->charged) {
+      c->held += size - slot->charged;
+      held_ += size - slot->charged;
+      slot->charged = size;
+    }
   }
   flush(c);
+}
+
+void Connections::reserve(const std::shared_ptr<Conn>& c, Slot* slot, size_t bytes) {
+  if (c->closing || slot->silent) return;
+  slot->charged += bytes;
+  c->held += bytes;
+  held_ += bytes;
 }
 
 void Connections::close_after_answers(const std::shared_ptr<Conn>& c) {
@@ -320,7 +331,8 @@ void Connections::begin_shutdown(std::function<void()> done) {
 }
 
 void Connections::check_shutdown_done() {
-  if (!shutting_down_ || !conns_.empty() || !shutdown_done_) return;
+  // Reads on the thread pool use segment files the broker closes next.
+  if (!shutting_down_ || !conns_.empty() || !shutdown_done_ || fetches_.reads_in_flight() > 0) return;
   if (idle_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(idle_), [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
     idle_ = nullptr;

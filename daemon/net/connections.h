@@ -64,10 +64,12 @@ class Connections final : public FetchHost {
   size_t held_bytes() const { return held_; }
 
   // FetchHost
+  void reserve(const std::shared_ptr<Conn>& c, Slot* slot, size_t bytes) override;
   uint64_t answer_room(const Conn& c) const override;
   void schedule() override;
   void resume_later(const std::shared_ptr<Conn>& c) override { resume_.push_back(c); }
   bool shutting_down() const override { return shutting_down_; }
+  void reads_drained() override { check_shutdown_done(); }
 
  private:
   // Reading and answering (connections.cc).

@@ -1,6 +1,9 @@
 #include "daemon/net/fetch_engine.h"
 
+#include <sys/uio.h>
+
 #include <algorithm>
+#include <cerrno>
 
 namespace ks::net {
 
@@ -20,7 +23,19 @@ struct FetchEngine::Fetch {
   std::shared_ptr<Fetch> self;  // while the timer handle is open
 };
 
+// A read of records the page cache did not hold, on libuv's thread pool.
+struct FetchEngine::ColdRead {
+  uv_work_t req;
+  FetchEngine* engine;
+  std::shared_ptr<Fetch> fetch;  // its plan's reads are this work's until it completes
+  std::weak_ptr<Conn> conn;
+  Bytes tail;
+  std::vector<size_t> done;  // bytes of each read already in the tail
+};
+
 FetchEngine::~FetchEngine() {
+  // Reads still on the thread pool complete into nothing.
+  for (ColdRead* w : cold_) w->engine = nullptr;
   // Normally every fetch was answered at shutdown; close what is left.
   std::vector<std::shared_ptr<Fetch>> left(fetches_.begin(), fetches_.end());
   for (auto& f : left) finish(f);
@@ -155,32 +170,93 @@ void FetchEngine::defer(const std::shared_ptr<Fetch>& f, Conn* c) {
   deferred_.push_back(f);
 }
 
-// Reads the planned records into one buffer, on the loop thread: the
-// pages are almost always cached (they were just written or are read in
-// order), and the read is bounded by the answer budget. The records are
-// then written after the head without another copy.
+namespace {
+
+// Reads what the page cache holds of `r` without blocking (RWF_NOWAIT);
+// returns the bytes read, or -1 on an error other than "not cached".
+ssize_t read_cached(const RecordRead& r, char* to) {
+  iovec iov{to, r.range.size};
+  ssize_t n = ::preadv2(r.range.file->fd(), &iov, 1, static_cast<off_t>(r.range.position), RWF_NOWAIT);
+  if (n >= 0) return n;
+  return errno == EAGAIN || errno == EOPNOTSUPP ? 0 : -1;
+}
+
+// Reads the rest of `r` (from `done` bytes), blocking.
+void read_rest(RecordRead& r, char* tail, size_t done) {
+  if (done < r.range.size) {
+    auto n = r.range.file->read_at(r.range.position + done, tail + r.tail_at + done, r.range.size - done);
+    if (!n.ok() || *n != r.range.size - done) {
+      r.status = n.ok() ? Status::IOError("short read") : n.status();
+      return;
+    }
+  }
+  r.read = true;
+}
+
+}  // namespace
+
+// The planned records go into one buffer, and are spliced into the answer
+// after the head without another copy. Records in the page cache (the
+// common case: consumers read what was just written) are read on the loop
+// thread without blocking; the rest are read on the thread pool, so a cold
+// read (19 ms median for 4 MiB on this machine's disk) never stalls the
+// loop. The answer's memory is charged before that read starts.
 void FetchEngine::answer(const std::shared_ptr<Fetch>& f, const std::shared_ptr<Conn>& c, bool records) {
   auto& reads = f->plan->reads();
   Bytes tail;
+  std::vector<size_t> done(reads.size(), 0);
+  bool cold = false;
   if (records) {
     uint64_t total = 0;
-    for (const auto& r : reads) total += r.range.size;
-    tail.allocate(total);
-  }
-  size_t at = 0;
-  for (RecordRead& r : reads) {
-    if (!records) continue;
-    auto n = r.range.file->read_at(r.range.position, tail.data.get() + at, r.range.size);
-    if (!n.ok() || *n != r.range.size) {
-      r.status = n.ok() ? Status::IOError("short read") : n.status();
-      continue;
+    for (auto& r : reads) {
+      r.tail_at = total;
+      total += r.range.size;
     }
-    r.read = true;
-    r.tail_at = at;
-    at += r.range.size;
+    tail.allocate(total);
+    for (size_t i = 0; i < reads.size(); ++i) {
+      RecordRead& r = reads[i];
+      ssize_t n = read_cached(r, tail.data.get() + r.tail_at);
+      if (n < 0) {
+        r.status = Status::FromErrno("read " + r.range.file->path(), errno);
+      } else if (static_cast<size_t>(n) == r.range.size) {
+        r.read = true;
+      } else {
+        done[i] = static_cast<size_t>(n);
+        cold = true;
+      }
+    }
   }
-  tail.size = at;
-  host_->complete(c, f->slot, f->plan->encode(std::move(tail)));
+  if (!cold) return host_->complete(c, f->slot, f->plan->encode(std::move(tail)));
+  host_->reserve(c, f->slot, tail.size);
+  auto* w = new ColdRead{{}, this, f, c, std::move(tail), std::move(done)};
+  w->req.data = w;
+  cold_.insert(w);
+  int rc = uv_queue_work(
+      loop_, &w->req,
+      [](uv_work_t* req) {
+        auto* w = static_cast<ColdRead*>(req->data);
+        auto& reads = w->fetch->plan->reads();
+        for (size_t i = 0; i < reads.size(); ++i)
+          if (!reads[i].read && reads[i].status.ok()) read_rest(reads[i], w->tail.data.get(), w->done[i]);
+      },
+      [](uv_work_t* req, int) {
+        std::unique_ptr<ColdRead> w(static_cast<ColdRead*>(req->data));
+        FetchEngine* engine = w->engine;
+        if (engine == nullptr) return;
+        engine->cold_.erase(w.get());
+        auto conn = w->conn.lock();
+        if (conn && !conn->closing)
+          engine->host_->complete(conn, w->fetch->slot, w->fetch->plan->encode(std::move(w->tail)));
+        if (engine->cold_.empty()) engine->host_->reads_drained();
+      });
+  if (rc != 0) {
+    // No thread pool: read here, as a last resort.
+    cold_.erase(w);
+    std::unique_ptr<ColdRead> owned(w);
+    for (size_t i = 0; i < reads.size(); ++i)
+      if (!reads[i].read && reads[i].status.ok()) read_rest(reads[i], owned->tail.data.get(), owned->done[i]);
+    host_->complete(c, f->slot, f->plan->encode(std::move(owned->tail)));
+  }
 }
 
 void FetchEngine::finish(const std::shared_ptr<Fetch>& f) {

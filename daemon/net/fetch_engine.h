@@ -96,11 +96,16 @@ class FetchHost {
   virtual uint64_t answer_room(const Conn& c) const = 0;
   // Queues `answer` in `slot` and writes what is ready.
   virtual void complete(const std::shared_ptr<Conn>& c, Slot* slot, Answer answer) = 0;
+  // Charges `bytes` of an answer being built for `slot` now (records read
+  // off the loop), so the budget counts them before complete().
+  virtual void reserve(const std::shared_ptr<Conn>& c, Slot* slot, size_t bytes) = 0;
   // Runs FetchEngine::run_idle() (and the host's own idle work) soon.
   virtual void schedule() = 0;
   // `c` may be read again once the idle work ran.
   virtual void resume_later(const std::shared_ptr<Conn>& c) = 0;
   virtual bool shutting_down() const = 0;
+  // The last read in flight on the thread pool completed.
+  virtual void reads_drained() = 0;
 };
 
 class FetchEngine {
@@ -124,8 +129,11 @@ class FetchEngine {
   void answer_all();
   // Drops the deferred queue (the loop is stopping).
   void clear() { deferred_.clear(); }
+  // Reads of records running on the thread pool; shutdown waits for none.
+  size_t reads_in_flight() const { return cold_.size(); }
 
   struct Fetch;
+  struct ColdRead;
 
  private:
   void begin(const std::shared_ptr<Fetch>& f);
@@ -144,6 +152,7 @@ class FetchEngine {
   std::vector<std::shared_ptr<Fetch>> starting_;  // fetches that just arrived
   std::vector<std::shared_ptr<Fetch>> deferred_;  // fetches ready to answer, waiting for memory
   bool retry_due_ = false;                        // memory came free: retry deferred_
+  std::set<ColdRead*> cold_;                      // reads on the thread pool; each frees itself
 };
 
 }  // namespace ks::net

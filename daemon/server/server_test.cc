@@ -11,6 +11,9 @@
 #include <atomic>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <fcntl.h>
+
+#include <filesystem>
 #include <thread>
 
 #include "common/protocol.h"
@@ -140,7 +143,7 @@ class Client {
 
   // The next answer's header, and the size of its payload; null when the
   // connection closed.
-  json receive(size_t* payload_size = nullptr) {
+  json receive(size_t* payload_size = nullptr, std::string* payload = nullptr) {
     char prefix[protocol::kFramePrefix];
     if (!read_exact(prefix, sizeof prefix)) return nullptr;
     auto be32 = [](const char* p) {
@@ -151,6 +154,7 @@ class Client {
     std::string rest(length - 4, '\0');
     if (!read_exact(rest.data(), rest.size())) return nullptr;
     if (payload_size) *payload_size = rest.size() - header;
+    if (payload) *payload = rest.substr(header);
     return json::parse(rest.substr(0, header));
   }
 
@@ -325,4 +329,40 @@ TEST_CASE("consumers that never read hold a bounded amount of memory; one that r
   REQUIRE(answer.is_object());
   CHECK(error_code(answer) == "");
   CHECK(payload > 0);
+}
+
+TEST_CASE("records no longer in the page cache are read off the loop and answered as from the cache") {
+  Daemon d;
+  REQUIRE(d.broker->create_topic("cold", 1, {}).ok());
+  d.fill("cold", 20, 50, 1000);  // ~1 MB
+  json fetch{{"op", "fetch"}, {"id", 1}, {"topic", "cold"}, {"partitions", {{{"partition", 0}, {"offset", 0}}}},
+             {"max_bytes", 4 << 20}};
+  json warm, cold;
+  std::string warm_records, cold_records;
+  d.run([&] {
+    Client c(d.sock);
+    REQUIRE(c.send(fetch));
+    warm = c.receive(nullptr, &warm_records);
+  });
+  // Written back and dropped from the cache: the next read of them blocks.
+  for (const auto& e : std::filesystem::recursive_directory_iterator(d.home.path + "/data")) {
+    if (!e.is_regular_file()) continue;
+    int fd = ::open(e.path().c_str(), O_RDONLY);
+    REQUIRE(fd >= 0);
+    ::fsync(fd);
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    ::close(fd);
+  }
+  d.run([&] {
+    Client c(d.sock);
+    REQUIRE(c.send(fetch));
+    cold = c.receive(nullptr, &cold_records);
+  });
+  REQUIRE(warm.is_object());
+  REQUIRE(cold.is_object());
+  CHECK(error_code(cold) == "");
+  CHECK(cold["partitions"] == warm["partitions"]);
+  CHECK(warm_records.size() > 500000);
+  CHECK(cold_records == warm_records);
+  CHECK(d.server->held_bytes() == 0);
 }
