@@ -13,10 +13,10 @@
 #include "common/types.h"
 #include "daemon/kafka/errors.h"
 #include "daemon/kafka/messages.h"
-#include "daemon/server/kafka_groups.h"
-#include "daemon/server/logging.h"
+#include "daemon/broker/kafka_groups.h"
+#include "daemon/broker/logging.h"
 #include "daemon/server/server_internal.h"
-#include "daemon/server/topic_config.h"
+#include "daemon/broker/topic_config.h"
 
 namespace ks::server {
 

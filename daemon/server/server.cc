@@ -12,9 +12,9 @@
 #include <utility>
 
 #include "common/protocol.h"
-#include "daemon/server/groups.h"
-#include "daemon/server/logging.h"
-#include "daemon/server/orphan_ops.h"
+#include "daemon/broker/groups.h"
+#include "daemon/broker/logging.h"
+#include "daemon/broker/orphan_ops.h"
 #include "daemon/server/server_internal.h"
 
 #ifndef KS_VERSION

@@ -1,6 +1,6 @@
-#include "daemon/server/orphan_ops.h"
+#include "daemon/broker/orphan_ops.h"
 
-#include "daemon/server/broker.h"
+#include "daemon/broker/broker.h"
 
 namespace ks::server {
 

@@ -1,4 +1,4 @@
-#include "daemon/server/broker.h"
+#include "daemon/broker/broker.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "daemon/server/kafka_groups.h"
+#include "daemon/broker/kafka_groups.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -7,8 +7,8 @@
 #include "common/coding.h"
 #include "common/types.h"
 #include "daemon/kafka/errors.h"
-#include "daemon/server/broker.h"
-#include "daemon/server/logging.h"
+#include "daemon/broker/broker.h"
+#include "daemon/broker/logging.h"
 
 namespace ks::server {
 namespace {

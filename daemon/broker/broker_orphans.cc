@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "daemon/server/broker.h"
-#include "daemon/server/logging.h"
+#include "daemon/broker/broker.h"
+#include "daemon/broker/logging.h"
 #include "daemon/storage/file.h"
 
 namespace ks::server {

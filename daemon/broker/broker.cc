@@ -1,4 +1,4 @@
-#include "daemon/server/broker.h"
+#include "daemon/broker/broker.h"
 
 #include <sys/stat.h>
 
@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <random>
 
-#include "daemon/server/logging.h"
+#include "daemon/broker/logging.h"
 #include "daemon/storage/file.h"
 
 namespace ks::server {

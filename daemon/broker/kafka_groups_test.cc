@@ -1,4 +1,4 @@
-#include "daemon/server/kafka_groups.h"
+#include "daemon/broker/kafka_groups.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include "common/coding.h"
 #include "common/record_batch.h"
 #include "daemon/kafka/errors.h"
-#include "daemon/server/broker.h"
+#include "daemon/broker/broker.h"
 
 using namespace ks;
 using namespace ks::server;

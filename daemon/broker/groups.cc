@@ -1,12 +1,12 @@
-#include "daemon/server/groups.h"
+#include "daemon/broker/groups.h"
 
 #include <algorithm>
 #include <set>
 
 #include "common/types.h"
-#include "daemon/server/broker.h"
-#include "daemon/server/kafka_groups.h"
-#include "daemon/server/logging.h"
+#include "daemon/broker/broker.h"
+#include "daemon/broker/kafka_groups.h"
+#include "daemon/broker/logging.h"
 
 namespace ks::server {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "common/record_batch.h"
 #include "daemon/meta/meta_store.h"
-#include "daemon/server/broker.h"
+#include "daemon/broker/broker.h"
 #include "daemon/storage/file.h"
 
 using namespace ks;
