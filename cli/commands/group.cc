@@ -209,6 +209,42 @@ bool committed_offsets(Session* s, const std::string& group, std::map<std::pair<
   return true;
 }
 
+// Where `pos` puts the group on each partition of `topics`, from the
+// topics answer `meta` (and, for a time, list_offsets over `client`).
+Result<std::vector<Target>> reset_targets(Client& client, const json& meta, const std::vector<std::string>& topics,
+                                          const Position& pos) {
+  std::map<std::string, const json*> info_of;
+  for (const auto& t : array_field(meta, "topics")) info_of[string_field(t, "name")] = &t;
+  std::vector<Target> targets;
+  for (const auto& topic : topics) {
+    auto it = info_of.find(topic);
+    if (it == info_of.end()) return Status::NotFound("topic '" + topic + "' does not exist");
+    json parts = array_field(*it->second, "partition_info");
+    std::sort(parts.begin(), parts.end(),
+              [](const json& a, const json& b) { return int_field(a, "partition") < int_field(b, "partition"); });
+    // A time is looked up in one list_offsets answer that carries each
+    // partition's range too; other positions need only the ranges.
+    std::map<int64_t, ListedOffset> at_time;
+    if (pos.kind == Position::Kind::kTimestamp) {
+      auto r = list_offsets(client, topic, pos.value);
+      if (!r.ok()) return r.status();
+      for (const auto& p : *r) at_time.emplace(p.partition.value(), p);
+    }
+    for (const auto& p : parts) {
+      int64_t partition = int_field(p, "partition");
+      OffsetRange range{Offset(int_field(p, "start")), Offset(int_field(p, "end"))};
+      std::optional<Offset> at;
+      if (auto t = at_time.find(partition); t != at_time.end()) {
+        range = t->second.range;
+        at = t->second.offset;
+      }
+      targets.push_back({topic, partition, kNoCommit, resolve_position(pos, range, at).value()});
+    }
+  }
+
+  return targets;
+}
+
 int run_reset(const GroupOptions& opt) {
   auto pos = parse_position(opt.to, wall_ms());
   if (!pos.ok()) {
@@ -228,35 +264,9 @@ int run_reset(const GroupOptions& opt) {
   Session s;
   Response meta;
   if (!s.open() || !s.call({{"op", "topics"}, {"topics", topics}, {"detail", true}}, &meta)) return s.code;
-  std::map<std::string, const json*> info_of;
-  for (const auto& t : array_field(meta.header, "topics")) info_of[string_field(t, "name")] = &t;
-
-  std::vector<Target> targets;
-  for (const auto& topic : topics) {
-    auto it = info_of.find(topic);
-    if (it == info_of.end()) return report(Status::NotFound("topic '" + topic + "' does not exist"));
-    json parts = array_field(*it->second, "partition_info");
-    std::sort(parts.begin(), parts.end(),
-              [](const json& a, const json& b) { return int_field(a, "partition") < int_field(b, "partition"); });
-    // A time is looked up in one list_offsets answer that carries each
-    // partition's range too; other positions need only the ranges.
-    std::map<int64_t, ListedOffset> at_time;
-    if (pos->kind == Position::Kind::kTimestamp) {
-      auto r = list_offsets(*s.client, topic, pos->value);
-      if (!r.ok()) return report(r.status());
-      for (const auto& p : *r) at_time.emplace(p.partition.value(), p);
-    }
-    for (const auto& p : parts) {
-      int64_t partition = int_field(p, "partition");
-      OffsetRange range{Offset(int_field(p, "start")), Offset(int_field(p, "end"))};
-      std::optional<Offset> at;
-      if (auto t = at_time.find(partition); t != at_time.end()) {
-        range = t->second.range;
-        at = t->second.offset;
-      }
-      targets.push_back({topic, partition, kNoCommit, resolve_position(*pos, range, at).value()});
-    }
-  }
+  auto listed = reset_targets(*s.client, meta.header, topics, *pos);
+  if (!listed.ok()) return report(listed.status());
+  std::vector<Target> targets = std::move(*listed);
 
   std::map<std::pair<std::string, int64_t>, int64_t> committed;
   int64_t live_members = 0;

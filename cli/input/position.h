@@ -58,8 +58,8 @@ struct OffsetRange {
 // The offset a position names in a partition: the one rule `ks consume
 // --from`, `ks consume -g` (a partition without a commit), `ks group reset
 // --to` and `ks offsets --at` share. The answer is always inside
-// [start, end], as a Kafka client's auto.offset.reset and kcat's -o
-// settle an offset that is not in the log:
+// [start, end]: like kcat's -o (and a Kafka consumer's auto.offset.reset),
+// a position outside the log is settled at its nearest edge, not refused:
 //
 //   beginning  start                  end  end
 //   N          N, clamped: before start (retention took it) reads from
