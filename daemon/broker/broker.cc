@@ -345,9 +345,10 @@ void Broker::produce(const TopicName& name, PartitionId partition_id, Acks acks,
   std::shared_ptr<Partition> p = t.partitions[static_cast<size_t>(partition)];
   auto r = p->log->append(data, n);
   if (!r.ok()) return done(r.status());
-  wake(*p);
   Offset upto = r->last_offset + 1;
   if (acks == Acks::kAll) {
+    // Readers see the records now; the producer hears after the fsync.
+    wake(*p);
     storage::AppendResult result = *r;
     request_flush(p, upto, [done, result](const Status& s) {
       if (s.ok()) done(result);
@@ -357,7 +358,19 @@ void Broker::produce(const TopicName& name, PartitionId partition_id, Acks acks,
   }
   if (t.policy.flush_messages > 0 && upto - p->log->durable_offset() >= t.policy.flush_messages)
     request_flush(p, upto, [](const Status&) {});
+  // The producer's answer is queued before parked readers are served:
+  // waking them runs every woken fetch (its reads and its answer) on this
+  // thread, and with many readers the producer would wait for all of them.
+  // Measured with the real binary, 5 rounds each order, medians, on the
+  // shared 2-core machine (load average 8-10): `ks bench produce --rate
+  // 100000 --linger-ms 1` with 8 `ks consume` followers parked on the
+  // topic: batch ack p50 517 -> 271 us, p99 6777 -> 4010 us (wake first ->
+  // answer first); `ks bench e2e` (one reader): p50 54.5 -> 61.6 us, p99
+  // 4351 -> 4599 us, p99.9 8414 -> 8348 us, within this machine's noise.
+  // The readers lose at most one answer's write; the producer stops paying
+  // for every reader.
   done(*r);
+  wake(*p);
 }
 
 Result<std::string> Broker::cluster_id() {

@@ -105,7 +105,10 @@ class Broker {
 
   using ProduceDone = std::function<void(Result<storage::AppendResult>)>;
   // Appends producer batches (stamped in place). `done` runs at once for
-  // acks 0/1 and after the group fsync for acks all.
+  // acks 0/1 and after the group fsync for acks all. Parked readers
+  // (watch) of the partition are woken after `done` has run for acks 0/1
+  // (the producer's answer is queued first; see produce() for why and the
+  // figures), and before the fsync for acks all.
   void produce(const TopicName& topic, PartitionId partition, Acks acks, bool auto_create, char* data,
                size_t n, ProduceDone done);
 

@@ -151,6 +151,26 @@ TEST_CASE("a watcher is woken by the next append, once") {
   CHECK(woken == 1);
 }
 
+TEST_CASE("the producer is answered before parked readers wake (acks 1), and after them (acks all: the fsync)") {
+  Home h;
+  ManualExecutor ex;
+  auto b = open(h, &ex);
+  REQUIRE(b->create_topic(tn("t"), 1, {}).ok());
+  std::vector<std::string> order;
+  (void)b->watch(tn("t"), PartitionId(0), [&] { order.push_back("reader"); });
+  std::string data = batch_of(1);
+  b->produce(tn("t"), PartitionId(0), Acks::kLeader, false, data.data(), data.size(),
+             [&](Result<storage::AppendResult>) { order.push_back("producer"); });
+  CHECK(order == std::vector<std::string>{"producer", "reader"});
+  order.clear();
+  (void)b->watch(tn("t"), PartitionId(0), [&] { order.push_back("reader"); });
+  data = batch_of(1);
+  b->produce(tn("t"), PartitionId(0), Acks::kAll, false, data.data(), data.size(),
+             [&](Result<storage::AppendResult>) { order.push_back("producer"); });
+  ex.run_all();
+  CHECK(order == std::vector<std::string>{"reader", "producer"});
+}
+
 TEST_CASE("topics, configs and data survive a restart; deleted topics do not") {
   Home h;
   ManualExecutor ex;
