@@ -19,6 +19,7 @@ class NativeFetch final : public net::FetchPlan {
 
   void parse(const json& req, int64_t max_frame_bytes) {
     topic_ = str_at(req, "topic");
+    name_ = server::existing_topic_name(topic_);
     for (const auto& p : req.at("partitions"))
       parts_.push_back({int_at<int32_t>(p, "partition", 0, kMaxInt32), int_at<int64_t>(p, "offset", 0, kMaxInt64), -1, -1, Status::OK()});
     min_bytes_ = int_field<uint64_t>(req, "min_bytes", 1, 0, kMaxInt64);
@@ -49,7 +50,8 @@ class NativeFetch final : public net::FetchPlan {
   Planned plan(uint64_t limit) override;
   std::vector<uint64_t> watch(std::function<void()> wake) override {
     std::vector<uint64_t> ids;
-    for (const auto& p : parts_) ids.push_back(broker_->watch(topic_, p.partition, wake));
+    if (!name_.ok()) return ids;  // an error, answered at once: nothing to wait for
+    for (const auto& p : parts_) ids.push_back(broker_->watch(*name_, PartitionId(p.partition), wake));
     return ids;
   }
   void unwatch(uint64_t watch_id) override { broker_->unwatch(watch_id); }
@@ -70,6 +72,7 @@ class NativeFetch final : public net::FetchPlan {
   server::Broker* broker_;
   uint64_t id_;
   std::string topic_;
+  Result<TopicName> name_ = Status::NotFound("");  // topic_, when a topic may have it
   std::vector<Part> parts_;
   uint64_t min_bytes_ = 1;
   uint64_t max_bytes_ = 1 << 20;
@@ -85,22 +88,23 @@ net::FetchPlan::Planned NativeFetch::plan(uint64_t limit) {
     Part& p = parts_[i];
     p.error = Status::OK();
     p.start = p.end = -1;
-    auto se = broker_->offsets(topic_, p.partition);
+    auto se = name_.ok() ? broker_->offsets(*name_, PartitionId(p.partition))
+                         : Result<server::Broker::Offsets>(name_.status());
     if (!se.ok()) {
       p.error = se.status();
       out.any_error = true;
       continue;
     }
-    p.start = se->start;
-    p.end = se->end;
+    p.start = se->start.value();
+    p.end = se->end.value();
     uint64_t budget = out.total >= limit ? 0 : limit - out.total;
-    if (p.offset < se->start || p.offset > se->end) {
+    if (p.offset < p.start || p.offset > p.end) {
       p.error = Status::OutOfRange("offset " + std::to_string(p.offset) + " is outside " + topic_ + "-" +
-                                   std::to_string(p.partition) + " [" + std::to_string(se->start) + ", " +
-                                   std::to_string(se->end) + "]");
+                                   std::to_string(p.partition) + " [" + std::to_string(p.start) + ", " +
+                                   std::to_string(p.end) + "]");
       out.any_error = true;
-    } else if (p.offset < se->end && (budget > 0 || out.total == 0)) {
-      auto r = broker_->read(topic_, p.partition, Offset(p.offset), budget);
+    } else if (p.offset < p.end && (budget > 0 || out.total == 0)) {
+      auto r = broker_->read(*name_, PartitionId(p.partition), Offset(p.offset), budget);
       if (!r.ok()) {
         p.error = r.status();
         out.any_error = true;

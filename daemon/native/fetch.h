@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/net/fetch_engine.h"
-#include "daemon/server/broker.h"
+#include "daemon/broker/broker.h"
 
 namespace ks::native {
 

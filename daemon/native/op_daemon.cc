@@ -4,7 +4,7 @@
 
 #include "daemon/native/fields.h"
 #include "daemon/native/ops.h"
-#include "daemon/server/orphan_ops.h"
+#include "daemon/broker/orphan_ops.h"
 
 #ifndef KS_VERSION
 #define KS_VERSION "0.0.0"

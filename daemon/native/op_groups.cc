@@ -11,7 +11,8 @@ std::vector<server::OffsetEntry> offsets_of(const json& req) {
   std::vector<server::OffsetEntry> offsets;
   if (req.contains("offsets"))
     for (const auto& o : req["offsets"])
-      offsets.push_back({{str_at(o, "topic"), int_at<int32_t>(o, "partition", 0, kMaxInt32)}, int_at<int64_t>(o, "offset")});
+      offsets.push_back({{str_at(o, "topic"), int_at<int32_t>(o, "partition", 0, kMaxInt32)},
+                         Offset(int_at<int64_t>(o, "offset"))});
   return offsets;
 }
 
@@ -28,8 +29,9 @@ json group_json(const server::Groups::GroupInfo& gi) {
   for (const auto& m : gi.members) members.push_back(member_json(m));
   json offsets = json::array();
   for (const auto& o : gi.offsets)
-    offsets.push_back({{"topic", o.tp.topic}, {"partition", o.tp.partition}, {"committed", o.committed},
-                       {"end", o.end}, {"lag", o.lag}, {"owner", o.owner}});
+    offsets.push_back({{"topic", o.tp.topic}, {"partition", o.tp.partition},
+                       {"committed", o.committed ? o.committed->value() : -1}, {"end", o.end.value()},
+                       {"lag", o.lag}, {"owner", o.owner}});
   return json{{"group", gi.name}, {"state", gi.state}, {"protocol", gi.protocol},
               {"generation", gi.generation}, {"members", members},
               {"offsets", offsets}, {"topics", gi.topics}, {"lag", gi.lag}};
@@ -51,7 +53,8 @@ void op_join_group(Session& s) {
   if (!r.ok()) return s.reply(r.status());
   json a = json::array();
   for (const auto& x : r->assignment)
-    a.push_back({{"topic", x.tp.topic}, {"partition", x.tp.partition}, {"committed", x.committed}});
+    a.push_back({{"topic", x.tp.topic}, {"partition", x.tp.partition},
+                 {"committed", x.committed ? x.committed->value() : -1}});
   s.reply(Status::OK(), json{{"member_id", r->member_id}, {"generation", r->generation}, {"assignment", a}});
 }
 

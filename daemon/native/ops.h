@@ -16,7 +16,7 @@
 
 #include "common/status.h"
 #include "daemon/net/fetch_engine.h"
-#include "daemon/server/broker.h"
+#include "daemon/broker/broker.h"
 #include "daemon/server/options.h"
 
 namespace ks::native {

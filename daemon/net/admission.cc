@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "daemon/net/connections.h"
-#include "daemon/server/logging.h"
+#include "daemon/broker/logging.h"
 
 namespace ks::net {
 

@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "daemon/server/logging.h"
+#include "daemon/broker/logging.h"
 
 namespace ks::net {
 

@@ -2,7 +2,7 @@
 
 #include <exception>
 
-#include "daemon/server/logging.h"
+#include "daemon/broker/logging.h"
 
 namespace ks::net {
 

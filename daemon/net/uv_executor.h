@@ -1,4 +1,4 @@
-// The broker's Executor (daemon/server/broker.h) on libuv's thread pool:
+// The broker's Executor (daemon/broker/broker.h) on libuv's thread pool:
 // blocking work (fsyncs) runs there, its completion on the loop thread.
 #pragma once
 
@@ -7,7 +7,7 @@
 #include <functional>
 
 #include "common/status.h"
-#include "daemon/server/broker.h"
+#include "daemon/broker/broker.h"
 
 namespace ks::net {
 

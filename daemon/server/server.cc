@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/net/address.h"
-#include "daemon/server/orphan_ops.h"
+#include "daemon/broker/orphan_ops.h"
 
 #ifndef KS_VERSION
 #define KS_VERSION "0.0.0"

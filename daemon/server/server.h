@@ -19,7 +19,7 @@
 #include "daemon/net/connections.h"
 #include "daemon/net/listeners.h"
 #include "daemon/net/uv_executor.h"
-#include "daemon/server/broker.h"
+#include "daemon/broker/broker.h"
 #include "daemon/server/options.h"
 
 namespace ks::server {

@@ -1,7 +1,7 @@
 // CreateTopics (19): one partition set per topic, replication factor 1.
 #include "daemon/kafka/errors.h"
 #include "daemon/kafka/handlers/handler.h"
-#include "daemon/server/topic_config.h"
+#include "daemon/broker/topic_config.h"
 
 namespace ks::kafka {
 namespace {
@@ -34,9 +34,9 @@ void create_one(Context& cx, const CreateTopicsRequest& req, const CreateTopicsR
   } else if (Status s = server::validate_configs(configs); !s.ok()) {
     fail(kInvalidConfig, s.message());
   } else if (req.validate_only) {
-    auto exists = broker.topics({t.name}, false);
+    auto exists = broker.topics({*name}, false);
     if (exists.ok()) fail(kTopicAlreadyExists, "topic '" + t.name + "' already exists");
-  } else if (Status s = broker.create_topic(t.name, partitions, configs); !s.ok()) {
+  } else if (Status s = broker.create_topic(*name, partitions, configs); !s.ok()) {
     // TODO(errors): a partition-count refusal gets its own code in the
     // error table; until then the message tells it apart.
     fail(s.code() == Code::kAlreadyExists                   ? kTopicAlreadyExists

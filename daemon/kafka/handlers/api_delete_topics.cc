@@ -9,7 +9,8 @@ void handle_delete_topics(Context& cx) {
   if (!decode_request(cx, &req)) return;
   DeleteTopicsResponse r;
   for (const auto& name : req.names) {
-    Status s = cx.broker().delete_topic(name);
+    auto topic = server::existing_topic_name(name);
+    Status s = topic.ok() ? cx.broker().delete_topic(*topic) : topic.status();
     r.topics.push_back({name, s.ok() ? int16_t{kNone} : error_of(s)});
   }
   reply(cx, r);

@@ -41,8 +41,11 @@ class KafkaFetch final : public net::FetchPlan {
   Planned plan(uint64_t limit) override;
   std::vector<uint64_t> watch(std::function<void()> wake) override {
     std::vector<uint64_t> ids;
-    for (const auto& t : req_.topics)
-      for (const auto& p : t.partitions) ids.push_back(broker_->watch(t.name, p.partition, wake));
+    for (const auto& t : req_.topics) {
+      auto topic = server::existing_topic_name(t.name);  // valid: an unknown one is an error, answered at once
+      if (!topic.ok()) continue;
+      for (const auto& p : t.partitions) ids.push_back(broker_->watch(*topic, PartitionId(p.partition), wake));
+    }
     return ids;
   }
   void unwatch(uint64_t watch_id) override { broker_->unwatch(watch_id); }
@@ -71,29 +74,31 @@ net::FetchPlan::Planned KafkaFetch::plan(uint64_t limit) {
     FetchResponse::Topic& rt = response_.topics.emplace_back();
     rt.name = t.name;
     rt.partitions.reserve(t.partitions.size());
+    auto topic = server::existing_topic_name(t.name);
     for (const auto& p : t.partitions) {
       FetchResponse::Partition& rp = rt.partitions.emplace_back();
       rp.index = p.partition;
-      auto se = broker_->offsets(t.name, p.partition);
+      auto se = topic.ok() ? broker_->offsets(*topic, PartitionId(p.partition))
+                           : Result<server::Broker::Offsets>(topic.status());
       if (!se.ok()) {
         rp.error_code = error_of(se.status());
         out.any_error = true;
         continue;
       }
-      rp.high_watermark = rp.last_stable_offset = se->end;
-      rp.log_start_offset = se->start;
-      if (p.fetch_offset < se->start || p.fetch_offset > se->end) {
+      rp.high_watermark = rp.last_stable_offset = se->end.value();
+      rp.log_start_offset = se->start.value();
+      if (p.fetch_offset < rp.log_start_offset || p.fetch_offset > rp.high_watermark) {
         rp.error_code = kOffsetOutOfRange;
         out.any_error = true;
         continue;
       }
-      if (p.fetch_offset == se->end) continue;
+      if (p.fetch_offset == rp.high_watermark) continue;
       uint64_t budget = std::min<uint64_t>(static_cast<uint64_t>(std::max<int32_t>(p.max_bytes, 0)),
                                            out.total >= limit ? 0 : limit - out.total);
       // At least one whole batch, even past the limits, when nothing else
       // is in the response yet (KIP-74).
       if (budget == 0 && out.total > 0) continue;
-      auto rd = broker_->read(t.name, p.partition, Offset(p.fetch_offset), std::max<uint64_t>(budget, 1));
+      auto rd = broker_->read(*topic, PartitionId(p.partition), Offset(p.fetch_offset), std::max<uint64_t>(budget, 1));
       if (!rd.ok()) {
         rp.error_code = error_of(rd.status());
         out.any_error = true;

@@ -12,11 +12,13 @@ void handle_list_offsets(Context& cx) {
   for (const auto& t : req.topics) {
     ListOffsetsResponse::Topic rt;
     rt.name = t.name;
+    auto topic = server::existing_topic_name(t.name);
     for (const auto& p : t.partitions) {
       ListOffsetsResponse::Partition rp;
       rp.index = p.index;
-      auto o = broker.offset_for_time(t.name, p.index, p.timestamp);
-      auto se = broker.offsets(t.name, p.index);
+      auto o = topic.ok() ? broker.offset_for_time(*topic, PartitionId(p.index), server::offset_query_from_wire(p.timestamp))
+                          : Result<Offset>(topic.status());
+      auto se = topic.ok() ? broker.offsets(*topic, PartitionId(p.index)) : Result<server::Broker::Offsets>(topic.status());
       if (!o.ok() || !se.ok()) {
         rp.error_code = error_of(o.ok() ? se.status() : o.status());
       } else if (p.timestamp >= 0 && *o >= se->end) {
@@ -24,11 +26,11 @@ void handle_list_offsets(Context& cx) {
         rp.offset = -1;
         rp.timestamp = -1;
       } else {
-        rp.offset = *o;
+        rp.offset = o->value();
         rp.timestamp = -1;
       }
       if (cx.version() == 0 && rp.error_code == kNone)
-        rp.old_style_offsets.push_back(rp.offset >= 0 ? rp.offset : se->end);
+        rp.old_style_offsets.push_back(rp.offset >= 0 ? rp.offset : se->end.value());
       rp.leader_epoch = 0;
       rt.partitions.push_back(std::move(rp));
     }

@@ -18,13 +18,14 @@ void handle_metadata(Context& cx) {
   if (req.all_topics) {
     auto all = broker.topics({}, false);
     if (all.ok())
-      for (const auto& t : *all) names.push_back(t.name);
+      for (const auto& t : *all) names.push_back(t.name.str());
   }
   bool create = cx.version() >= 4 ? req.allow_auto_topic_creation : true;
   for (const auto& name : names) {
     MetadataResponse::Topic t;
     t.name = name;
-    auto count = broker.partition_count(name, create);
+    auto topic = TopicName::Parse(name);
+    auto count = topic.ok() ? broker.partition_count(*topic, create) : Result<int32_t>(topic.status());
     if (!count.ok()) {
       t.error_code =
           count.status().code() == Code::kInvalidArgument ? kInvalidTopicException : kUnknownTopicOrPartition;

@@ -3,7 +3,7 @@
 #include "common/record_batch.h"
 #include "daemon/kafka/errors.h"
 #include "daemon/kafka/handlers/handler.h"
-#include "daemon/server/logging.h"
+#include "daemon/broker/logging.h"
 
 namespace ks::kafka {
 namespace {
@@ -70,19 +70,26 @@ void handle_produce(Context& cx) {
       }
       std::string topic = t.name;
       int32_t partition = p.index;
-      broker->produce(topic, partition, acks, true, const_cast<char*>(p.records.data()), p.records.size(),
-                      [broker, pending, ti, pi, topic, partition, silent](Result<storage::AppendResult> r) {
-                        if (!r.ok()) {
-                          if (silent)
-                            server::log_warn("kafka acks=0 produce to %s-%d failed: %s", topic.c_str(), partition,
-                                             r.status().to_string().c_str());
-                          pending->set(ti, pi, error_of(r.status()), -1, -1);
-                        } else {
-                          auto se = broker->offsets(topic, partition);
-                          pending->set(ti, pi, kNone, r->base_offset.value(), se.ok() ? se->start : -1);
-                        }
-                        pending->finish();
-                      });
+      auto name = TopicName::Parse(topic);
+      server::Broker::ProduceDone done = [broker, pending, ti, pi, topic, name, partition,
+                                          silent](Result<storage::AppendResult> r) {
+        if (!r.ok()) {
+          if (silent)
+            server::log_warn("kafka acks=0 produce to %s-%d failed: %s", topic.c_str(), partition,
+                             r.status().to_string().c_str());
+          pending->set(ti, pi, error_of(r.status()), -1, -1);
+        } else {
+          auto se = broker->offsets(*name, PartitionId(partition));  // appended: the name is valid
+          pending->set(ti, pi, kNone, r->base_offset.value(), se.ok() ? se->start.value() : -1);
+        }
+        pending->finish();
+      };
+      if (!name.ok()) {
+        done(name.status());
+        continue;
+      }
+      broker->produce(*name, PartitionId(partition), acks, true, const_cast<char*>(p.records.data()),
+                      p.records.size(), std::move(done));
     }
   }
   pending->finish();

@@ -2,7 +2,7 @@
 
 #include "daemon/kafka/errors.h"
 #include "daemon/kafka/handlers/handler.h"
-#include "daemon/server/logging.h"
+#include "daemon/broker/logging.h"
 
 namespace ks::kafka {
 

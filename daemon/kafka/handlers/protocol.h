@@ -9,7 +9,7 @@
 
 #include "daemon/net/connections.h"
 #include "daemon/net/protocol.h"
-#include "daemon/server/broker.h"
+#include "daemon/broker/broker.h"
 #include "daemon/server/options.h"
 
 namespace ks::kafka {
