@@ -2,8 +2,9 @@
 // of segment files, found from the indexes without reading records), then
 // parked as a long poll until it has min_bytes or its wait runs out, then
 // charged against the answer budget (or deferred until memory comes free),
-// then its records are read into one buffer and spliced after the head the
-// protocol encodes, without being copied into it.
+// then its records are read into one buffer (what the page cache holds on
+// the loop thread without blocking, the rest on libuv's thread pool) and
+// spliced into the answer the protocol encodes, never copied into it.
 //
 // A protocol plugs in a FetchPlan: how to plan its request, what wakes it,
 // and how to encode the answer. Rules the engine owns, once:
@@ -47,7 +48,8 @@ struct RecordRead {
 };
 
 // What one protocol's fetch request plugs into the engine. Runs on the
-// loop thread only.
+// loop thread, except that once the fetch is answered a read on the thread
+// pool may fill reads() before encode() is called on the loop.
 class FetchPlan {
  public:
   virtual ~FetchPlan() = default;
