@@ -33,8 +33,6 @@ struct BenchOptions {
 
 inline constexpr int64_t kDefaultRecords = 1000000;
 inline constexpr int64_t kDefaultE2eRecords = 20000;
-// The daemon's default max.message.bytes, for a topic that does not say.
-inline constexpr int64_t kDefaultMaxMessageBytes = 1048588;
 
 // "produce", "consume" or "e2e": the mode in the report.
 const char* mode_name(Mode m);

@@ -12,6 +12,7 @@
 #include "cli/commands/bench_report.h"
 #include "cli/commands/bench_topic.h"
 #include "common/record_batch.h"
+#include "common/topic_defaults.h"
 
 using namespace ks;
 using namespace ks::cli::bench;
@@ -159,7 +160,7 @@ TEST_CASE("bench --records defaults by mode; consume of a named topic reads all 
 }
 
 TEST_CASE("a record size that cannot fit under max.message.bytes is refused with both numbers") {
-  CHECK(check_record_fits(100, kDefaultMaxMessageBytes).ok());
+  CHECK(check_record_fits(100, topic_defaults::kMaxMessageBytes).ok());
   const int64_t fits = static_cast<int64_t>(batch::kHeaderSize + generated_record_size(1000));
   CHECK(check_record_fits(1000, fits).ok());
   Status s = check_record_fits(1000, fits - 1);

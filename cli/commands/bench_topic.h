@@ -10,6 +10,7 @@
 #include "cli/client.h"
 #include "cli/commands/bench_options.h"
 #include "common/status.h"
+#include "common/topic_defaults.h"
 #include "common/types.h"
 
 namespace ks::cli::bench {
@@ -24,7 +25,7 @@ struct PartitionSpan {
 struct TopicInfo {
   std::string name;
   int32_t partitions = 0;
-  int64_t max_message = kDefaultMaxMessageBytes;
+  int64_t max_message = topic_defaults::kMaxMessageBytes;  // when the daemon does not say
   std::vector<PartitionSpan> spans;
 };
 
