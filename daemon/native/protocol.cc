@@ -81,19 +81,18 @@ class Request final : public Session {
 };
 
 size_t NativeProtocol::handle(const std::shared_ptr<net::Conn>& c, char* data, size_t n) {
-  protocol::Frame f;
   std::string_view rest(data, n);
   const size_t max_frame = c->authed ? static_cast<size_t>(options_.max_frame_bytes) : kUnauthedFrameBytes;
-  Status s = protocol::parse_frame(rest, max_frame, &f);
-  // TODO(errors): "need more bytes" becomes private to the parser.
-  if (s.code() == Code::kBusy) return 0;
-  if (!s.ok()) {
-    conns_->complete(c, c->add_slot(), error_frame(0, s));
+  auto f = protocol::parse_frame(rest, max_frame);
+  if (!f.ok()) {
+    conns_->complete(c, c->add_slot(), error_frame(0, f.status()));
     conns_->close_after_answers(c);
     return 0;
   }
-  dispatch(c, f.header, data + (f.payload.data() - rest.data()), f.payload.size());
-  return f.size;
+  if (!f->has_value()) return 0;  // not a whole frame yet
+  const protocol::Frame& frame = **f;
+  dispatch(c, frame.header, data + (frame.payload.data() - rest.data()), frame.payload.size());
+  return frame.size;
 }
 
 std::string NativeProtocol::refusal(const std::string& why) const {

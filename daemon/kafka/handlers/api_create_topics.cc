@@ -37,12 +37,10 @@ void create_one(Context& cx, const CreateTopicsRequest& req, const CreateTopicsR
     auto exists = broker.topics({*name}, false);
     if (exists.ok()) fail(kTopicAlreadyExists, "topic '" + t.name + "' already exists");
   } else if (Status s = broker.create_topic(*name, partitions, configs); !s.ok()) {
-    // TODO(errors): a partition-count refusal gets its own code in the
-    // error table; until then the message tells it apart.
-    fail(s.code() == Code::kAlreadyExists                   ? kTopicAlreadyExists
-         : s.message().find("partition") != std::string::npos ? kInvalidPartitions
-                                                               : kInvalidRequest,
-         s.message());
+    // The name and the configs were checked above: an invalid argument now
+    // is the partition count (over the per-topic maximum or the daemon's
+    // --max-partitions).
+    fail(s.code() == Code::kInvalidArgument ? int16_t{kInvalidPartitions} : error_of(s), s.message());
   }
 }
 
