@@ -80,10 +80,11 @@ Status Broker::load() {
   meta_sync_ = std::make_unique<meta::MetaSync>(
       meta_->wal_path(), [this](auto work, auto done) { executor_->run(std::move(work), std::move(done)); },
       [store] { return store->change_count(); });
-  groups_ = std::make_unique<Groups>(this, meta_.get());
-  kafka_groups_ = std::make_unique<KafkaGroups>(this, meta_.get());
-  groups_->set_kafka_groups(kafka_groups_.get());
-  kafka_groups_->set_native_groups(groups_.get());
+  group_registry_ = std::make_unique<GroupRegistry>(this, meta_.get());
+  groups_ = std::make_unique<Groups>(this, group_registry_.get());
+  kafka_groups_ = std::make_unique<KafkaGroups>(this, group_registry_.get());
+  group_registry_->add_protocol(groups_.get());
+  group_registry_->add_protocol(kafka_groups_.get());
   auto list = meta_->list_topics();
   if (!list.ok()) return list.status();
   for (auto& tm : *list) {

@@ -19,6 +19,7 @@
 #include "daemon/meta/meta_store.h"
 #include "daemon/meta/meta_sync.h"
 #include "daemon/meta/orphans.h"
+#include "daemon/broker/group_registry.h"
 #include "daemon/broker/groups.h"
 #include "daemon/broker/kafka_groups.h"
 #include "daemon/broker/topic_config.h"
@@ -146,6 +147,9 @@ class Broker {
   // A random id made on first use and kept in meta.db: the Kafka cluster id.
   Result<std::string> cluster_id();
 
+  // Consumer groups: the registry (names, committed offsets, describe,
+  // list, reset, remove) and its two membership protocols.
+  GroupRegistry& group_registry() { return *group_registry_; }
   Groups& groups() { return *groups_; }
   KafkaGroups& kafka_groups() { return *kafka_groups_; }
   int64_t now_ms() const { return clock_.now_ms(); }
@@ -195,6 +199,7 @@ class Broker {
   std::unique_ptr<meta::MetaStore> meta_;
   std::unique_ptr<meta::MetaSync> meta_sync_;
   std::vector<meta::OrphanDir> orphans_;
+  std::unique_ptr<GroupRegistry> group_registry_;  // outlives the protocols below
   std::unique_ptr<Groups> groups_;
   std::unique_ptr<KafkaGroups> kafka_groups_;
   std::map<std::string, Topic> topics_;

@@ -180,8 +180,8 @@ class KafkaGroups::Outbox {
   std::vector<std::function<void()>> due_;
 };
 
-KafkaGroups::KafkaGroups(Broker* broker, meta::MetaStore* meta)
-    : broker_(broker), meta_(meta), rng_(std::random_device{}()) {}
+KafkaGroups::KafkaGroups(Broker* broker, GroupRegistry* registry)
+    : broker_(broker), registry_(registry), rng_(std::random_device{}()) {}
 
 KafkaGroups::~KafkaGroups() = default;
 
@@ -190,8 +190,15 @@ KafkaGroups::Group* KafkaGroups::find(const std::string& name) const {
   return it == groups_.end() ? nullptr : it->second.get();
 }
 
-bool KafkaGroups::native_live(const std::string& group) const {
-  return native_ != nullptr && native_->has_members(group);
+bool KafkaGroups::live_elsewhere(const std::string& group) const {
+  return registry_->live_elsewhere(group, this);
+}
+
+std::vector<std::string> KafkaGroups::live_groups() const {
+  std::vector<std::string> out;
+  for (const auto& [name, g] : groups_)
+    if (!g->members.empty()) out.push_back(name);
+  return out;
 }
 
 bool KafkaGroups::has_members(const std::string& group) const {
@@ -253,7 +260,7 @@ void KafkaGroups::join(const KafkaJoinRequest& req, int64_t now_ms, JoinCallback
   if (!valid_group(req.group)) return fail(kafka::kInvalidGroupId, req.member_id);
   if (req.session_timeout_ms < kMinSessionTimeoutMs || req.session_timeout_ms > kMaxSessionTimeoutMs)
     return fail(kafka::kInvalidSessionTimeout, req.member_id);
-  if (native_live(req.group)) {
+  if (live_elsewhere(req.group)) {
     log_warn("kafka group %s: join refused, the group has live ks members", req.group.c_str());
     return fail(kafka::kInconsistentGroupProtocol, req.member_id);
   }
@@ -536,7 +543,7 @@ std::vector<int16_t> KafkaGroups::commit(const std::string& group, int32_t gener
   if (!valid_group(group)) return fail_all(kafka::kInvalidGroupId);
   Group* g = find(group);
   const bool simple = generation < 0 && member_id.empty();
-  if (native_live(group)) return fail_all(kafka::kUnknownMemberId);
+  if (live_elsewhere(group)) return fail_all(kafka::kUnknownMemberId);
   if (g == nullptr || g->members.empty()) {
     // Nobody manages the group: only a consumer that assigns partitions
     // itself may commit. A member of a group we do not know (a restart)
@@ -564,7 +571,7 @@ std::vector<int16_t> KafkaGroups::commit(const std::string& group, int32_t gener
     stored.push_back(i);
   }
   if (rows.empty()) return errors;
-  Status s = meta_->commit_offsets(group, rows);
+  Status s = registry_->commit(group, rows);
   if (!s.ok()) {
     log_error("kafka group %s: %s", group.c_str(), s.to_string().c_str());
     for (size_t i : stored) errors[i] = kafka::kCoordinatorNotAvailable;
@@ -574,7 +581,7 @@ std::vector<int16_t> KafkaGroups::commit(const std::string& group, int32_t gener
 
 Result<std::vector<KafkaCommittedOffset>> KafkaGroups::fetch_offsets(
     const std::string& group, const std::vector<std::pair<std::string, int32_t>>& tps, bool all) {
-  auto committed = meta_->fetch_offsets(group);
+  auto committed = registry_->committed(group);
   if (!committed.ok()) return committed.status();
   std::vector<KafkaCommittedOffset> out;
   if (tps.empty()) {
@@ -598,12 +605,11 @@ KafkaGroupInfo KafkaGroups::describe(const std::string& group) {
   KafkaGroupInfo info;
   info.group = group;
   info.state = "Dead";
-  if (native_live(group)) {
+  if (const GroupMembers* other = registry_->live_protocol(group); other != nullptr && other != this) {
     info.state = "Stable";
-    info.protocol_type = "ks";
-    auto d = native_->describe(group);
-    if (d.ok())
-      for (const auto& m : d->members) info.members.push_back({m.id, "", m.host, "", ""});
+    info.protocol_type = std::string(other->kind());
+    if (auto v = other->view(group))
+      for (const auto& m : v->members) info.members.push_back({m.id, "", m.host, "", ""});
     return info;
   }
   if (const Group* g = find(group)) {
@@ -624,7 +630,7 @@ KafkaGroupInfo KafkaGroups::describe(const std::string& group) {
     return info;
   }
   if (!valid_group(group)) return info;
-  auto names = meta_->list_groups();
+  auto names = registry_->stored_names();
   if (!names.ok()) {
     info.error = kafka::kCoordinatorNotAvailable;
     return info;
@@ -657,15 +663,52 @@ std::optional<KafkaGroupInfo> KafkaGroups::inspect(const std::string& group) con
 
 std::vector<std::pair<std::string, std::string>> KafkaGroups::list() {
   std::map<std::string, std::string> all;
-  auto names = meta_->list_groups();
+  auto names = registry_->stored_names();
   if (names.ok())
     for (const auto& n : *names) all[n] = "consumer";
   else
     log_error("listing groups: %s", names.status().to_string().c_str());
   for (const auto& [name, g] : groups_) all[name] = g->protocol_type.empty() ? "consumer" : g->protocol_type;
-  if (native_ != nullptr)
-    for (const auto& name : native_->live_groups()) all[name] = "ks";
+  for (const auto& [name, kind] : registry_->live_groups())
+    if (kind != this->kind()) all[name] = std::string(kind);
   return {all.begin(), all.end()};
+}
+
+namespace {
+
+// Kafka's group states as `ks group` shows them.
+std::string ks_state(const std::string& kafka_state) {
+  if (kafka_state == "Stable") return "stable";
+  if (kafka_state == "Empty" || kafka_state == "Dead") return "empty";
+  return "rebalancing";
+}
+
+template <typename T>
+void sort_unique(std::vector<T>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+}  // namespace
+
+std::optional<GroupView> KafkaGroups::view(const std::string& group) const {
+  auto kafka = inspect(group);
+  if (!kafka) return std::nullopt;
+  GroupView v;
+  v.generation = kafka->generation;
+  v.state = ks_state(kafka->state);
+  for (const auto& km : kafka->members) {
+    MemberInfo mi{km.member_id, km.client_host, 0, {}, {}, km.client_id};
+    // Only the consumer protocol's bytes have a known layout.
+    if (kafka->protocol_type == "consumer") {
+      mi.topics = decode_subscription_topics(km.metadata).value_or(std::vector<std::string>{});
+      mi.owned = decode_assignment(km.assignment).value_or(std::vector<TopicPartition>{});
+    }
+    sort_unique(mi.topics);
+    sort_unique(mi.owned);
+    v.members.push_back(std::move(mi));
+  }
+  return v;
 }
 
 void KafkaGroups::tick(int64_t now_ms) {

@@ -478,12 +478,12 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
       Groups& g = broker_->groups();
       Status s = op == "commit_offsets" ? g.commit(group, req.value("member_id", ""), offsets, broker_->now_ms())
                  : op == "leave_group"  ? g.leave(group, req.at("member_id").get<std::string>(), offsets, broker_->now_ms())
-                                        : g.reset(group, offsets, broker_->now_ms());
+                                        : broker_->group_registry().reset(group, offsets, broker_->now_ms());
       return reply(s);
     }
-    if (op == "delete_group") return reply(broker_->groups().remove(req.at("group").get<std::string>()));
+    if (op == "delete_group") return reply(broker_->group_registry().remove(req.at("group").get<std::string>()));
     if (op == "describe_group" || op == "list_groups") {
-      auto to_json = [](const Groups::GroupInfo& gi) {
+      auto to_json = [](const GroupInfo& gi) {
         json members = json::array();
         for (const auto& m : gi.members) {
           json a = json::array();
@@ -502,11 +502,11 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
                     {"offsets", offsets}, {"topics", gi.topics}, {"lag", gi.lag}};
       };
       if (op == "describe_group") {
-        auto d = broker_->groups().describe(req.at("group").get<std::string>());
+        auto d = broker_->group_registry().describe(req.at("group").get<std::string>());
         if (!d.ok()) return reply(d.status());
         return reply(Status::OK(), to_json(*d));
       }
-      auto l = broker_->groups().list();
+      auto l = broker_->group_registry().list();
       if (!l.ok()) return reply(l.status());
       json arr = json::array();
       for (const auto& gi : *l)
