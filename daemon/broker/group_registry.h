@@ -93,7 +93,7 @@ class GroupMembers {
 
 class GroupRegistry {
  public:
-  static constexpr size_t kMaxGroupName = 255;
+  static constexpr size_t kMaxGroupName = meta::kMaxGroupNameLength;
 
   // `broker` (partition counts and log ends, for lag) and `meta` must
   // outlive the registry.
