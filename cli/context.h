@@ -42,11 +42,14 @@ struct Session {
     if (!client) code = report(s);
     return client != nullptr;
   }
-  // `busy_hint` is shown when the daemon answers busy (live members...).
-  bool call(nlohmann::json request, Response* response, std::string_view busy_hint = {}) {
+  // `in_use_hint` is shown when live members hold the group (group_in_use).
+  bool call(nlohmann::json request, Response* response, std::string_view in_use_hint = {}) {
     auto r = client->call(std::move(request));
     if (!r.ok()) {
-      code = report(r.status(), r.status().code() == Code::kBusy ? busy_hint : std::string_view());
+      // TRANSITIONAL: kBusy until daemon/server/groups.cc answers group_in_use
+      // for live members (listed in the errors report); then only kGroupInUse.
+      const Code c = r.status().code();
+      code = report(r.status(), c == Code::kGroupInUse || c == Code::kBusy ? in_use_hint : std::string_view());
       return false;
     }
     *response = std::move(*r);

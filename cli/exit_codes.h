@@ -1,7 +1,8 @@
-// The exit-code contract (ks(1), DESIGN.md §1), and the one place that maps
-// a Status to it.
+// The exit-code contract (ks(1), DESIGN.md §1). Which status a failed
+// Status exits with is a column of the error table (common/errors.h).
 #pragma once
 
+#include "common/errors.h"
 #include "common/status.h"
 
 namespace ks::cli {
@@ -18,14 +19,15 @@ enum class Exit : int {
 
 inline int exit_code(Exit e) { return static_cast<int>(e); }
 
-inline Exit exit_for(const Status& s) {
-  switch (s.code()) {
-    case Code::kOk: return Exit::kOk;
-    case Code::kNotFound: return Exit::kNotFound;
-    case Code::kInvalidArgument: return Exit::kUsage;
-    case Code::kUnavailable: return Exit::kUnreachable;
-    default: return Exit::kError;
-  }
-}
+// The exit status for a failed Status: the error table's (common/errors.h).
+inline Exit exit_for(const Status& s) { return static_cast<Exit>(error_info(s.code()).exit_status); }
+
+// The table's statuses are the contract's.
+static_assert(error_info(Code::kOk).exit_status == static_cast<int>(Exit::kOk));
+static_assert(error_info(Code::kNotFound).exit_status == static_cast<int>(Exit::kNotFound));
+static_assert(error_info(Code::kInvalidArgument).exit_status == static_cast<int>(Exit::kUsage));
+static_assert(error_info(Code::kUnavailable).exit_status == static_cast<int>(Exit::kUnreachable));
+static_assert(error_info(Code::kInterrupted).exit_status == static_cast<int>(Exit::kInterrupted));
+static_assert(error_info(Code::kIOError).exit_status == static_cast<int>(Exit::kError));
 
 }  // namespace ks::cli

@@ -1,6 +1,7 @@
 #include "common/protocol.h"
 
 #include "common/coding.h"
+#include "common/errors.h"
 
 namespace ks::protocol {
 
@@ -17,8 +18,8 @@ void append_frame(std::string* out, std::string_view header, std::string_view pa
   out->append(payload);
 }
 
-Status parse_frame(std::string_view buf, size_t max_frame, Frame* frame) {
-  if (buf.size() < kFramePrefix) return Status::Busy("need more bytes");
+Result<std::optional<Frame>> parse_frame(std::string_view buf, size_t max_frame) {
+  if (buf.size() < kFramePrefix) return std::optional<Frame>();
   uint32_t length = get_be32(buf.data());
   uint32_t header = get_be32(buf.data() + 4);
   if (length < 4 || header > length - 4)
@@ -30,36 +31,28 @@ Status parse_frame(std::string_view buf, size_t max_frame, Frame* frame) {
   if (header > kMaxHeaderSize)
     return Status::InvalidArgument("frame header of " + std::to_string(header) +
                                    " bytes is over the limit");
-  if (buf.size() < kLengthSize + length) return Status::Busy("need more bytes");
-  frame->header = buf.substr(kFramePrefix, header);
-  frame->payload = buf.substr(kFramePrefix + header, length - 4 - header);
-  frame->size = kLengthSize + length;
+  if (buf.size() < kLengthSize + length) return std::optional<Frame>();
+  Frame frame;
+  frame.header = buf.substr(kFramePrefix, header);
+  frame.payload = buf.substr(kFramePrefix + header, length - 4 - header);
+  frame.size = kLengthSize + length;
+  return std::optional<Frame>(frame);
+}
+
+Status parse_frame(std::string_view buf, size_t max_frame, Frame* frame) {
+  auto parsed = parse_frame(buf, max_frame);
+  if (!parsed.ok()) return parsed.take_status();
+  if (!parsed->has_value()) return Status::Busy("need more bytes");
+  *frame = **parsed;
   return Status::OK();
 }
 
-std::string_view error_code_name(Code code) {
-  switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kNotFound: return "not_found";
-    case Code::kAlreadyExists: return "already_exists";
-    case Code::kInvalidArgument: return "invalid_argument";
-    case Code::kCorruption: return "corruption";
-    case Code::kIOError: return "io_error";
-    case Code::kBusy: return "busy";
-    case Code::kUnavailable: return "unavailable";
-    case Code::kOutOfRange: return "out_of_range";
-  }
-  return "io_error";
-}
+std::string_view error_code_name(Code code) { return error_info(code).wire_name; }
 
 Code error_code_from_name(std::string_view name) {
-  for (Code c : {Code::kNotFound, Code::kAlreadyExists, Code::kInvalidArgument, Code::kCorruption,
-                 Code::kIOError, Code::kBusy, Code::kUnavailable, Code::kOutOfRange}) {
-    if (error_code_name(c) == name) return c;
-  }
-  // A group member's stale generation: busy, with a name of its own.
-  if (name == "rebalance_in_progress") return Code::kBusy;
-  return Code::kIOError;
+  std::optional<Code> code = code_from_wire_name(name);
+  // "ok" under "error" is a peer's bug, not a success.
+  return code && *code != Code::kOk ? *code : Code::kIOError;
 }
 
 }  // namespace ks::protocol

@@ -9,9 +9,12 @@
 //
 // Requests carry {"op": "...", "id": N, ...arguments}; the response to a
 // request carries the same "id" and either the op's results or
-// "error": {"code": "<code>", "message": "..."}. Codes are the Status code
-// names with underscores: not_found, already_exists, invalid_argument,
-// corruption, io_error, busy, unavailable, out_of_range.
+// "error": {"code": "<code>", "message": "..."}. Codes are the wire names
+// of the error table (common/errors.h): not_found, already_exists,
+// invalid_argument, too_large, corruption, io_error, busy (a connection or
+// long-poll limit), unavailable, out_of_range, rebalance_in_progress,
+// group_in_use, retry_later. A client that meets a name it does not know
+// treats it as io_error.
 // Requests may be pipelined; responses come back in request order. A frame
 // over the size limit or a header that is not a JSON object gets an error
 // response (id 0 when unknown) and the connection is closed.
@@ -67,8 +70,9 @@
 //                   members: [{member_id, host, pid, topics, assignment: [{topic, partition}]}],
 //                   offsets: [{topic, partition, committed, end, lag, owner}]}
 //                  (committed -1 when none; lag counts from the start offset then)
-//   reset_offsets  {group, offsets: [{topic, partition, offset}]} → {} (busy while members live)
-//   delete_group   {group}                                  → {} (busy while members live)
+//   reset_offsets  {group, offsets: [{topic, partition, offset}]} → {} (group_in_use while
+//                                                              members live)
+//   delete_group   {group}                                  → {} (group_in_use while members live)
 //
 //   status         {}                                       → {pid, version, home, uptime_ms,
 //                                                              listeners, topics, partitions, bytes}
@@ -76,6 +80,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -99,12 +104,19 @@ struct Frame {
   size_t size = 0;  // bytes the whole frame took, prefix included
 };
 
-// Frames the bytes at the start of `buf`. kOk + *frame when a whole frame
-// is there; kBusy (not an error: "need more bytes") when it is not yet;
+// Frames the bytes at the start of `buf`: the frame when a whole one is
+// there; nullopt when it is not yet (not an error: read more bytes);
 // kInvalidArgument when the lengths are impossible or over `max_frame`.
+Result<std::optional<Frame>> parse_frame(std::string_view buf, size_t max_frame);
+
+// TRANSITIONAL, for daemon/server/server.cc until it calls the form above:
+// kOk + *frame, kBusy for "need more bytes", kInvalidArgument. Delete with
+// its last caller.
 Status parse_frame(std::string_view buf, size_t max_frame, Frame* frame);
 
-// The wire name of a status code ("not_found") and back.
+// The wire name of a status code ("not_found") and back, from the error
+// table; an error named "ok" or with a name this build does not know is
+// kIOError.
 std::string_view error_code_name(Code code);
 Code error_code_from_name(std::string_view name);
 

@@ -2,22 +2,11 @@
 
 #include <cstring>
 
+#include "common/errors.h"
+
 namespace ks {
 
-std::string_view code_name(Code code) {
-  switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kNotFound: return "not found";
-    case Code::kAlreadyExists: return "already exists";
-    case Code::kInvalidArgument: return "invalid argument";
-    case Code::kCorruption: return "corruption";
-    case Code::kIOError: return "I/O error";
-    case Code::kBusy: return "busy";
-    case Code::kUnavailable: return "unavailable";
-    case Code::kOutOfRange: return "out of range";
-  }
-  return "unknown";
-}
+std::string_view code_name(Code code) { return error_info(code).text; }
 
 Status Status::FromErrno(std::string_view what, int err) {
   std::string msg(what);

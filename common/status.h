@@ -11,20 +11,28 @@
 
 namespace ks {
 
-// A small, closed set of failure kinds. One place maps each to a wire error
-// and to a CLI exit code.
+// A small, closed set of failure kinds, each with one meaning. The error
+// table (common/errors.h) says what each means and maps it to a native
+// wire name, a Kafka error code and a CLI exit status.
 enum class Code : unsigned char {
   kOk = 0,
   kNotFound,
   kAlreadyExists,
   kInvalidArgument,
+  kTooLarge,  // a record or batch over max.message.bytes
   kCorruption,
   kIOError,
-  kBusy,
+  kBusy,  // a limit on connections or long polls is reached
   kUnavailable,
   kOutOfRange,  // an offset before the log start or past the log end
+  kRebalanceInProgress,
+  kGroupInUse,
+  kRetryLater,  // SQLite stayed locked; the same request may succeed later
+  kInterrupted,
 };
+inline constexpr size_t kCodeCount = static_cast<size_t>(Code::kInterrupted) + 1;
 
+// "not found", "I/O error": the words in front of a message (error table).
 std::string_view code_name(Code code);
 
 class [[nodiscard]] Status {
@@ -39,9 +47,21 @@ class [[nodiscard]] Status {
   static Status IOError(std::string msg) { return {Code::kIOError, std::move(msg)}; }
   // An I/O error from a failed system call: "<what>: <strerror(err)>".
   static Status FromErrno(std::string_view what, int err);
+  static Status TooLarge(std::string msg) { return {Code::kTooLarge, std::move(msg)}; }
+  // A limit on connections or long polls is reached: nothing else.
   static Status Busy(std::string msg) { return {Code::kBusy, std::move(msg)}; }
   static Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
   static Status OutOfRange(std::string msg) { return {Code::kOutOfRange, std::move(msg)}; }
+  static Status RebalanceInProgress(std::string msg) { return {Code::kRebalanceInProgress, std::move(msg)}; }
+  static Status GroupInUse(std::string msg) { return {Code::kGroupInUse, std::move(msg)}; }
+  static Status RetryLater(std::string msg) { return {Code::kRetryLater, std::move(msg)}; }
+  static Status Interrupted(std::string msg) { return {Code::kInterrupted, std::move(msg)}; }
+  // An error whose code was decided elsewhere (a wire name, SQLite's
+  // result); `code` must not be kOk.
+  static Status Error(Code code, std::string msg) {
+    assert(code != Code::kOk && "Status::Error needs an error code");
+    return {code, std::move(msg)};
+  }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

@@ -54,9 +54,9 @@ void walk(std::string_view in, size_t max_frame) {
   size_t pos = 0;
   while (pos < in.size()) {
     std::string_view rest = in.substr(pos);
-    ks::protocol::Frame f;
-    ks::Status s = ks::protocol::parse_frame(rest, max_frame, &f);
-    if (!s.ok()) return;  // busy: needs more bytes; invalid: the connection closes
+    auto parsed = ks::protocol::parse_frame(rest, max_frame);
+    if (!parsed.ok() || !parsed->has_value()) return;  // invalid: the connection closes; nullopt: needs more bytes
+    const ks::protocol::Frame& f = **parsed;
     check(f.size >= ks::protocol::kFramePrefix && f.size <= rest.size());
     check(f.size == ks::protocol::kFramePrefix + f.header.size() + f.payload.size());
     check(f.header.data() == rest.data() + ks::protocol::kFramePrefix);

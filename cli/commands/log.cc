@@ -95,6 +95,56 @@ std::string printable(std::optional<std::string_view> b) {
   return s + "\"";
 }
 
+// One batch's header as a text line, or the opening fields of its JSON
+// object (the caller closes it). `info`: the batch's own check.
+void append_batch(std::string* buf, const std::string& path, const storage::ScannedBatch& b,
+                  const Result<batch::BatchInfo>& info, bool json) {
+  const auto& h = b.header;
+  char crc[16];
+  std::snprintf(crc, sizeof crc, "%08x", h.crc);
+  if (json) {
+    *buf += "{\"file\":" + json_str(path) + ",\"position\":" + std::to_string(b.position) +
+            ",\"size\":" + std::to_string(h.size()) + ",\"base_offset\":" + std::to_string(h.base_offset) +
+            ",\"last_offset\":" + std::to_string(h.last_offset()) +
+            ",\"records_count\":" + std::to_string(h.records_count) + ",\"crc\":\"" + crc +
+            "\",\"compression\":\"" + std::string(batch::compression_name(h.compression())) +
+            "\",\"base_timestamp\":" + std::to_string(h.base_timestamp) +
+            ",\"max_timestamp\":" + std::to_string(h.max_timestamp) +
+            ",\"producer_id\":" + std::to_string(h.producer_id) + ",\"valid\":" + (info.ok() ? "true" : "false");
+    if (!info.ok()) *buf += ",\"error\":" + json_str(info.status().message());
+  } else {
+    *buf += "batch offsets " + std::to_string(h.base_offset) + ".." + std::to_string(h.last_offset()) +
+            " at byte " + std::to_string(b.position) + ", " + std::to_string(h.size()) + " bytes, " +
+            std::to_string(h.records_count) + " records, crc " + crc + ", " +
+            std::string(batch::compression_name(h.compression())) + ", max timestamp " +
+            std::to_string(h.max_timestamp) + (info.ok() ? "" : ", INVALID: " + info.status().message()) + "\n";
+  }
+}
+
+// The records of a valid batch: JSON envelopes separated by commas (inside
+// the batch's "records" array), or one indented text line each.
+void append_records(Stdout& out, const storage::ScannedBatch& b, const std::string& topic, int32_t partition,
+                    bool json) {
+  std::string& buf = out.buffer();
+  batch::RecordReader reader(b.bytes);
+  batch::Record r;
+  bool first = true;
+  while (reader.next(&r)) {
+    if (json) {
+      if (!first) buf += ',';
+      write_envelope(&buf, topic, partition, r);
+      buf.pop_back();  // the envelope's newline
+    } else {
+      buf += "  offset " + std::to_string(r.offset) + " timestamp " + std::to_string(r.timestamp) + " key " +
+             printable(r.key) + " value " + printable(r.value);
+      for (const auto& hd : r.headers) buf += " header " + printable(hd.key) + "=" + printable(hd.value);
+      buf += '\n';
+    }
+    first = false;
+    out.maybe_flush();
+  }
+}
+
 // Dumps one segment file; returns false when it found damage.
 bool dump_file(const std::string& path, const LogOptions& opt, Stdout& out) {
   auto file = storage::File::Open(path, storage::File::Mode::kRead);
@@ -115,7 +165,6 @@ bool dump_file(const std::string& path, const LogOptions& opt, Stdout& out) {
   storage::BatchScanner scan(file->get(), 0, *size, true);
   storage::ScannedBatch b;
   bool ok = true;
-  std::string& buf = out.buffer();
   for (;;) {
     auto step = scan.next(&b);
     if (step == storage::BatchScanner::Step::kEnd) break;
@@ -127,55 +176,16 @@ bool dump_file(const std::string& path, const LogOptions& opt, Stdout& out) {
       ok = false;
       break;
     }
-    const auto& h = b.header;
     auto info = batch::validate(b.bytes);
-    char crc[16];
-    std::snprintf(crc, sizeof crc, "%08x", h.crc);
-    if (json) {
-      buf += "{\"file\":" + json_str(path) + ",\"position\":" + std::to_string(b.position) +
-             ",\"size\":" + std::to_string(h.size()) + ",\"base_offset\":" + std::to_string(h.base_offset) +
-             ",\"last_offset\":" + std::to_string(h.last_offset()) +
-             ",\"records_count\":" + std::to_string(h.records_count) + ",\"crc\":\"" + crc +
-             "\",\"compression\":\"" + std::string(batch::compression_name(h.compression())) +
-             "\",\"base_timestamp\":" + std::to_string(h.base_timestamp) +
-             ",\"max_timestamp\":" + std::to_string(h.max_timestamp) +
-             ",\"producer_id\":" + std::to_string(h.producer_id) + ",\"valid\":" +
-             (info.ok() ? "true" : "false");
-      if (!info.ok()) buf += ",\"error\":" + json_str(info.status().message());
-    } else {
-      buf += "batch offsets " + std::to_string(h.base_offset) + ".." + std::to_string(h.last_offset()) +
-             " at byte " + std::to_string(b.position) + ", " + std::to_string(h.size()) + " bytes, " +
-             std::to_string(h.records_count) + " records, crc " + crc + ", " +
-             std::string(batch::compression_name(h.compression())) + ", max timestamp " +
-             std::to_string(h.max_timestamp) + (info.ok() ? "" : ", INVALID: " + info.status().message()) +
-             "\n";
-    }
+    append_batch(&out.buffer(), path, b, info, json);
     if (!info.ok()) {
       print_error(path + " at byte " + std::to_string(b.position) + ": " + info.status().message());
       ok = false;
     }
     bool records = !opt.headers_only && info.ok();
-    if (json) buf += records ? ",\"records\":[" : "";
-    if (records) {
-      batch::RecordReader reader(b.bytes);
-      batch::Record r;
-      bool first = true;
-      while (reader.next(&r)) {
-        if (json) {
-          if (!first) buf += ',';
-          write_envelope(&buf, topic, partition, r);
-          buf.pop_back();  // the envelope's newline
-        } else {
-          buf += "  offset " + std::to_string(r.offset) + " timestamp " + std::to_string(r.timestamp) +
-                 " key " + printable(r.key) + " value " + printable(r.value);
-          for (const auto& hd : r.headers) buf += " header " + printable(hd.key) + "=" + printable(hd.value);
-          buf += '\n';
-        }
-        first = false;
-        out.maybe_flush();
-      }
-    }
-    if (json) buf += records ? "]}\n" : "}\n";
+    if (json) out.buffer() += records ? ",\"records\":[" : "";
+    if (records) append_records(out, b, topic, partition, json);
+    if (json) out.buffer() += records ? "]}\n" : "}\n";
     out.maybe_flush();
   }
   return ok;

@@ -91,7 +91,7 @@ class Producer {
     Pending* b = &builders_[static_cast<size_t>(p)];
     size_t rec = batch::BatchBuilder::record_size(r.key, r.value, r.headers, 0, 0) + 10;
     if (batch::kHeaderSize + rec > static_cast<size_t>(max_message_)) {
-      *error = Status::InvalidArgument("record " + std::to_string(r.line) + " is about " +
+      *error = Status::TooLarge("record " + std::to_string(r.line) + " is about " +
                                        std::to_string(batch::kHeaderSize + rec) +
                                        " bytes, over the topic's max.message.bytes (" +
                                        std::to_string(max_message_) + "); it and the records after it were not sent");
@@ -394,12 +394,7 @@ done:
                 " records were not acknowledged");
     return exit_code(Exit::kPartial);
   }
-  if (!input_error.ok()) {
-    print_error(input_error.message(), producer.acked() > 0 ? std::to_string(producer.acked()) +
-                                                                  " records before it were delivered"
-                                                            : "");
-    return input_error.code() == Code::kInvalidArgument ? exit_code(Exit::kError) : report(input_error);
-  }
+  if (!input_error.ok()) return report_input_error(input_error, producer.acked());
   return 0;
 }
 

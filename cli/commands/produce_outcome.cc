@@ -29,8 +29,13 @@ int report_lost_connection(const Status& why, const ProduceTally& t) {
   return exit_code(Exit::kPartial);
 }
 
+int report_input_error(const Status& why, int64_t delivered) {
+  print_error(why.message(), delivered > 0 ? std::to_string(delivered) + " records before it were delivered" : "");
+  return exit_code(Exit::kError);
+}
+
 Status raw_too_large(int64_t limit, uint64_t read) {
-  return Status::InvalidArgument("the input (one record with --raw) is over the topic's max.message.bytes (" +
+  return Status::TooLarge("the input (one record with --raw) is over the topic's max.message.bytes (" +
                                  std::to_string(limit) + "): stopped reading after " + std::to_string(read) +
                                  " bytes; nothing was sent");
 }

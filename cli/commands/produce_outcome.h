@@ -1,5 +1,5 @@
 // What `ks produce` says when it cannot deliver everything: the daemon
-// went away mid-stream, or a raw input is over the topic's limit.
+// went away mid-stream, or the input could not be sent.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,14 @@ struct ProduceTally {
 // many were not (the daemon may have stored some of those). No hint about
 // starting a daemon: one was running. Returns exit 5 (partial delivery).
 int report_lost_connection(const Status& why, const ProduceTally& t);
+
+// One error line for an input `ks produce` could not send (a malformed
+// line, a record over max.message.bytes, a failed read), noting the
+// `delivered` records before it. The input, not the command line, was
+// wrong: a runtime error (exit 1) whatever the code, even
+// invalid_argument, which elsewhere is a usage error (2). This is the one
+// place `ks` overrides the error table's exit status, by decision.
+int report_input_error(const Status& why, int64_t delivered);
 
 // The error for a --raw input that passed `limit` (the topic's
 // max.message.bytes) after `read` bytes; nothing was sent.

@@ -1,8 +1,13 @@
 // Kafka protocol error codes (the numbers of Kafka's Errors.java) that the
-// ks Kafka listener answers with.
+// ks Kafka listener answers with, and the default code for a Status (the
+// error table, common/errors.h). A handler answers default_error(s) unless
+// it decides on a more specific code from what it asked for; it never
+// reads a message to choose.
 #pragma once
 
 #include <cstdint>
+
+#include "common/errors.h"
 
 namespace ks::kafka {
 
@@ -44,5 +49,25 @@ enum ErrorCode : int16_t {
   kMemberIdRequired = 79,
   kUnknownServerError = -1,
 };
+
+// The Kafka code for `s` when the handler has no more specific one.
+constexpr int16_t default_error(Code code) { return error_info(code).kafka; }
+inline int16_t default_error(const Status& s) { return default_error(s.code()); }
+
+// The table's numbers are these names' numbers.
+static_assert(default_error(Code::kOk) == kNone);
+static_assert(default_error(Code::kNotFound) == kUnknownTopicOrPartition);
+static_assert(default_error(Code::kAlreadyExists) == kTopicAlreadyExists);
+static_assert(default_error(Code::kInvalidArgument) == kCorruptMessage);
+static_assert(default_error(Code::kTooLarge) == kMessageTooLarge);
+static_assert(default_error(Code::kCorruption) == kCorruptMessage);
+static_assert(default_error(Code::kIOError) == kKafkaStorageError);
+static_assert(default_error(Code::kBusy) == kUnknownServerError);
+static_assert(default_error(Code::kUnavailable) == kUnknownServerError);
+static_assert(default_error(Code::kOutOfRange) == kOffsetOutOfRange);
+static_assert(default_error(Code::kRebalanceInProgress) == kRebalanceInProgress);
+static_assert(default_error(Code::kGroupInUse) == kNonEmptyGroup);
+static_assert(default_error(Code::kRetryLater) == kUnknownServerError);
+static_assert(default_error(Code::kInterrupted) == kUnknownServerError);
 
 }  // namespace ks::kafka

@@ -240,7 +240,8 @@ Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path) {
   Connection& db = **conn;
   // Waiting a moment rides out a lock held briefly by, say, someone reading
   // the file with the sqlite3 shell; waiting longer would stall the loop
-  // thread and every client with it, so after that the call fails with kBusy.
+  // thread and every client with it, so after that the call fails with
+  // kRetryLater.
   KS_RETURN_IF_ERROR(db.exec("PRAGMA busy_timeout = 1000"));
   // Before anything can write: a damaged file is refused as it is, never
   // repaired or recreated, so that whoever restores it has the original.

@@ -14,7 +14,7 @@ Code sqlite_code(int rc) {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB: return Code::kCorruption;
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return Code::kBusy;
+    case SQLITE_LOCKED: return Code::kRetryLater;  // held past busy_timeout
     case SQLITE_CONSTRAINT:
     case SQLITE_MISMATCH:
     case SQLITE_TOOBIG:
@@ -27,10 +27,10 @@ namespace {
 
 Status make_status(Code code, std::string msg) {
   switch (code) {
-    case Code::kCorruption: return Status::Corruption(std::move(msg));
-    case Code::kBusy: return Status::Busy(std::move(msg));
-    case Code::kInvalidArgument: return Status::InvalidArgument(std::move(msg));
-    default: return Status::IOError(std::move(msg));
+    case Code::kCorruption:
+    case Code::kRetryLater:
+    case Code::kInvalidArgument: return Status::Error(code, std::move(msg));
+    default: return Status::IOError(std::move(msg));  // kOk here is a SQLite result that is no error
   }
 }
 

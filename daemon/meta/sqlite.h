@@ -21,7 +21,8 @@ struct sqlite3_stmt;
 namespace ks::meta {
 
 // Maps a SQLite result code to a Status code: a file that is not a database
-// or is malformed is corruption, a lock held elsewhere is busy, a violated
+// or is malformed is corruption, a lock held elsewhere (past the busy
+// timeout) is retry-later, a violated
 // constraint is an invalid argument, everything else is I/O.
 Code sqlite_code(int rc);
 
