@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/layout.h"
 #include "common/status.h"
 #include "common/types.h"
 #include "daemon/meta/meta_store.h"
@@ -187,6 +188,8 @@ class Broker {
   Result<std::shared_ptr<Partition>> open_partition(const std::string& topic, int32_t id,
                                                     const TopicPolicy& policy);
   std::string partition_dir(const std::string& topic, int32_t id) const;
+  // The home's data/ directory (common/layout.h), parent of every partition directory.
+  std::string data_dir() const { return layout::in_home(options_.home, layout::kDataDir); }
   Result<Partition*> find(const TopicName& topic, PartitionId partition);
   void schedule_flush(const std::shared_ptr<Partition>& p, storage::FlushJob job);
   void request_flush(const std::shared_ptr<Partition>& p, Offset upto,
