@@ -22,7 +22,7 @@ Result<std::unique_ptr<Broker>> Broker::Open(const BrokerOptions& options, Execu
 Broker::~Broker() = default;
 
 std::string Broker::partition_dir(const std::string& topic, int32_t id) const {
-  return options_.home + "/data/" + topic + "-" + std::to_string(id);
+  return data_dir() + "/" + topic + "-" + std::to_string(id);
 }
 
 namespace {
@@ -53,15 +53,15 @@ std::vector<std::string> partitions_with_data(const std::string& data) {
 }  // namespace
 
 Status Broker::load() {
-  KS_RETURN_IF_ERROR(storage::make_dir(options_.home + "/data"));
+  KS_RETURN_IF_ERROR(storage::make_dir(data_dir()));
   // A missing or empty meta.db next to partitions full of records means the
   // metadata was lost, not that this is a new home: starting would forget
   // every topic and offset, and auto-create would later reopen the old
   // segments under default settings.
   struct stat meta_st {};
-  const std::string meta_path = options_.home + "/meta.db";
+  const std::string meta_path = layout::in_home(options_.home, layout::kMetaDb);
   if (::stat(meta_path.c_str(), &meta_st) != 0 || meta_st.st_size == 0) {
-    auto orphans = partitions_with_data(options_.home + "/data");
+    auto orphans = partitions_with_data(data_dir());
     if (!orphans.empty()) {
       std::string list;
       for (size_t i = 0; i < orphans.size() && i < 5; ++i) list += (i ? ", " : "") + orphans[i];
@@ -80,10 +80,11 @@ Status Broker::load() {
   meta_sync_ = std::make_unique<meta::MetaSync>(
       meta_->wal_path(), [this](auto work, auto done) { executor_->run(std::move(work), std::move(done)); },
       [store] { return store->change_count(); });
-  groups_ = std::make_unique<Groups>(this, meta_.get());
-  kafka_groups_ = std::make_unique<KafkaGroups>(this, meta_.get());
-  groups_->set_kafka_groups(kafka_groups_.get());
-  kafka_groups_->set_native_groups(groups_.get());
+  group_registry_ = std::make_unique<GroupRegistry>(this, meta_.get());
+  groups_ = std::make_unique<Groups>(this, group_registry_.get());
+  kafka_groups_ = std::make_unique<KafkaGroups>(this, group_registry_.get());
+  group_registry_->add_protocol(groups_.get());
+  group_registry_->add_protocol(kafka_groups_.get());
   auto list = meta_->list_topics();
   if (!list.ok()) return list.status();
   for (auto& tm : *list) {
@@ -99,11 +100,11 @@ Status Broker::load() {
   }
   KS_RETURN_IF_ERROR(find_orphans_at_start());
   // Leftovers of deletions interrupted by a crash.
-  auto names = storage::list_dir(options_.home + "/data");
+  auto names = storage::list_dir(data_dir());
   if (names.ok()) {
     for (const auto& n : *names) {
       if (n.size() > 8 && n.compare(n.size() - 8, 8, ".deleted") == 0)
-        (void)storage::remove_tree(options_.home + "/data/" + n);
+        (void)storage::remove_tree(data_dir() + "/" + n);
     }
   }
   last_retention_ms_ = clock_.now_ms();
@@ -180,7 +181,7 @@ Status Broker::make_topic(const std::string& name, int32_t partitions, const Con
     for (auto& made : t.partitions) (void)storage::Log::Destroy(made->log->dir());
     return s;
   }
-  meta_sync_->add_dir(options_.home + "/data");  // the new partition directories' entries
+  meta_sync_->add_dir(data_dir());  // the new partition directories' entries
   log_info("created topic %s with %d partition(s)", name.c_str(), partitions);
   topics_.emplace(name, std::move(t));
   return Status::OK();
@@ -204,7 +205,7 @@ Status Broker::delete_topic(const TopicName& topic) {
                    });
     wake(*p);  // long polls on it answer now
   }
-  meta_sync_->add_dir(options_.home + "/data");  // the renames, so a restart finishes the removal
+  meta_sync_->add_dir(data_dir());  // the renames, so a restart finishes the removal
   topics_.erase(it);
   log_info("deleted topic %s", name.c_str());
   return Status::OK();
@@ -250,7 +251,7 @@ Status Broker::grow_partitions(const std::string& name, int32_t partitions) {
     added.push_back(std::move(*p));
   }
   KS_RETURN_IF_ERROR(meta_->add_partitions(name, partitions));
-  meta_sync_->add_dir(options_.home + "/data");
+  meta_sync_->add_dir(data_dir());
   for (auto& p : added) t.partitions.push_back(std::move(p));
   t.meta.partitions = partitions;
   return Status::OK();

@@ -14,11 +14,13 @@
 #include <variant>
 #include <vector>
 
+#include "common/layout.h"
 #include "common/status.h"
 #include "common/types.h"
 #include "daemon/meta/meta_store.h"
 #include "daemon/meta/meta_sync.h"
 #include "daemon/meta/orphans.h"
+#include "daemon/broker/group_registry.h"
 #include "daemon/broker/groups.h"
 #include "daemon/broker/kafka_groups.h"
 #include "daemon/broker/topic_config.h"
@@ -146,6 +148,9 @@ class Broker {
   // A random id made on first use and kept in meta.db: the Kafka cluster id.
   Result<std::string> cluster_id();
 
+  // Consumer groups: the registry (names, committed offsets, describe,
+  // list, reset, remove) and its two membership protocols.
+  GroupRegistry& group_registry() { return *group_registry_; }
   Groups& groups() { return *groups_; }
   KafkaGroups& kafka_groups() { return *kafka_groups_; }
   int64_t now_ms() const { return clock_.now_ms(); }
@@ -183,6 +188,8 @@ class Broker {
   Result<std::shared_ptr<Partition>> open_partition(const std::string& topic, int32_t id,
                                                     const TopicPolicy& policy);
   std::string partition_dir(const std::string& topic, int32_t id) const;
+  // The home's data/ directory (common/layout.h), parent of every partition directory.
+  std::string data_dir() const { return layout::in_home(options_.home, layout::kDataDir); }
   Result<Partition*> find(const TopicName& topic, PartitionId partition);
   void schedule_flush(const std::shared_ptr<Partition>& p, storage::FlushJob job);
   void request_flush(const std::shared_ptr<Partition>& p, Offset upto,
@@ -195,6 +202,7 @@ class Broker {
   std::unique_ptr<meta::MetaStore> meta_;
   std::unique_ptr<meta::MetaSync> meta_sync_;
   std::vector<meta::OrphanDir> orphans_;
+  std::unique_ptr<GroupRegistry> group_registry_;  // outlives the protocols below
   std::unique_ptr<Groups> groups_;
   std::unique_ptr<KafkaGroups> kafka_groups_;
   std::map<std::string, Topic> topics_;

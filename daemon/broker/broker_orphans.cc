@@ -24,7 +24,7 @@ std::string fix_hint(const std::string& name) {
 Status Broker::find_orphans_at_start() {
   std::map<std::string, int32_t> counts;
   for (const auto& [name, t] : topics_) counts[name] = t.meta.partitions;
-  auto found = meta::find_orphans(options_.home + "/data", counts);
+  auto found = meta::find_orphans(data_dir(), counts);
   if (!found.ok()) return found.take_status();
   orphans_ = std::move(*found);
   if (orphans_.empty()) return Status::OK();
@@ -81,7 +81,7 @@ Status Broker::remove_orphans(const TopicName& topic) {
   for (const auto& o : orphans_)
     if (o.topic == name) mine.push_back(o);
   if (mine.empty()) return Status::NotFound("data/ holds no orphaned partition directories of topic '" + name + "'");
-  const std::string data = options_.home + "/data";
+  const std::string data = data_dir();
   int64_t stamp = clock_.now_ms();
   for (const auto& o : mine) {
     // As delete_topic: rename at once (the name is free, and a restart

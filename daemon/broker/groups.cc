@@ -5,20 +5,13 @@
 
 #include "common/types.h"
 #include "daemon/broker/broker.h"
-#include "daemon/broker/kafka_groups.h"
 #include "daemon/broker/logging.h"
 
 namespace ks::server {
 namespace {
 
-constexpr size_t kMaxGroupName = 255;
-
 Status rebalance_needed(const std::string& group) {
   return Status::Busy("rebalance_in_progress: group '" + group + "' changed; commit and join again");
-}
-
-Status in_use_by_kafka(const std::string& group) {
-  return Status::Busy("group '" + group + "' is in use by Kafka clients");
 }
 
 // The broker's view of a topic a member or a request names (as a string
@@ -29,24 +22,6 @@ Result<int32_t> partitions_of(Broker* broker, const std::string& topic) {
   return broker->partition_count(*name, false);
 }
 
-Result<Broker::Offsets> offsets_of(Broker* broker, const TopicPartition& tp) {
-  auto name = existing_topic_name(tp.topic);
-  if (!name.ok()) return name.status();
-  return broker->offsets(*name, PartitionId(tp.partition));
-}
-
-// A row of meta.db's offsets: Kafka clients may store -1 ("none").
-std::optional<Offset> committed_offset(int64_t stored) {
-  if (stored < 0) return std::nullopt;
-  return Offset(stored);
-}
-
-// Kafka's group states as `ks group` shows them.
-std::string ks_state(const std::string& kafka_state) {
-  if (kafka_state == "Stable") return "stable";
-  if (kafka_state == "Empty" || kafka_state == "Dead") return "empty";
-  return "rebalancing";
-}
 
 }  // namespace
 
@@ -62,14 +37,17 @@ std::vector<std::string> Groups::live_groups() const {
   return out;
 }
 
-bool Groups::kafka_live(const std::string& group) const {
-  return kafka_ != nullptr && kafka_->has_members(group);
+Status Groups::refuse_if_elsewhere(const std::string& group) const {
+  const GroupMembers* live = registry_->live_protocol(group);
+  if (live == nullptr || live == this) return Status::OK();
+  return Status::Busy("group '" + group + "' is in use by " +
+                      (live->kind() == "kafka" ? std::string("Kafka clients") : std::string(live->kind()) + " members"));
 }
 
 Result<JoinResult> Groups::join(const JoinRequest& req, int64_t now_ms) {
-  KS_RETURN_IF_ERROR(validate_name(req.group, "group", kMaxGroupName));
+  KS_RETURN_IF_ERROR(validate_name(req.group, "group", GroupRegistry::kMaxGroupName));
   if (req.topics.empty()) return Status::InvalidArgument("a group member needs at least one topic");
-  if (kafka_live(req.group)) return in_use_by_kafka(req.group);
+  KS_RETURN_IF_ERROR(refuse_if_elsewhere(req.group));
   for (const auto& t : req.topics) {
     auto n = partitions_of(broker_, t);
     if (!n.ok()) return n.status();
@@ -113,14 +91,15 @@ Result<JoinResult> Groups::join(const JoinRequest& req, int64_t now_ms) {
   m.generation = g.generation;
 
   JoinResult out{id, g.generation, {}};
-  auto committed = meta_->fetch_offsets(req.group);
+  auto committed = registry_->committed(req.group);
   if (!committed.ok()) return committed.status();
   std::map<TopicPartition, Offset> commits;
   for (const auto& c : *committed) commits[{c.topic, c.partition}] = Offset(c.offset);
   for (const auto& [tp, owner] : g.owner) {
     if (owner != id) continue;
     auto c = commits.find(tp);
-    out.assignment.push_back({tp, c == commits.end() ? std::nullopt : committed_offset(c->second.value())});
+    out.assignment.push_back(
+        {tp, c == commits.end() ? std::nullopt : GroupRegistry::committed_offset(c->second.value())});
   }
   return out;
 }
@@ -207,22 +186,18 @@ Status Groups::check_owns(const std::string& group, const std::string& member_id
 }
 
 Status Groups::commit_entries(const std::string& group, const std::vector<OffsetEntry>& offsets, int64_t now_ms) {
-  std::vector<meta::CommitEntry> entries;
-  for (const auto& o : offsets) {
-    if (o.offset < Offset(0)) return Status::InvalidArgument("negative offset for " + o.tp.topic);
-    entries.push_back({o.tp.topic, o.tp.partition, o.offset.value(), "", now_ms});
-  }
-  if (entries.empty()) return Status::OK();
-  return meta_->commit_offsets(group, entries);
+  auto rows = GroupRegistry::rows_of(offsets, now_ms);
+  if (!rows.ok()) return rows.status();
+  return registry_->commit(group, *rows);
 }
 
 Status Groups::commit(const std::string& group, const std::string& member_id,
                       const std::vector<OffsetEntry>& offsets, int64_t now_ms) {
-  KS_RETURN_IF_ERROR(validate_name(group, "group", kMaxGroupName));
+  KS_RETURN_IF_ERROR(validate_name(group, "group", GroupRegistry::kMaxGroupName));
   if (member_id.empty()) {
     if (has_members(group))
       return Status::Busy("group '" + group + "' has live members; only they commit");
-    if (kafka_live(group)) return in_use_by_kafka(group);
+    KS_RETURN_IF_ERROR(refuse_if_elsewhere(group));
     return commit_entries(group, offsets, now_ms);
   }
   auto it = groups_.find(group);
@@ -274,127 +249,25 @@ void Groups::expire(int64_t now_ms) {
   }
 }
 
-Status Groups::reset(const std::string& group, const std::vector<OffsetEntry>& offsets, int64_t now_ms) {
-  KS_RETURN_IF_ERROR(validate_name(group, "group", kMaxGroupName));
-  if (has_members(group) || kafka_live(group))
-    return Status::Busy("group '" + group + "' has live " + (has_members(group) ? "" : "Kafka ") +
-                        "members; stop its consumers before resetting offsets");
-  for (const auto& o : offsets) {
-    auto se = offsets_of(broker_, o.tp);
-    if (!se.ok()) return se.status();
-  }
-  return commit_entries(group, offsets, now_ms);
-}
-
-Status Groups::remove(const std::string& group) {
-  if (has_members(group) || kafka_live(group))
-    return Status::Busy("group '" + group + "' has live " + (has_members(group) ? "" : "Kafka ") +
-                        "members; stop its consumers before deleting it");
-  bool known = groups_.erase(group) > 0;
-  if (kafka_ != nullptr && kafka_->forget(group)) known = true;
-  Status s = meta_->delete_group(group);
-  if (s.code() == Code::kNotFound && known) return Status::OK();
-  return s;
-}
-
-Result<Groups::GroupInfo> Groups::describe(const std::string& group) {
-  auto committed = meta_->fetch_offsets(group);
-  if (!committed.ok()) return committed.status();
+std::optional<GroupView> Groups::view(const std::string& group) const {
   auto it = groups_.find(group);
-  std::optional<KafkaGroupInfo> kafka = kafka_ != nullptr ? kafka_->inspect(group) : std::nullopt;
-  bool live = (it != groups_.end() && !it->second.members.empty()) || kafka;
-  if (committed->empty() && !live) {
-    auto names = meta_->list_groups();
-    if (!names.ok()) return names.status();
-    if (std::find(names->begin(), names->end(), group) == names->end())
-      return Status::NotFound("group '" + group + "' does not exist");
-  }
-  GroupInfo info;
-  info.name = group;
-  std::map<TopicPartition, OffsetInfo> rows;
-  for (const auto& c : *committed)
-    rows[{c.topic, c.partition}] = {{c.topic, c.partition}, committed_offset(c.offset), Offset(0), 0, ""};
-  std::set<std::string> topics;
+  if (it == groups_.end()) return std::nullopt;
+  const Group& g = it->second;
+  GroupView v;
+  v.generation = g.generation;
   bool moving = false;
-  // Every partition of a topic some member reads gets a row, for its lag.
-  auto add_topic_rows = [&](const std::string& t) {
-    topics.insert(t);
-    auto n = partitions_of(broker_, t);
-    for (int32_t p = 0; n.ok() && p < *n; ++p)
-      if (!rows.count({t, p})) rows[{t, p}] = {{t, p}, std::nullopt, Offset(0), 0, ""};
-  };
-  if (kafka) {
-    info.generation = kafka->generation;
-    info.protocol = "kafka";
-    for (const auto& km : kafka->members) {
-      MemberInfo mi{km.member_id, km.client_host, 0, {}, {}, km.client_id};
-      // Only the consumer protocol's bytes have a known layout.
-      if (kafka->protocol_type == "consumer") {
-        mi.topics = decode_subscription_topics(km.metadata).value_or(std::vector<std::string>{});
-        mi.owned = decode_assignment(km.assignment).value_or(std::vector<TopicPartition>{});
-      }
-      std::sort(mi.topics.begin(), mi.topics.end());
-      mi.topics.erase(std::unique(mi.topics.begin(), mi.topics.end()), mi.topics.end());
-      std::sort(mi.owned.begin(), mi.owned.end());
-      mi.owned.erase(std::unique(mi.owned.begin(), mi.owned.end()), mi.owned.end());
-      for (const auto& t : mi.topics) add_topic_rows(t);
-      for (const auto& tp : mi.owned) {
-        if (!rows.count(tp)) rows[tp] = {tp, std::nullopt, Offset(0), 0, ""};
-        rows[tp].owner = km.member_id;
-      }
-      info.members.push_back(std::move(mi));
-    }
-  } else if (it != groups_.end()) {
-    const Group& g = it->second;
-    info.generation = g.generation;
-    for (const auto& [id, m] : g.members) {
-      MemberInfo mi{id, m.host, m.pid, m.topics, {}};
-      for (const auto& [tp, owner] : g.owner)
-        if (owner == id) mi.owned.push_back(tp);
-      info.members.push_back(std::move(mi));
-      for (const auto& t : m.topics) add_topic_rows(t);
-    }
-    if (!g.members.empty()) info.protocol = "ks";
+  for (const auto& [tp, who] : g.target) {
+    auto o = g.owner.find(tp);
+    if (o == g.owner.end() || o->second != who) moving = true;
+  }
+  v.state = g.members.empty() ? "empty" : moving ? "rebalancing" : "stable";
+  for (const auto& [id, m] : g.members) {
+    MemberInfo mi{id, m.host, m.pid, m.topics, {}};
     for (const auto& [tp, owner] : g.owner)
-      if (rows.count(tp)) rows[tp].owner = owner;
-    for (const auto& [tp, who] : g.target) {
-      auto o = g.owner.find(tp);
-      if (o == g.owner.end() || o->second != who) moving = true;
-    }
+      if (owner == id) mi.owned.push_back(tp);
+    v.members.push_back(std::move(mi));
   }
-  for (auto& [tp, row] : rows) {
-    topics.insert(tp.topic);
-    auto se = offsets_of(broker_, tp);
-    if (!se.ok()) continue;  // the topic or partition is gone: no row
-    row.end = se->end;
-    row.lag = se->end - (row.committed ? std::max(*row.committed, se->start) : se->start);
-    if (row.lag < 0) row.lag = 0;
-    info.lag += row.lag;
-    info.offsets.push_back(row);
-  }
-  info.topics.assign(topics.begin(), topics.end());
-  if (kafka)
-    info.state = ks_state(kafka->state);
-  else
-    info.state = info.members.empty() ? "empty" : moving ? "rebalancing" : "stable";
-  return info;
-}
-
-Result<std::vector<Groups::GroupInfo>> Groups::list() {
-  auto names = meta_->list_groups();
-  if (!names.ok()) return names.status();
-  std::set<std::string> all(names->begin(), names->end());
-  for (const auto& [name, g] : groups_)
-    if (!g.members.empty()) all.insert(name);
-  if (kafka_ != nullptr)
-    for (const auto& [name, type] : kafka_->list())
-      if (kafka_->has_members(name)) all.insert(name);
-  std::vector<GroupInfo> out;
-  for (const auto& n : all) {
-    auto d = describe(n);
-    if (d.ok()) out.push_back(std::move(*d));
-  }
-  return out;
+  return v;
 }
 
 }  // namespace ks::server

@@ -9,9 +9,9 @@
 // read by another member at the same time; only a member that vanishes
 // (connection closed, session expired) hands over what it did not commit.
 //
-// Kafka clients' groups (KafkaGroups) share the names and the committed
-// offsets: a group has live members of one kind at a time, and describe,
-// list, reset and remove cover both kinds.
+// A client of the GroupRegistry, which owns the group names, the committed
+// offsets and the rule that Kafka clients and ks members never share a
+// live group; describe, list, reset and remove live there.
 #pragma once
 
 #include <compare>
@@ -24,18 +24,11 @@
 
 #include "common/status.h"
 #include "common/types.h"
-#include "daemon/meta/meta_store.h"
+#include "daemon/broker/group_registry.h"
 
 namespace ks::server {
 
 class Broker;
-class KafkaGroups;
-
-struct TopicPartition {
-  std::string topic;
-  int32_t partition;
-  auto operator<=>(const TopicPartition&) const = default;
-};
 
 struct JoinRequest {
   std::string group;
@@ -58,19 +51,10 @@ struct JoinResult {
   std::vector<Assigned> assignment;
 };
 
-struct OffsetEntry {
-  TopicPartition tp;
-  Offset offset;  // a negative one is refused (kInvalidArgument)
-};
-
-class Groups {
+class Groups final : public GroupMembers {
  public:
-  // `broker` and `meta` must outlive this object.
-  Groups(Broker* broker, meta::MetaStore* meta) : broker_(broker), meta_(meta) {}
-
-  // The Kafka coordinator sharing the group names; must outlive this
-  // object. May be null (no Kafka groups).
-  void set_kafka_groups(KafkaGroups* kafka) { kafka_ = kafka; }
+  // `broker` and `registry` must outlive this object.
+  Groups(Broker* broker, GroupRegistry* registry) : broker_(broker), registry_(registry) {}
 
   Result<JoinResult> join(const JoinRequest& req, int64_t now_ms);
   // OK when the member is live and its generation current; kBusy
@@ -88,44 +72,16 @@ class Groups {
   void connection_closed(uint64_t connection, int64_t now_ms);
   // Members silent past their session timeout leave.
   void expire(int64_t now_ms);
-  Status reset(const std::string& group, const std::vector<OffsetEntry>& offsets, int64_t now_ms);
-  Status remove(const std::string& group);
-
-  struct MemberInfo {
-    std::string id, host;
-    int64_t pid;
-    std::vector<std::string> topics;
-    std::vector<TopicPartition> owned;
-    std::string client_id = {};  // Kafka members: the client's client.id
-  };
-  struct OffsetInfo {
-    TopicPartition tp;
-    std::optional<Offset> committed;  // nullopt: never committed
-    Offset end;
-    int64_t lag = 0;
-    std::string owner;
-  };
-  struct GroupInfo {
-    std::string name, state;
-    int32_t generation = 0;
-    std::vector<MemberInfo> members;
-    std::vector<OffsetInfo> offsets;
-    std::vector<std::string> topics;
-    int64_t lag = 0;
-    // Whose members are live: "ks", "kafka", or empty when none are.
-    std::string protocol;
-  };
-  Result<GroupInfo> describe(const std::string& group);
-  Result<std::vector<GroupInfo>> list();
-
   // Called with a group's name whenever its generation moves, so pending
   // long polls of its members can answer at once.
   void set_rebalance_hook(std::function<void(const std::string&)> hook) { hook_ = std::move(hook); }
 
-  // Native members only; KafkaGroups::has_members() for Kafka ones.
-  bool has_members(const std::string& group) const;
-  // Groups with live native members, sorted.
-  std::vector<std::string> live_groups() const;
+  // GroupMembers: what the registry asks of ks's members.
+  std::string_view kind() const override { return "ks"; }
+  bool has_members(const std::string& group) const override;
+  std::vector<std::string> live_groups() const override;
+  std::optional<GroupView> view(const std::string& group) const override;
+  bool forget(const std::string& group) override { return groups_.erase(group) > 0; }
 
  private:
   struct Member {
@@ -149,11 +105,11 @@ class Groups {
   void rebalance(const std::string& name, Group& g, bool force_bump);
   void drop_member(const std::string& name, Group& g, const std::string& member_id);
   Status commit_entries(const std::string& group, const std::vector<OffsetEntry>& offsets, int64_t now_ms);
-  bool kafka_live(const std::string& group) const;
+  // kBusy when another protocol's members hold the group.
+  Status refuse_if_elsewhere(const std::string& group) const;
 
   Broker* broker_;
-  meta::MetaStore* meta_;
-  KafkaGroups* kafka_ = nullptr;
+  GroupRegistry* registry_;
   std::map<std::string, Group> groups_;
   uint64_t next_member_ = 1;
   std::function<void(const std::string&)> hook_;

@@ -4,184 +4,20 @@
 #include <cstdio>
 #include <set>
 
-#include "common/coding.h"
 #include "common/types.h"
 #include "daemon/kafka/errors.h"
 #include "daemon/broker/broker.h"
+#include "daemon/broker/kafka_groups_state.h"
 #include "daemon/broker/logging.h"
 
 namespace ks::server {
-namespace {
 
-// Kafka's group states. A deleted group is not kept: "Dead" is reported
-// for any group this coordinator and the meta store do not know.
-enum class State { kEmpty, kPreparingRebalance, kCompletingRebalance, kStable };
+using kafka_groups_detail::state_name;
+using kafka_groups_detail::valid_group;
 
-const char* state_name(State s) {
-  switch (s) {
-    case State::kEmpty: return "Empty";
-    case State::kPreparingRebalance: return "PreparingRebalance";
-    case State::kCompletingRebalance: return "CompletingRebalance";
-    case State::kStable: return "Stable";
-  }
-  return "Dead";
-}
 
-bool valid_group(const std::string& name) {
-  return validate_name(name, "group", meta::kMaxGroupNameLength).ok();
-}
-
-// ---- consumer protocol decoding: every count is checked against the
-// bytes left, so hostile input cannot make us allocate much or read past
-// the end.
-
-bool read_i16(Reader& r, int16_t* v) {
-  uint16_t u;
-  if (!r.read_be16(&u)) return false;
-  *v = static_cast<int16_t>(u);
-  return true;
-}
-
-bool read_i32(Reader& r, int32_t* v) {
-  uint32_t u;
-  if (!r.read_be32(&u)) return false;
-  *v = static_cast<int32_t>(u);
-  return true;
-}
-
-bool read_string(Reader& r, std::string* s) {
-  int16_t n;
-  if (!read_i16(r, &n) || n < 0) return false;
-  std::string_view v;
-  if (!r.read_bytes(static_cast<size_t>(n), &v)) return false;
-  s->assign(v);
-  return true;
-}
-
-// An array count; `min_item` bytes per element bound it by what is left.
-bool read_count(Reader& r, size_t min_item, int32_t* n) {
-  if (!read_i32(r, n)) return false;
-  if (*n == -1) *n = 0;  // null: no entries
-  return *n >= 0 && static_cast<size_t>(*n) <= r.remaining() / min_item;
-}
-
-}  // namespace
-
-std::optional<std::vector<std::string>> decode_subscription_topics(std::string_view metadata) {
-  Reader r(metadata);
-  int16_t version;
-  int32_t n;
-  if (!read_i16(r, &version) || version < 0 || !read_count(r, 2, &n)) return std::nullopt;
-  std::vector<std::string> topics;
-  for (int32_t i = 0; i < n; ++i) {
-    std::string t;
-    if (!read_string(r, &t)) return std::nullopt;
-    topics.push_back(std::move(t));
-  }
-  return topics;
-}
-
-std::optional<std::vector<TopicPartition>> decode_assignment(std::string_view assignment) {
-  Reader r(assignment);
-  int16_t version;
-  int32_t n;
-  if (!read_i16(r, &version) || version < 0 || !read_count(r, 6, &n)) return std::nullopt;
-  std::vector<TopicPartition> out;
-  for (int32_t i = 0; i < n; ++i) {
-    std::string topic;
-    int32_t k;
-    if (!read_string(r, &topic) || !read_count(r, 4, &k)) return std::nullopt;
-    for (int32_t j = 0; j < k; ++j) {
-      int32_t p;
-      if (!read_i32(r, &p)) return std::nullopt;
-      out.push_back({topic, p});
-    }
-  }
-  return out;
-}
-
-// ---- the coordinator
-
-struct KafkaGroups::Member {
-  std::string id, client_id, client_host;
-  std::vector<std::pair<std::string, std::string>> protocols;  // in preference order
-  int32_t session_timeout_ms = 10000;
-  int32_t rebalance_timeout_ms = 10000;
-  int64_t last_seen_ms = 0;
-  uint64_t seq = 0;  // join order
-  std::string assignment;
-  // Set while the member waits for the rebalance / for the leader's
-  // assignment; a waiting member's session does not expire.
-  JoinCallback join_cb;
-  SyncCallback sync_cb;
-
-  const std::string* metadata_for(const std::string& protocol) const {
-    for (const auto& [name, meta] : protocols)
-      if (name == protocol) return &meta;
-    return nullptr;
-  }
-};
-
-struct KafkaGroups::Group {
-  std::string name;
-  State state = State::kEmpty;
-  int32_t generation = 0;
-  std::string protocol_type;  // kept while Empty, like Kafka
-  std::string protocol;       // chosen when a rebalance completes
-  std::string leader;
-  std::map<std::string, Member> members;
-  // Ids handed out with MEMBER_ID_REQUIRED, until their session timeout;
-  // a rebalance waits for them as if they were members.
-  std::map<std::string, int64_t> pending;
-  // PreparingRebalance: the join completes at join_deadline_ms at the
-  // latest; during the initial delay not before it, and the deadline moves
-  // with each new member up to join_cap_ms.
-  int64_t join_deadline_ms = 0;
-  int64_t join_cap_ms = 0;
-  bool initial_delay = false;
-  // Members of the current generation that have not sent SyncGroup yet;
-  // they are removed at sync_deadline_ms.
-  std::set<std::string> awaiting_sync;
-  int64_t sync_deadline_ms = 0;
-
-  int64_t rebalance_timeout_ms() const {
-    int64_t t = 0;
-    for (const auto& [id, m] : members) t = std::max<int64_t>(t, m.rebalance_timeout_ms);
-    return t;
-  }
-  std::vector<const Member*> by_age() const {
-    std::vector<const Member*> v;
-    for (const auto& [id, m] : members) v.push_back(&m);
-    std::sort(v.begin(), v.end(), [](const Member* a, const Member* b) { return a->seq < b->seq; });
-    return v;
-  }
-  std::string oldest() const {
-    auto v = by_age();
-    return v.empty() ? std::string() : v.front()->id;
-  }
-};
-
-class KafkaGroups::Outbox {
- public:
-  Outbox() = default;
-  Outbox(const Outbox&) = delete;
-  Outbox& operator=(const Outbox&) = delete;
-  ~Outbox() {
-    for (auto& f : due_) f();
-  }
-  void join(JoinCallback cb, KafkaJoinResult r) {
-    if (cb) due_.push_back([cb = std::move(cb), r = std::move(r)] { cb(r); });
-  }
-  void sync(SyncCallback cb, KafkaSyncResult r) {
-    if (cb) due_.push_back([cb = std::move(cb), r = std::move(r)] { cb(r); });
-  }
-
- private:
-  std::vector<std::function<void()>> due_;
-};
-
-KafkaGroups::KafkaGroups(Broker* broker, meta::MetaStore* meta)
-    : broker_(broker), meta_(meta), rng_(std::random_device{}()) {}
+KafkaGroups::KafkaGroups(Broker* broker, GroupRegistry* registry)
+    : broker_(broker), registry_(registry), rng_(std::random_device{}()) {}
 
 KafkaGroups::~KafkaGroups() = default;
 
@@ -190,8 +26,15 @@ KafkaGroups::Group* KafkaGroups::find(const std::string& name) const {
   return it == groups_.end() ? nullptr : it->second.get();
 }
 
-bool KafkaGroups::native_live(const std::string& group) const {
-  return native_ != nullptr && native_->has_members(group);
+bool KafkaGroups::live_elsewhere(const std::string& group) const {
+  return registry_->live_elsewhere(group, this);
+}
+
+std::vector<std::string> KafkaGroups::live_groups() const {
+  std::vector<std::string> out;
+  for (const auto& [name, g] : groups_)
+    if (!g->members.empty()) out.push_back(name);
+  return out;
 }
 
 bool KafkaGroups::has_members(const std::string& group) const {
@@ -253,7 +96,7 @@ void KafkaGroups::join(const KafkaJoinRequest& req, int64_t now_ms, JoinCallback
   if (!valid_group(req.group)) return fail(kafka::kInvalidGroupId, req.member_id);
   if (req.session_timeout_ms < kMinSessionTimeoutMs || req.session_timeout_ms > kMaxSessionTimeoutMs)
     return fail(kafka::kInvalidSessionTimeout, req.member_id);
-  if (native_live(req.group)) {
+  if (live_elsewhere(req.group)) {
     log_warn("kafka group %s: join refused, the group has live ks members", req.group.c_str());
     return fail(kafka::kInconsistentGroupProtocol, req.member_id);
   }
@@ -524,148 +367,6 @@ int16_t KafkaGroups::leave(const std::string& group, const std::string& member_i
   Outbox out;
   remove_member(*g, member_id, now_ms, "left the group", out);
   return kafka::kNone;
-}
-
-std::vector<int16_t> KafkaGroups::commit(const std::string& group, int32_t generation, const std::string& member_id,
-                                         const std::vector<KafkaCommitEntry>& entries, int64_t now_ms) {
-  std::vector<int16_t> errors(entries.size(), kafka::kNone);
-  auto fail_all = [&](int16_t e) {
-    std::fill(errors.begin(), errors.end(), e);
-    return errors;
-  };
-  if (!valid_group(group)) return fail_all(kafka::kInvalidGroupId);
-  Group* g = find(group);
-  const bool simple = generation < 0 && member_id.empty();
-  if (native_live(group)) return fail_all(kafka::kUnknownMemberId);
-  if (g == nullptr || g->members.empty()) {
-    // Nobody manages the group: only a consumer that assigns partitions
-    // itself may commit. A member of a group we do not know (a restart)
-    // learns from ILLEGAL_GENERATION that it must join again.
-    if (!simple) return fail_all(g == nullptr ? kafka::kIllegalGeneration : kafka::kUnknownMemberId);
-  } else {
-    if (simple || !g->members.count(member_id)) return fail_all(kafka::kUnknownMemberId);
-    if (generation != g->generation) return fail_all(kafka::kIllegalGeneration);
-    // Members commit what they read before rejoining (PreparingRebalance,
-    // as Kafka allows); between join and sync they own nothing yet.
-    if (g->state == State::kCompletingRebalance) return fail_all(kafka::kRebalanceInProgress);
-    g->members.at(member_id).last_seen_ms = now_ms;
-  }
-  std::vector<meta::CommitEntry> rows;
-  std::vector<size_t> stored;
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const KafkaCommitEntry& e = entries[i];
-    auto name = TopicName::Parse(e.topic);
-    auto n = name.ok() ? broker_->partition_count(*name, false) : Result<int32_t>(name.status());
-    if (!n.ok() || e.partition < 0 || e.partition >= *n) {
-      errors[i] = kafka::kUnknownTopicOrPartition;
-      continue;
-    }
-    rows.push_back({e.topic, e.partition, e.offset, e.metadata, now_ms});
-    stored.push_back(i);
-  }
-  if (rows.empty()) return errors;
-  Status s = meta_->commit_offsets(group, rows);
-  if (!s.ok()) {
-    log_error("kafka group %s: %s", group.c_str(), s.to_string().c_str());
-    for (size_t i : stored) errors[i] = kafka::kCoordinatorNotAvailable;
-  }
-  return errors;
-}
-
-Result<std::vector<KafkaCommittedOffset>> KafkaGroups::fetch_offsets(
-    const std::string& group, const std::vector<std::pair<std::string, int32_t>>& tps, bool all) {
-  auto committed = meta_->fetch_offsets(group);
-  if (!committed.ok()) return committed.status();
-  std::vector<KafkaCommittedOffset> out;
-  if (tps.empty()) {
-    if (all)
-      for (const auto& c : *committed) out.push_back({c.topic, c.partition, c.offset, kafka::kNone, c.metadata});
-    return out;
-  }
-  std::map<std::pair<std::string, int32_t>, const meta::CommitEntry*> index;
-  for (const auto& c : *committed) index[{c.topic, c.partition}] = &c;
-  for (const auto& tp : tps) {
-    auto it = index.find(tp);
-    if (it == index.end())
-      out.push_back({tp.first, tp.second, -1, kafka::kNone, ""});
-    else
-      out.push_back({tp.first, tp.second, it->second->offset, kafka::kNone, it->second->metadata});
-  }
-  return out;
-}
-
-KafkaGroupInfo KafkaGroups::describe(const std::string& group) {
-  KafkaGroupInfo info;
-  info.group = group;
-  info.state = "Dead";
-  if (native_live(group)) {
-    info.state = "Stable";
-    info.protocol_type = "ks";
-    auto d = native_->describe(group);
-    if (d.ok())
-      for (const auto& m : d->members) info.members.push_back({m.id, "", m.host, "", ""});
-    return info;
-  }
-  if (const Group* g = find(group)) {
-    info.state = state_name(g->state);
-    info.protocol_type = g->protocol_type;
-    info.generation = g->generation;
-    const bool stable = g->state == State::kStable;
-    if (stable) info.protocol = g->protocol;
-    for (const Member* m : g->by_age()) {
-      KafkaMemberInfo mi{m->id, m->client_id, m->client_host, "", ""};
-      if (stable) {
-        const std::string* meta = m->metadata_for(g->protocol);
-        if (meta != nullptr) mi.metadata = *meta;
-        mi.assignment = m->assignment;
-      }
-      info.members.push_back(std::move(mi));
-    }
-    return info;
-  }
-  if (!valid_group(group)) return info;
-  auto names = meta_->list_groups();
-  if (!names.ok()) {
-    info.error = kafka::kCoordinatorNotAvailable;
-    return info;
-  }
-  if (std::binary_search(names->begin(), names->end(), group)) {
-    info.state = "Empty";
-    info.protocol_type = "consumer";
-  }
-  return info;
-}
-
-std::optional<KafkaGroupInfo> KafkaGroups::inspect(const std::string& group) const {
-  const Group* g = find(group);
-  if (g == nullptr || g->members.empty()) return std::nullopt;
-  KafkaGroupInfo info;
-  info.group = group;
-  info.state = state_name(g->state);
-  info.protocol_type = g->protocol_type;
-  info.protocol = g->protocol;
-  info.generation = g->generation;
-  for (const Member* m : g->by_age()) {
-    KafkaMemberInfo mi{m->id, m->client_id, m->client_host, "", m->assignment};
-    const std::string* meta = m->metadata_for(g->protocol);
-    if (meta == nullptr && !m->protocols.empty()) meta = &m->protocols.front().second;
-    if (meta != nullptr) mi.metadata = *meta;
-    info.members.push_back(std::move(mi));
-  }
-  return info;
-}
-
-std::vector<std::pair<std::string, std::string>> KafkaGroups::list() {
-  std::map<std::string, std::string> all;
-  auto names = meta_->list_groups();
-  if (names.ok())
-    for (const auto& n : *names) all[n] = "consumer";
-  else
-    log_error("listing groups: %s", names.status().to_string().c_str());
-  for (const auto& [name, g] : groups_) all[name] = g->protocol_type.empty() ? "consumer" : g->protocol_type;
-  if (native_ != nullptr)
-    for (const auto& name : native_->live_groups()) all[name] = "ks";
-  return {all.begin(), all.end()};
 }
 
 void KafkaGroups::tick(int64_t now_ms) {

@@ -3,7 +3,8 @@
 // member computes the assignment (opaque bytes to the daemon). Runs on the
 // loop thread; answers that must wait (a join until the rebalance
 // completes, a follower's sync until the leader's) are delivered through
-// callbacks. Committed offsets share the meta store with native groups, so
+// callbacks. A client of the GroupRegistry, which owns the committed
+// offsets and the rule that a group has Kafka or ks members, never both, so
 // `ks group list|describe|reset` see Kafka groups too.
 //
 // Error results are Kafka error codes (daemon/kafka/errors.h).
@@ -33,8 +34,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "daemon/meta/meta_store.h"
-#include "daemon/broker/groups.h"
+#include "daemon/broker/group_registry.h"
 
 namespace ks::server {
 
@@ -118,18 +118,13 @@ inline constexpr int32_t kMaxSessionTimeoutMs = 300000;
 std::optional<std::vector<std::string>> decode_subscription_topics(std::string_view metadata);
 std::optional<std::vector<TopicPartition>> decode_assignment(std::string_view assignment);
 
-class KafkaGroups {
+class KafkaGroups final : public GroupMembers {
  public:
-  // `broker` and `meta` must outlive this object.
-  KafkaGroups(Broker* broker, meta::MetaStore* meta);
-  ~KafkaGroups();
+  // `broker` and `registry` must outlive this object.
+  KafkaGroups(Broker* broker, GroupRegistry* registry);
+  ~KafkaGroups() override;
   KafkaGroups(const KafkaGroups&) = delete;
   KafkaGroups& operator=(const KafkaGroups&) = delete;
-
-  // The native coordinator, which shares group names: a Kafka client cannot
-  // join a group with live native members. Must outlive this object; may
-  // be null (no native groups).
-  void set_native_groups(Groups* native) { native_ = native; }
 
   using JoinCallback = std::function<void(const KafkaJoinResult&)>;
   using SyncCallback = std::function<void(const KafkaSyncResult&)>;
@@ -168,11 +163,16 @@ class KafkaGroups {
 
   // Session timeouts, rebalance timeouts, delayed joins.
   void tick(int64_t now_ms);
-  // True while the group has Kafka members.
-  bool has_members(const std::string& group) const;
+
+  // GroupMembers: what the registry asks of Kafka's members. view() is
+  // inspect() in ks's terms (nullopt without members).
+  std::string_view kind() const override { return "kafka"; }
+  bool has_members(const std::string& group) const override;
+  std::vector<std::string> live_groups() const override;
+  std::optional<GroupView> view(const std::string& group) const override;
   // Forgets an empty group's in-memory state (its generation): the group is
   // being deleted. False (and nothing changes) while it has members.
-  bool forget(const std::string& group);
+  bool forget(const std::string& group) override;
   // Waiting joins and syncs get COORDINATOR_NOT_AVAILABLE and members
   // are forgotten (daemon stop).
   void clear();
@@ -186,7 +186,8 @@ class KafkaGroups {
 
   Group* find(const std::string& name) const;
   std::string new_member_id(const std::string& client_id);
-  bool native_live(const std::string& group) const;
+  // True while another protocol's members hold the group.
+  bool live_elsewhere(const std::string& group) const;
   // Whether a member offering these protocols may join (or stay in) `g`,
   // ignoring `self`'s current protocols.
   // `g` null: a group that does not exist yet.
@@ -204,8 +205,7 @@ class KafkaGroups {
   void tick_group(Group& g, int64_t now_ms, Outbox& out);
 
   Broker* broker_;
-  meta::MetaStore* meta_;
-  Groups* native_ = nullptr;
+  GroupRegistry* registry_;
   std::map<std::string, std::unique_ptr<Group>> groups_;
   uint64_t next_member_ = 1;  // join order: the oldest member leads
   std::mt19937_64 rng_;

@@ -44,6 +44,7 @@ struct Fixture {
   }
   KafkaGroups& kg() { return broker->kafka_groups(); }
   Groups& native() { return broker->groups(); }
+  GroupRegistry& registry() { return broker->group_registry(); }
 
   Home home;
   InlineExecutor executor;
@@ -656,7 +657,7 @@ TEST_CASE("ks group describe and list show a Kafka group with owned partitions a
   auto [a, b] = stable_pair(f.kg(), "g", kT0);
   REQUIRE(f.kg().commit("g", 1, a, {{"t", 0, 1}}, kT0 + 1000) == std::vector<int16_t>{0});
 
-  auto d = f.native().describe("g");
+  auto d = f.registry().describe("g");
   REQUIRE_MESSAGE(d.ok(), d.status().to_string());
   CHECK(d->state == "stable");
   CHECK(d->protocol == "kafka");
@@ -681,7 +682,7 @@ TEST_CASE("ks group describe and list show a Kafka group with owned partitions a
   CHECK(d->offsets[2].owner == b);
   CHECK(d->lag == 14);
 
-  auto l = f.native().list();
+  auto l = f.registry().list();
   REQUIRE(l.ok());
   REQUIRE(l->size() == 1);
   CHECK((*l)[0].name == "g");
@@ -690,7 +691,7 @@ TEST_CASE("ks group describe and list show a Kafka group with owned partitions a
   // While rebalancing, and with a member whose assignment is garbage.
   JoinSlot c;
   f.kg().join(join_req("g", "", "c", {{"range", std::string("\x00\x01\xff", 3)}}), kT0 + 2000, c.cb());
-  d = f.native().describe("g");
+  d = f.registry().describe("g");
   REQUIRE(d.ok());
   CHECK(d->state == "rebalancing");
   REQUIRE(d->members.size() == 3);
@@ -699,7 +700,7 @@ TEST_CASE("ks group describe and list show a Kafka group with owned partitions a
 
   // A Kafka group known only by its offsets shows like a native one.
   REQUIRE(f.kg().commit("offsets-only", -1, "", {{"t", 1, 2}}, kT0) == std::vector<int16_t>{0});
-  auto o = f.native().describe("offsets-only");
+  auto o = f.registry().describe("offsets-only");
   REQUIRE(o.ok());
   CHECK(o->state == "empty");
   CHECK(o->protocol.empty());
@@ -710,25 +711,25 @@ TEST_CASE("reset and delete are refused while Kafka members are live, allowed wh
   Fixture f;
   const std::string m = stable_single(f.kg(), "g", kT0);
   REQUIRE(f.kg().commit("g", 1, m, {{"t", 0, 2}}, kT0 + 1000) == std::vector<int16_t>{0});
-  Status s = f.native().reset("g", {{{"t", 0}, Offset(0)}}, kT0 + 1000);
+  Status s = f.registry().reset("g", {{{"t", 0}, Offset(0)}}, kT0 + 1000);
   CHECK(s.code() == Code::kBusy);
   CHECK(s.message().find("Kafka") != std::string::npos);
-  CHECK(f.native().remove("g").code() == Code::kBusy);
+  CHECK(f.registry().remove("g").code() == Code::kBusy);
 
   CHECK(f.kg().leave("g", m, kT0 + 2000) == 0);
-  CHECK(f.native().reset("g", {{{"t", 0}, Offset(0)}}, kT0 + 2000).ok());
+  CHECK(f.registry().reset("g", {{{"t", 0}, Offset(0)}}, kT0 + 2000).ok());
   CHECK(f.kg().fetch_offsets("g", {{"t", 0}}, false)->at(0).offset == 0);
-  CHECK(f.native().remove("g").ok());
+  CHECK(f.registry().remove("g").ok());
   CHECK(f.kg().describe("g").state == "Dead");
   auto listed = f.kg().list();
   for (const auto& [name, type] : listed) CHECK(name != "g");
-  CHECK(f.native().describe("g").status().code() == Code::kNotFound);
+  CHECK(f.registry().describe("g").status().code() == Code::kNotFound);
 
   // A group that existed only in memory (joined, left, never committed)
   // can be removed too.
   const std::string m2 = stable_single(f.kg(), "mem", kT0 + 3000);
   CHECK(f.kg().leave("mem", m2, kT0 + 4000) == 0);
-  CHECK(f.native().remove("mem").ok());
+  CHECK(f.registry().remove("mem").ok());
   CHECK(f.kg().describe("mem").state == "Dead");
 }
 

@@ -16,7 +16,7 @@ std::vector<server::OffsetEntry> offsets_of(const json& req) {
   return offsets;
 }
 
-json member_json(const server::Groups::MemberInfo& m) {
+json member_json(const server::MemberInfo& m) {
   json a = json::array();
   for (const auto& tp : m.owned) a.push_back({{"topic", tp.topic}, {"partition", tp.partition}});
   json member{{"member_id", m.id}, {"host", m.host}, {"pid", m.pid}, {"topics", m.topics}, {"assignment", a}};
@@ -24,7 +24,7 @@ json member_json(const server::Groups::MemberInfo& m) {
   return member;
 }
 
-json group_json(const server::Groups::GroupInfo& gi) {
+json group_json(const server::GroupInfo& gi) {
   json members = json::array();
   for (const auto& m : gi.members) members.push_back(member_json(m));
   json offsets = json::array();
@@ -86,19 +86,19 @@ void op_leave_group(Session& s) {
 
 void op_reset_offsets(Session& s) {
   const json& req = s.request();
-  s.reply(s.broker().groups().reset(str_at(req, "group"), offsets_of(req), s.broker().now_ms()));
+  s.reply(s.broker().group_registry().reset(str_at(req, "group"), offsets_of(req), s.broker().now_ms()));
 }
 
-void op_delete_group(Session& s) { s.reply(s.broker().groups().remove(str_at(s.request(), "group"))); }
+void op_delete_group(Session& s) { s.reply(s.broker().group_registry().remove(str_at(s.request(), "group"))); }
 
 void op_describe_group(Session& s) {
-  auto d = s.broker().groups().describe(str_at(s.request(), "group"));
+  auto d = s.broker().group_registry().describe(str_at(s.request(), "group"));
   if (!d.ok()) return s.reply(d.status());
   s.reply(Status::OK(), group_json(*d));
 }
 
 void op_list_groups(Session& s) {
-  auto l = s.broker().groups().list();
+  auto l = s.broker().group_registry().list();
   if (!l.ok()) return s.reply(l.status());
   json arr = json::array();
   for (const auto& gi : *l)
