@@ -23,6 +23,7 @@
 
 #include "common/coding.h"
 #include "common/home.h"
+#include "common/layout.h"
 #include "common/protocol.h"
 
 #ifndef KS_VERSION
@@ -90,7 +91,7 @@ const volatile int* g_interrupt = nullptr;
 // The home's token, for a TCP listener, when this user can read it (the
 // file is 0600: only the owner can).
 std::string home_token(const std::string& home) {
-  int fd = home::open_in_home(home + "/token", O_RDONLY);
+  int fd = home::open_in_home(layout::in_home(home, layout::kToken), O_RDONLY);
   if (fd < 0) return {};
   char buf[256];
   ssize_t n = ::read(fd, buf, sizeof buf);
@@ -104,7 +105,7 @@ std::string home_token(const std::string& home) {
 // daemon that was started exited.
 // Bytes in the home's daemon.log now (0 when there is none).
 off_t log_size(const std::string& home) {
-  int fd = home::open_in_home(home + "/daemon.log", O_RDONLY);
+  int fd = home::open_in_home(layout::in_home(home, layout::kDaemonLog), O_RDONLY);
   if (fd < 0) return 0;
   off_t size = ::lseek(fd, 0, SEEK_END);
   ::close(fd);
@@ -114,7 +115,7 @@ off_t log_size(const std::string& home) {
 // The last error logged after byte `since` (what this start wrote, not an
 // earlier run's).
 std::string last_logged_error(const std::string& home, off_t since) {
-  int fd = home::open_in_home(home + "/daemon.log", O_RDONLY);
+  int fd = home::open_in_home(layout::in_home(home, layout::kDaemonLog), O_RDONLY);
   if (fd < 0) return {};
   off_t size = ::lseek(fd, 0, SEEK_END);
   if (size < since) since = 0;  // rotated or truncated meanwhile
@@ -161,7 +162,7 @@ void apply_environment(ConnectOptions* opts) {
     opts->autostart = false;
 }
 
-std::string socket_path(const std::string& home) { return home + "/ks.sock"; }
+std::string socket_path(const std::string& home) { return layout::in_home(home, layout::kSocket); }
 
 void set_interrupt_flag(const volatile int* flag) { g_interrupt = flag; }
 
@@ -187,7 +188,7 @@ Status Response::status() const {
 }
 
 bool home_locked(const std::string& home) {
-  int fd = ::open((home + "/daemon.lock").c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = ::open(layout::in_home(home, layout::kLock).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
   ::close(fd);
@@ -198,6 +199,7 @@ Status start_daemon(const std::string& home, const std::string& extra_args) {
   // Refused here, with the reason, rather than by a daemon whose log
   // could not be opened safely.
   KS_RETURN_IF_ERROR(home::ensure_home(home));
+  const std::string logpath = layout::in_home(home, layout::kDaemonLog);
   const off_t logged_before = log_size(home);
   int ready[2];
   if (::pipe2(ready, O_CLOEXEC) != 0) return Status::FromErrno("pipe", errno);
@@ -210,7 +212,6 @@ Status start_daemon(const std::string& home, const std::string& extra_args) {
     ::setsid();
     if (::fork() != 0) ::_exit(0);
     int devnull = ::open("/dev/null", O_RDWR);
-    std::string logpath = home + "/daemon.log";
     int logfd = home::open_in_home(logpath, O_WRONLY | O_CREAT | O_APPEND);
     ::dup2(devnull, 0);
     ::dup2(logfd >= 0 ? logfd : devnull, 1);
@@ -237,20 +238,20 @@ Status start_daemon(const std::string& home, const std::string& extra_args) {
     while (rc < 0 && errno == EINTR && !(g_interrupt != nullptr && *g_interrupt != 0));
     if (rc != 0) break;
     if (waited_s == 0)
-      print_warning("the daemon is still starting (opening and checking its partitions; see " + home +
-                    "/daemon.log); waiting for it");
+      print_warning("the daemon is still starting (opening and checking its partitions; see " + logpath +
+                    "); waiting for it");
   }
   char byte = 0;
   ssize_t n = rc > 0 ? ::read(ready[0], &byte, 1) : 0;
   ::close(ready[0]);
-  if (rc == 0) return Status::Unavailable("the daemon did not start within 10 minutes (see " + home + "/daemon.log)");
-  if (rc < 0) return Status::Unavailable("interrupted while the daemon was starting (it goes on; see " + home + "/daemon.log)");
+  if (rc == 0) return Status::Unavailable("the daemon did not start within 10 minutes (see " + logpath + ")");
+  if (rc < 0) return Status::Unavailable("interrupted while the daemon was starting (it goes on; see " + logpath + ")");
   if (n == 1) return Status::OK();
   std::string why = last_logged_error(home, logged_before);
   // The process failed, not the request: a runtime error (exit 1) for
   // `ks daemon start`; Connect() turns it into "unreachable" (exit 3).
-  if (!why.empty()) return Status::IOError("the daemon could not start: " + why + " (see " + home + "/daemon.log)");
-  return Status::IOError("the new daemon exited early (see " + home + "/daemon.log)");
+  if (!why.empty()) return Status::IOError("the daemon could not start: " + why + " (see " + logpath + ")");
+  return Status::IOError("the new daemon exited early (see " + logpath + ")");
 }
 
 Result<std::unique_ptr<Client>> Client::Connect(const ConnectOptions& opts) {

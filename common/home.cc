@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/layout.h"
+
 namespace ks::home {
 namespace {
 
@@ -87,21 +89,26 @@ Status check_home(const std::string& dir) {
   static const struct {
     const char* name;
     mode_t kind;
-  } kEntries[] = {{"meta.db", S_IFREG},     {"meta.db-wal", S_IFREG}, {"meta.db-shm", S_IFREG},
-                  {"meta.db-journal", S_IFREG}, {"daemon.log", S_IFREG},  {"daemon.pid", S_IFREG},
-                  {"daemon.lock", S_IFREG}, {"daemon.conf", S_IFREG}, {"token", S_IFREG},
-                  {"ks.sock", S_IFSOCK},    {"data", S_IFDIR},
-                  // Written through these, then renamed (write_file_atomic).
-                  {"daemon.pid.tmp", S_IFREG}, {"token.tmp", S_IFREG}};
-  for (const auto& e : kEntries) {
-    std::string path = dir + "/" + e.name;
+  } kEntries[] = {{layout::kMetaDb, S_IFREG},     {layout::kMetaDbWal, S_IFREG},
+                  {layout::kMetaDbShm, S_IFREG},  {layout::kMetaDbJournal, S_IFREG},
+                  {layout::kDaemonLog, S_IFREG},  {layout::kPid, S_IFREG},
+                  {layout::kLock, S_IFREG},       {layout::kDaemonConf, S_IFREG},
+                  {layout::kToken, S_IFREG},      {layout::kSocket, S_IFSOCK},
+                  {layout::kDataDir, S_IFDIR}};
+  // Written through temporaries, then renamed (write_file_atomic).
+  static const char* const kAtomic[] = {layout::kPid, layout::kToken};
+  auto check = [&](const std::string& name, mode_t kind) -> Status {
+    std::string path = dir + "/" + name;
     if (::lstat(path.c_str(), &st) != 0) {
-      if (errno == ENOENT) continue;
+      if (errno == ENOENT) return Status::OK();
       return Status::FromErrno("home entry " + path, errno);
     }
-    if (std::string why = problem(path, st, e.kind, false); !why.empty())
+    if (std::string why = problem(path, st, kind, false); !why.empty())
       return Status::InvalidArgument("refusing home " + dir + ": " + why);
-  }
+    return Status::OK();
+  };
+  for (const auto& e : kEntries) KS_RETURN_IF_ERROR(check(e.name, e.kind));
+  for (const char* name : kAtomic) KS_RETURN_IF_ERROR(check(std::string(name) + layout::kTmpSuffix, S_IFREG));
   return Status::OK();
 }
 

@@ -48,7 +48,7 @@
 //                                                           → {partitions: [{partition, offset,
 //                                                              start, end}]}
 //
-// Consumer groups (the daemon assigns partitions; see daemon/server/groups.h):
+// Consumer groups (the daemon assigns partitions; see daemon/broker/groups.h):
 //   join_group     {group, topics: [name], member_id?, session_timeout_ms?,
 //                   client_host?, client_pid?}               → {member_id, generation,
 //                   assignment: [{topic, partition, committed}]}

@@ -42,6 +42,7 @@
 #include "cli/output.h"
 #include "common/compression.h"
 #include "common/record_batch.h"
+#include "common/topic_defaults.h"
 #include "common/types.h"
 
 namespace ks::cli {
@@ -71,7 +72,6 @@ struct BenchOptions {
 
 constexpr int64_t kDefaultRecords = 1000000;
 constexpr int64_t kDefaultE2eRecords = 20000;
-constexpr int64_t kDefaultMaxMessageBytes = 1048588;  // the daemon's max.message.bytes
 constexpr int64_t kE2eWaitMs = 30000;
 constexpr int64_t kSecond = 1000000000;  // ns
 
@@ -269,7 +269,7 @@ struct PartitionSpan {
 struct TopicInfo {
   std::string name;
   int32_t partitions = 0;
-  int64_t max_message = kDefaultMaxMessageBytes;
+  int64_t max_message = topic_defaults::kMaxMessageBytes;
   std::vector<PartitionSpan> spans;
 };
 

@@ -16,6 +16,7 @@
 #include "cli/context.h"
 #include "cli/output.h"
 #include "cli/table.h"
+#include "common/layout.h"
 #include "daemon/server/options.h"
 #include "daemon/storage/file.h"
 
@@ -73,7 +74,8 @@ void add_run_flags(CLI::App* cmd, DaemonCliOptions* o) {
 // HOME/daemon.conf: `key = value` lines (# comments) with the long names
 // of the run flags; a flag given on the command line wins.
 Status apply_settings(const std::string& home, CLI::App* cmd, DaemonCliOptions* o) {
-  auto text = ks::storage::read_file(home + "/daemon.conf");
+  const std::string conf = layout::in_home(home, layout::kDaemonConf);
+  auto text = ks::storage::read_file(conf);
   if (!text.ok()) return text.status().code() == Code::kNotFound ? Status::OK() : text.status();
   size_t line_no = 0;
   size_t pos = 0;
@@ -90,7 +92,7 @@ Status apply_settings(const std::string& home, CLI::App* cmd, DaemonCliOptions* 
     };
     line = trim(line.substr(0, line.find('#')));
     if (line.empty()) continue;
-    auto where = [&] { return home + "/daemon.conf:" + std::to_string(line_no) + ": "; };
+    auto where = [&] { return conf + ":" + std::to_string(line_no) + ": "; };
     auto eq = line.find('=');
     if (eq == std::string::npos) return Status::InvalidArgument(where() + "expected key = value");
     std::string key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
@@ -159,7 +161,8 @@ int run_stop() {
   if (!client.ok() && c.addr.empty() && home_locked(c.home)) {
     // Still opening its partitions (after a crash that can take a while):
     // stop it once it listens.
-    print_warning("the daemon is still starting; it is stopped once it answers (see " + c.home + "/daemon.log)");
+    print_warning("the daemon is still starting; it is stopped once it answers (see " +
+                  layout::in_home(c.home, layout::kDaemonLog) + ")");
     for (int i = 0; i < 6000 && !client.ok() && home_locked(c.home); ++i) {
       ::poll(nullptr, 0, 100);
       client = Client::Connect(c);
@@ -176,7 +179,7 @@ int run_stop() {
   char byte;
   while (::recv((*client)->fd(), &byte, 1, 0) > 0) {
   }
-  int fd = ::open((c.home + "/daemon.lock").c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = ::open(layout::in_home(c.home, layout::kLock).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
   for (int i = 0; i < 3000; ++i) {
     // The lock is released just before the process ends; wait for the
@@ -197,11 +200,11 @@ int run_status(const DaemonCliOptions& o) {
   c.autostart = false;
   auto client = Client::Connect(c);
   if (!client.ok() && c.addr.empty() && home_locked(c.home)) {
-    auto pid = ks::storage::read_file(c.home + "/daemon.pid");
+    auto pid = ks::storage::read_file(layout::in_home(c.home, layout::kPid));
     std::string p = pid.ok() ? *pid : "?";
     while (!p.empty() && p.back() == '\n') p.pop_back();
     return report(Status::Unavailable("the daemon (pid " + p + ") is still starting: opening its partitions"),
-                  "see " + c.home + "/daemon.log; it answers once they are open");
+                  "see " + layout::in_home(c.home, layout::kDaemonLog) + "; it answers once they are open");
   }
   if (!client.ok()) return report(client.status(), "start one with `ks daemon start`");
   auto r = (*client)->call({{"op", "status"}});

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -21,6 +22,7 @@
 #include "cli/context.h"
 #include "cli/exit_codes.h"
 #include "cli/input/position.h"
+#include "cli/list_offsets.h"
 #include "cli/output.h"
 #include "cli/table.h"
 
@@ -189,21 +191,6 @@ struct Target {
   int64_t after = 0;
 };
 
-// The offset `pos` names in a partition holding [start, end); `at_time` is
-// list_offsets' answer for a time position (-1: no record that recent).
-int64_t resolve(const Position& pos, int64_t start, int64_t end, int64_t at_time) {
-  const int64_t v = pos.value;
-  switch (pos.kind) {
-    case Position::Kind::kBeginning: return start;
-    case Position::Kind::kEnd: return end;
-    case Position::Kind::kAbsolute: return std::clamp(v, start, end);
-    case Position::Kind::kFromEnd: return std::max(start, end - std::min(v, end));
-    case Position::Kind::kFromStart: return start + std::min(v, end - start);
-    case Position::Kind::kTimestamp: return at_time < 0 ? end : std::clamp(at_time, start, end);
-  }
-  return start;
-}
-
 // Committed offsets of the group, keyed by (topic, partition). A group the
 // daemon does not know has committed nothing. `live_members` gets the
 // member count.
@@ -220,6 +207,42 @@ bool committed_offsets(Session* s, const std::string& group, std::map<std::pair<
   for (const auto& o : array_field(r->header, "offsets"))
     (*out)[{string_field(o, "topic"), int_field(o, "partition")}] = int_field(o, "committed", kNoCommit);
   return true;
+}
+
+// Where `pos` puts the group on each partition of `topics`, from the
+// topics answer `meta` (and, for a time, list_offsets over `client`).
+Result<std::vector<Target>> reset_targets(Client& client, const json& meta, const std::vector<std::string>& topics,
+                                          const Position& pos) {
+  std::map<std::string, const json*> info_of;
+  for (const auto& t : array_field(meta, "topics")) info_of[string_field(t, "name")] = &t;
+  std::vector<Target> targets;
+  for (const auto& topic : topics) {
+    auto it = info_of.find(topic);
+    if (it == info_of.end()) return Status::NotFound("topic '" + topic + "' does not exist");
+    json parts = array_field(*it->second, "partition_info");
+    std::sort(parts.begin(), parts.end(),
+              [](const json& a, const json& b) { return int_field(a, "partition") < int_field(b, "partition"); });
+    // A time is looked up in one list_offsets answer that carries each
+    // partition's range too; other positions need only the ranges.
+    std::map<int64_t, ListedOffset> at_time;
+    if (pos.kind == Position::Kind::kTimestamp) {
+      auto r = list_offsets(client, topic, pos.value);
+      if (!r.ok()) return r.status();
+      for (const auto& p : *r) at_time.emplace(p.partition.value(), p);
+    }
+    for (const auto& p : parts) {
+      int64_t partition = int_field(p, "partition");
+      OffsetRange range{Offset(int_field(p, "start")), Offset(int_field(p, "end"))};
+      std::optional<Offset> at;
+      if (auto t = at_time.find(partition); t != at_time.end()) {
+        range = t->second.range;
+        at = t->second.offset;
+      }
+      targets.push_back({topic, partition, kNoCommit, resolve_position(pos, range, at).value()});
+    }
+  }
+
+  return targets;
 }
 
 int run_reset(const GroupOptions& opt) {
@@ -241,31 +264,9 @@ int run_reset(const GroupOptions& opt) {
   Session s;
   Response meta;
   if (!s.open() || !s.call({{"op", "topics"}, {"topics", topics}, {"detail", true}}, &meta)) return s.code;
-  std::map<std::string, const json*> info_of;
-  for (const auto& t : array_field(meta.header, "topics")) info_of[string_field(t, "name")] = &t;
-
-  std::vector<Target> targets;
-  for (const auto& topic : topics) {
-    auto it = info_of.find(topic);
-    if (it == info_of.end()) return report(Status::NotFound("topic '" + topic + "' does not exist"));
-    std::map<int64_t, int64_t> at_time;
-    if (pos->kind == Position::Kind::kTimestamp) {
-      auto r = s.client->call({{"op", "list_offsets"}, {"topic", topic}, {"timestamp", pos->value}});
-      if (!r.ok()) return report(r.status());
-      for (const auto& p : array_field(r->header, "partitions"))
-        at_time[int_field(p, "partition")] = int_field(p, "offset", -1);
-    }
-    json parts = array_field(*it->second, "partition_info");
-    std::sort(parts.begin(), parts.end(),
-              [](const json& a, const json& b) { return int_field(a, "partition") < int_field(b, "partition"); });
-    for (const auto& p : parts) {
-      int64_t partition = int_field(p, "partition");
-      int64_t start = int_field(p, "start");
-      int64_t end = std::max(start, int_field(p, "end"));
-      auto t = at_time.find(partition);
-      targets.push_back({topic, partition, kNoCommit, resolve(*pos, start, end, t == at_time.end() ? -1 : t->second)});
-    }
-  }
+  auto listed = reset_targets(*s.client, meta.header, topics, *pos);
+  if (!listed.ok()) return report(listed.status());
+  std::vector<Target> targets = std::move(*listed);
 
   std::map<std::pair<std::string, int64_t>, int64_t> committed;
   int64_t live_members = 0;

@@ -15,6 +15,7 @@
 #include "cli/exit_codes.h"
 #include "cli/input/envelope.h"
 #include "cli/output.h"
+#include "common/layout.h"
 #include "common/record_batch.h"
 #include "daemon/meta/orphans.h"
 #include "daemon/storage/file.h"
@@ -245,7 +246,7 @@ std::string base_of(const std::string& path) {
 // with a meta.db beside it. Returns false when it found orphans.
 bool check_orphans(const std::string& path, bool single_partition, bool json, Stdout& out) {
   const std::string data = single_partition ? parent_of(path) : path;
-  const std::string meta_path = parent_of(data) + "/meta.db";
+  const std::string meta_path = layout::in_home(parent_of(data), layout::kMetaDb);
   if (!storage::path_exists(meta_path)) return true;
   auto counts = meta::read_partition_counts(meta_path);
   if (!counts.ok()) {

@@ -16,6 +16,7 @@
 #include "cli/context.h"
 #include "cli/exit_codes.h"
 #include "cli/input/position.h"
+#include "cli/list_offsets.h"
 #include "cli/output.h"
 #include "cli/table.h"
 
@@ -23,9 +24,6 @@ namespace ks::cli {
 namespace {
 
 using nlohmann::json;
-
-// The list_offsets sentinel for the latest offset, as in Kafka's ListOffsets.
-constexpr int64_t kLatest = -1;
 
 struct OffsetsOptions {
   std::string topic;
@@ -47,17 +45,6 @@ Result<int64_t> parse_at(const std::string& text) {
   return p->value;
 }
 
-// One list_offsets call: the partitions array, sorted by partition.
-Result<json> list_offsets(Client* client, const std::string& topic, int64_t timestamp) {
-  auto r = client->call({{"op", "list_offsets"}, {"topic", topic}, {"timestamp", timestamp}});
-  if (!r.ok()) return r.status();
-  json parts = r->header.value("partitions", json::array());
-  if (!parts.is_array()) return Status::IOError("list_offsets: the daemon's answer has no partitions array");
-  std::sort(parts.begin(), parts.end(),
-            [](const json& a, const json& b) { return int_field(a, "partition") < int_field(b, "partition"); });
-  return parts;
-}
-
 int run_offsets(const OffsetsOptions& opt) {
   int64_t at = 0;
   if (opt.has_at) {
@@ -77,34 +64,40 @@ int run_offsets(const OffsetsOptions& opt) {
   const bool json_out = opt.output == "json";
 
   if (opt.has_at) {
-    auto parts = list_offsets(client.get(), opt.topic, at);
+    auto parts = list_offsets(*client, opt.topic, at);
     if (!parts.ok()) return report(parts.status());
     // No record at or after the time: the answer is the log end, where
-    // the next record will go. Kafka says -1 there; show the offset.
-    for (auto& p : *parts)
-      if (int_field(p, "offset") < 0) p["offset"] = int_field(p, "end");
+    // the next record will go (the resolver's rule; Kafka says -1 there).
+    const Position time{Position::Kind::kTimestamp, at};
+    json rows = json::array();
+    for (const auto& p : *parts)
+      rows.push_back({{"partition", p.partition.value()},
+                      {"offset", resolve_position(time, p.range, p.offset).value()},
+                      {"start", p.range.start.value()},
+                      {"end", p.range.end.value()}});
     if (json_out) {
-      print_json(out, *parts, terminal);
+      print_json(out, rows, terminal);
       return 0;
     }
     Table table({{"PARTITION", true}, {"OFFSET", true}});
-    for (const auto& p : *parts)
+    for (const auto& p : rows)
       table.add_row({std::to_string(int_field(p, "partition")), std::to_string(int_field(p, "offset"))});
     table.print(out, terminal);
     return 0;
   }
 
   // One call: each entry carries the partition's start and end as well.
-  auto latest = list_offsets(client.get(), opt.topic, kLatest);
+  auto latest = list_offsets(*client, opt.topic, kLatestTimestamp);
   if (!latest.ok()) return report(latest.status());
 
   json rows = json::array();
   for (const auto& p : *latest) {
-    int64_t partition = int_field(p, "partition");
-    int64_t lo = int_field(p, "start");
-    int64_t hi = int_field(p, "offset");
-    rows.push_back(
-        {{"partition", partition}, {"earliest", lo}, {"latest", hi}, {"records", std::max<int64_t>(hi - lo, 0)}});
+    int64_t lo = p.range.start.value();
+    int64_t hi = p.offset.value();
+    rows.push_back({{"partition", p.partition.value()},
+                    {"earliest", lo},
+                    {"latest", hi},
+                    {"records", std::max<int64_t>(hi - lo, 0)}});
   }
   if (json_out) {
     print_json(out, rows, terminal);

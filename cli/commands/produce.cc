@@ -29,6 +29,7 @@
 #include "cli/progress.h"
 #include "common/compression.h"
 #include "common/record_batch.h"
+#include "common/topic_defaults.h"
 #include "common/types.h"
 
 namespace ks::cli {
@@ -287,7 +288,7 @@ int run_produce(const ProduceOptions& o) {
   if (!meta.ok()) return report(meta.status());
   const auto& t = meta->header["topics"][0];
   int32_t partitions = t["partitions"].get<int32_t>();
-  int64_t max_message = 1048588;
+  int64_t max_message = topic_defaults::kMaxMessageBytes;  // a daemon that sent none
   if (t["configs"].contains("max.message.bytes"))
     max_message = std::stoll(t["configs"]["max.message.bytes"].get<std::string>());
   if (o.partition >= partitions)

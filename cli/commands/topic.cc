@@ -1,7 +1,7 @@
 // `ks topic create | list | describe | alter | delete | adopt`: topic
 // administration through the daemon (ops create_topic, topics, alter_topic,
 // delete_topic in common/protocol.h; adopt_topic and remove_orphans for
-// partition directories no topic owns, daemon/server/orphan_ops.h).
+// partition directories no topic owns, daemon/broker/orphan_ops.h).
 #include <CLI/CLI.hpp>
 
 #include <nlohmann/json.hpp>

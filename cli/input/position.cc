@@ -1,5 +1,6 @@
 #include "cli/input/position.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace ks::cli {
@@ -112,6 +113,24 @@ std::string to_string(const Position& p) {
       return "@" + format_rfc3339_ms(p.value);
   }
   return "?";
+}
+
+Offset resolve_position(const Position& pos, OffsetRange range, std::optional<Offset> at_time) {
+  const int64_t start = range.start.value();
+  const int64_t end = std::max(start, range.end.value());
+  const int64_t v = pos.value;  // >= 0 for every kind parse_position makes
+  switch (pos.kind) {
+    case Position::Kind::kBeginning: return Offset(start);
+    case Position::Kind::kEnd: return Offset(end);
+    case Position::Kind::kAbsolute: return Offset(std::clamp(v, start, end));
+    // Written as differences within [start, end] so no N overflows.
+    case Position::Kind::kFromEnd: return Offset(end - std::min(v, end - start));
+    case Position::Kind::kFromStart: return Offset(start + std::min(v, end - start));
+    case Position::Kind::kTimestamp:
+      if (!at_time || at_time->value() < 0) return Offset(end);
+      return Offset(std::clamp(at_time->value(), start, end));
+  }
+  return Offset(start);
 }
 
 }  // namespace ks::cli

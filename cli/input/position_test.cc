@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <string>
 
 using namespace ks;
@@ -120,4 +121,79 @@ TEST_CASE("a time past the year 9999 prints as epoch ms, which parses back") {
   }
   CHECK(to_string(Position{Kind::kTimestamp, 253402300799999}) == "@9999-12-31T23:59:59.999Z");
   CHECK(to_string(Position{Kind::kTimestamp, 253402300800000}) == "@253402300800000");
+}
+
+// ------------------------------------------------------------------ resolve
+
+namespace {
+
+int64_t resolve(std::string_view text, int64_t start, int64_t end, std::optional<int64_t> at_time = std::nullopt) {
+  std::optional<Offset> at;
+  if (at_time) at = Offset(*at_time);
+  return resolve_position(parse(text), {Offset(start), Offset(end)}, at).value();
+}
+
+}  // namespace
+
+TEST_CASE("resolving: beginning and end are the partition's start and end") {
+  CHECK(resolve("beginning", 0, 10) == 0);
+  CHECK(resolve("end", 0, 10) == 10);
+  CHECK(resolve("beginning", 40, 100) == 40);
+  CHECK(resolve("end", 40, 100) == 100);
+}
+
+TEST_CASE("resolving: an empty partition answers its start for every position") {
+  for (const char* p : {"beginning", "end", "0", "7", "-1", "-100", "+1", "+100", "@0", "@-1h"}) {
+    CAPTURE(p);
+    CHECK(resolve(p, 0, 0) == 0);
+    CHECK(resolve(p, 25, 25, 25) == 25);
+    CHECK(resolve(p, 25, 25) == 25);
+  }
+}
+
+TEST_CASE("resolving: an absolute offset is clamped into [start, end]") {
+  CHECK(resolve("5", 0, 10) == 5);
+  CHECK(resolve("10", 0, 10) == 10);
+  CHECK(resolve("11", 0, 10) == 10);  // past the end: wait there for new records
+  CHECK(resolve("9223372036854775807", 0, 10) == 10);
+  CHECK(resolve("3", 40, 100) == 40);  // retention took it: read from the start
+}
+
+TEST_CASE("resolving: -N counts back from the end and stops at the start") {
+  CHECK(resolve("-0", 0, 10) == 10);
+  CHECK(resolve("-3", 0, 10) == 7);
+  CHECK(resolve("-10", 0, 10) == 0);
+  CHECK(resolve("-11", 0, 10) == 0);  // past the start: all of it
+  CHECK(resolve("-9223372036854775807", 0, 10) == 0);
+  // After retention, -N past the start is the start, not offset 0.
+  CHECK(resolve("-30", 40, 100) == 70);
+  CHECK(resolve("-80", 40, 100) == 40);
+}
+
+TEST_CASE("resolving: +N counts from the start and stops at the end") {
+  CHECK(resolve("+0", 0, 10) == 0);
+  CHECK(resolve("+4", 0, 10) == 4);
+  CHECK(resolve("+11", 0, 10) == 10);
+  CHECK(resolve("+9223372036854775807", 40, 100) == 100);
+  CHECK(resolve("+5", 40, 100) == 45);  // from the start that is, not from 0
+}
+
+TEST_CASE("resolving: @TIME is the daemon's answer, clamped; none means the end") {
+  CHECK(resolve("@1000", 0, 10, 4) == 4);
+  CHECK(resolve("@1000", 0, 10, 10) == 10);
+  // Past the newest record: the daemon says end (ks) or -1 (Kafka).
+  CHECK(resolve("@-1m", 0, 10, -1) == 10);
+  CHECK(resolve("@-1m", 0, 10) == 10);
+  // An answer older than the range (retention ran in between) reads from
+  // the start; one beyond the range is held at its end.
+  CHECK(resolve("@0", 40, 100, 12) == 40);
+  CHECK(resolve("@0", 40, 100, 140) == 100);
+}
+
+TEST_CASE("resolving: a range whose end is below its start is empty at the start") {
+  CHECK(resolve("end", 50, 40) == 50);
+  CHECK(resolve("-5", 50, 40) == 50);
+  CHECK(resolve("+5", 50, 40) == 50);
+  CHECK(resolve("60", 50, 40) == 50);
+  CHECK(resolve("@0", 50, 40, 45) == 50);
 }

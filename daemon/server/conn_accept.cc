@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/protocol.h"
-#include "daemon/server/logging.h"
+#include "daemon/broker/logging.h"
 #include "daemon/server/server_internal.h"
 
 namespace ks::server {

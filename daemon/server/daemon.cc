@@ -15,8 +15,8 @@
 #include <string>
 
 #include "common/home.h"
-#include "daemon/server/broker.h"
-#include "daemon/server/logging.h"
+#include "daemon/broker/broker.h"
+#include "daemon/broker/logging.h"
 #include "daemon/server/options.h"
 #include "daemon/server/server.h"
 #include "daemon/storage/file.h"

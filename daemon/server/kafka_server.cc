@@ -13,10 +13,10 @@
 #include "common/types.h"
 #include "daemon/kafka/errors.h"
 #include "daemon/kafka/messages.h"
-#include "daemon/server/kafka_groups.h"
-#include "daemon/server/logging.h"
+#include "daemon/broker/kafka_groups.h"
+#include "daemon/broker/logging.h"
 #include "daemon/server/server_internal.h"
-#include "daemon/server/topic_config.h"
+#include "daemon/broker/topic_config.h"
 
 namespace ks::server {
 
@@ -214,13 +214,14 @@ void Server::dispatch_kafka(const std::shared_ptr<Conn>& c, char* data, size_t s
       if (req.all_topics) {
         auto all = broker_->topics({}, false);
         if (all.ok())
-          for (const auto& t : *all) names.push_back(t.name);
+          for (const auto& t : *all) names.push_back(t.name.str());
       }
       bool create = v >= 4 ? req.allow_auto_topic_creation : true;
       for (const auto& name : names) {
         MetadataResponse::Topic t;
         t.name = name;
-        auto count = broker_->partition_count(name, create);
+        auto topic = TopicName::Parse(name);
+        auto count = topic.ok() ? broker_->partition_count(*topic, create) : Result<int32_t>(topic.status());
         if (!count.ok()) {
           t.error_code = count.status().code() == Code::kInvalidArgument ? kInvalidTopicException
                                                                          : kUnknownTopicOrPartition;
@@ -247,11 +248,13 @@ void Server::dispatch_kafka(const std::shared_ptr<Conn>& c, char* data, size_t s
       for (const auto& t : req.topics) {
         ListOffsetsResponse::Topic rt;
         rt.name = t.name;
+        auto topic = existing_topic_name(t.name);
         for (const auto& p : t.partitions) {
           ListOffsetsResponse::Partition rp;
           rp.index = p.index;
-          auto o = broker_->offset_for_time(t.name, p.index, p.timestamp);
-          auto se = broker_->offsets(t.name, p.index);
+          auto o = topic.ok() ? broker_->offset_for_time(*topic, PartitionId(p.index), offset_query_from_wire(p.timestamp))
+                              : Result<Offset>(topic.status());
+          auto se = topic.ok() ? broker_->offsets(*topic, PartitionId(p.index)) : Result<Broker::Offsets>(topic.status());
           if (!o.ok() || !se.ok()) {
             rp.error_code = error_of(o.ok() ? se.status() : o.status());
           } else if (p.timestamp >= 0 && *o >= se->end) {
@@ -259,10 +262,11 @@ void Server::dispatch_kafka(const std::shared_ptr<Conn>& c, char* data, size_t s
             rp.offset = -1;
             rp.timestamp = -1;
           } else {
-            rp.offset = *o;
+            rp.offset = o->value();
             rp.timestamp = -1;
           }
-          if (v == 0 && rp.error_code == kNone) rp.old_style_offsets.push_back(rp.offset >= 0 ? rp.offset : se->end);
+          if (v == 0 && rp.error_code == kNone)
+            rp.old_style_offsets.push_back(rp.offset >= 0 ? rp.offset : se->end.value());
           rp.leader_epoch = 0;
           rt.partitions.push_back(std::move(rp));
         }
@@ -458,9 +462,9 @@ void Server::dispatch_kafka(const std::shared_ptr<Conn>& c, char* data, size_t s
         } else if (Status s = validate_configs(configs); !s.ok()) {
           fail(kInvalidConfig, s.message());
         } else if (req.validate_only) {
-          auto exists = broker_->topics({t.name}, false);
+          auto exists = broker_->topics({*name}, false);
           if (exists.ok()) fail(kTopicAlreadyExists, "topic '" + t.name + "' already exists");
-        } else if (Status s = broker_->create_topic(t.name, partitions, configs); !s.ok()) {
+        } else if (Status s = broker_->create_topic(*name, partitions, configs); !s.ok()) {
           fail(s.code() == Code::kAlreadyExists ? kTopicAlreadyExists
                : s.message().find("partition") != std::string::npos ? kInvalidPartitions
                                                                      : kInvalidRequest,
@@ -475,7 +479,8 @@ void Server::dispatch_kafka(const std::shared_ptr<Conn>& c, char* data, size_t s
       if (!decode(body, key, v, &req, &why)) return bad_request();
       DeleteTopicsResponse r;
       for (const auto& name : req.names) {
-        Status s = broker_->delete_topic(name);
+        auto topic = existing_topic_name(name);
+        Status s = topic.ok() ? broker_->delete_topic(*topic) : topic.status();
         r.topics.push_back({name, s.ok() ? int16_t{kNone} : error_of(s)});
       }
       return reply(r);
@@ -556,19 +561,25 @@ void Server::kafka_produce(const std::shared_ptr<Conn>& c, Slot* slot, int16_t v
       }
       std::string topic = t.name;
       int32_t partition = p.index;
-      broker_->produce(topic, partition, acks, true, const_cast<char*>(p.records.data()), p.records.size(),
-                       [this, set, finish, topic, partition, silent](Result<storage::AppendResult> r) {
-                         if (!r.ok()) {
-                           if (silent)
-                             log_warn("kafka acks=0 produce to %s-%d failed: %s", topic.c_str(), partition,
-                                      r.status().to_string().c_str());
-                           set(error_of(r.status()), -1, -1);
-                         } else {
-                           auto se = broker_->offsets(topic, partition);
-                           set(kNone, r->base_offset.value(), se.ok() ? se->start : -1);
-                         }
-                         finish();
-                       });
+      auto name = TopicName::Parse(topic);
+      Broker::ProduceDone done = [this, set, finish, topic, name, partition, silent](Result<storage::AppendResult> r) {
+        if (!r.ok()) {
+          if (silent)
+            log_warn("kafka acks=0 produce to %s-%d failed: %s", topic.c_str(), partition,
+                     r.status().to_string().c_str());
+          set(error_of(r.status()), -1, -1);
+        } else {
+          auto se = broker_->offsets(*name, PartitionId(partition));  // appended: the name is valid
+          set(kNone, r->base_offset.value(), se.ok() ? se->start.value() : -1);
+        }
+        finish();
+      };
+      if (!name.ok()) {
+        done(name.status());
+        continue;
+      }
+      broker_->produce(*name, PartitionId(partition), acks, true, const_cast<char*>(p.records.data()),
+                       p.records.size(), std::move(done));
     }
   }
   finish();
@@ -620,27 +631,28 @@ uint64_t plan_kafka_fetch(Broker* broker, const FetchRequest& req, uint64_t limi
     FetchResponse::Topic& rt = r->topics.emplace_back();
     rt.name = t.name;
     rt.partitions.reserve(t.partitions.size());
+    auto topic = existing_topic_name(t.name);
     for (const auto& p : t.partitions) {
       FetchResponse::Partition& rp = rt.partitions.emplace_back();
       rp.index = p.partition;
-      auto se = broker->offsets(t.name, p.partition);
+      auto se = topic.ok() ? broker->offsets(*topic, PartitionId(p.partition)) : Result<Broker::Offsets>(topic.status());
       if (!se.ok()) {
         rp.error_code = error_of(se.status());
         *any_error = true;
         continue;
       }
-      rp.high_watermark = rp.last_stable_offset = se->end;
-      rp.log_start_offset = se->start;
-      if (p.fetch_offset < se->start || p.fetch_offset > se->end) {
+      rp.high_watermark = rp.last_stable_offset = se->end.value();
+      rp.log_start_offset = se->start.value();
+      if (p.fetch_offset < rp.log_start_offset || p.fetch_offset > rp.high_watermark) {
         rp.error_code = kOffsetOutOfRange;
         *any_error = true;
-      } else if (p.fetch_offset < se->end) {
+      } else if (p.fetch_offset < rp.high_watermark) {
         uint64_t budget = std::min<uint64_t>(static_cast<uint64_t>(std::max<int32_t>(p.max_bytes, 0)),
                                              total >= limit ? 0 : limit - total);
         // At least one whole batch, even past the limits, when nothing
         // else is in the response yet (KIP-74).
         if (budget > 0 || total == 0) {
-          auto rd = broker->read(t.name, p.partition, Offset(p.fetch_offset), std::max<uint64_t>(budget, 1));
+          auto rd = broker->read(*topic, PartitionId(p.partition), Offset(p.fetch_offset), std::max<uint64_t>(budget, 1));
           if (!rd.ok()) {
             rp.error_code = error_of(rd.status());
             *any_error = true;
@@ -683,11 +695,14 @@ void Server::try_kafka_fetch(const std::shared_ptr<KafkaFetch>& f, bool final) {
     set_parked(f.get(), conn.get(), true);
     // Long poll: wake on the next append to any of the partitions.
     std::weak_ptr<KafkaFetch> weak = f;
-    for (const auto& t : req.topics)
+    for (const auto& t : req.topics) {
+      auto topic = existing_topic_name(t.name);  // valid: an unknown one is an error above
       for (const auto& p : t.partitions)
-        f->watches.push_back(broker_->watch(t.name, p.partition, [this, weak] {
-          if (auto fp = weak.lock()) try_kafka_fetch(fp, false);
-        }));
+        if (topic.ok())
+          f->watches.push_back(broker_->watch(*topic, PartitionId(p.partition), [this, weak] {
+            if (auto fp = weak.lock()) try_kafka_fetch(fp, false);
+          }));
+    }
     return;
   }
   bool records = true;

@@ -12,9 +12,9 @@
 #include <utility>
 
 #include "common/protocol.h"
-#include "daemon/server/groups.h"
-#include "daemon/server/logging.h"
-#include "daemon/server/orphan_ops.h"
+#include "daemon/broker/groups.h"
+#include "daemon/broker/logging.h"
+#include "daemon/broker/orphan_ops.h"
 #include "daemon/server/server_internal.h"
 
 #ifndef KS_VERSION
@@ -357,40 +357,44 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
         return reply(Status::InvalidArgument("acks must be 0, 1 or -1 (all)"));
       if (acks == 0) slot->silent = true;
       std::weak_ptr<Conn> weak = c;
-      broker_->produce(topic, partition, static_cast<Acks>(acks), auto_create, payload, payload_size,
-                       [this, weak, slot, id, acks, topic, partition](Result<storage::AppendResult> r) {
-                         auto conn = weak.lock();
-                         if (!r.ok() && acks == 0)
-                           log_warn("acks=0 produce to %s-%d failed: %s", topic.c_str(), partition,
-                                    r.status().to_string().c_str());
-                         if (!conn || conn->closing) return;
-                         if (!r.ok()) return complete(conn, slot, error_frame(id, r.status()));
-                         complete(conn, slot,
-                                  frame_of(json{{"id", id},
-                                                {"base_offset", r->base_offset.value()},
-                                                {"last_offset", r->last_offset.value()}}));
-                       });
+      Broker::ProduceDone done = [this, weak, slot, id, acks, topic, partition](Result<storage::AppendResult> r) {
+        auto conn = weak.lock();
+        if (!r.ok() && acks == 0)
+          log_warn("acks=0 produce to %s-%d failed: %s", topic.c_str(), partition, r.status().to_string().c_str());
+        if (!conn || conn->closing) return;
+        if (!r.ok()) return complete(conn, slot, error_frame(id, r.status()));
+        complete(conn, slot,
+                 frame_of(json{{"id", id}, {"base_offset", r->base_offset.value()},
+                               {"last_offset", r->last_offset.value()}}));
+      };
+      auto name = TopicName::Parse(topic);
+      if (!name.ok()) return done(name.status());
+      broker_->produce(*name, PartitionId(partition), static_cast<Acks>(acks), auto_create, payload, payload_size,
+                       std::move(done));
       return;
     }
     if (op == "fetch") return start_fetch(c, slot, id, &req);
     if (op == "topics") {
-      std::vector<std::string> names;
-      if (req.contains("topics") && req["topics"].is_array()) names = req["topics"].get<std::vector<std::string>>();
-      if (req.value("auto_create", false)) {
-        for (const auto& n : names) {
-          auto created = broker_->partition_count(n, true);
-          if (!created.ok()) return reply(created.status());
-        }
+      std::vector<std::string> asked;
+      if (req.contains("topics") && req["topics"].is_array()) asked = req["topics"].get<std::vector<std::string>>();
+      const bool create = req.value("auto_create", false);
+      std::vector<TopicName> names;
+      for (const auto& n : asked) {
+        auto name = create ? TopicName::Parse(n) : existing_topic_name(n);
+        if (!name.ok()) return reply(name.status());
+        if (create)
+          if (auto created = broker_->partition_count(*name, true); !created.ok()) return reply(created.status());
+        names.push_back(std::move(*name));
       }
       auto r = broker_->topics(names, req.value("detail", false));
       if (!r.ok()) return reply(r.status());
       json arr = json::array();
       for (const auto& t : *r) {
-        json o{{"name", t.name}, {"partitions", t.partitions}, {"created_ms", t.created_ms}, {"configs", t.configs}};
+        json o{{"name", t.name.str()}, {"partitions", t.partitions}, {"created_ms", t.created_ms}, {"configs", t.configs}};
         if (req.value("detail", false)) {
           json parts = json::array();
           for (const auto& p : t.partition_info)
-            parts.push_back({{"partition", p.partition}, {"start", p.start}, {"end", p.end},
+            parts.push_back({{"partition", p.partition.value()}, {"start", p.start.value()}, {"end", p.end.value()},
                              {"size", p.size}, {"segments", p.segments}});
           o["partition_info"] = parts;
         }
@@ -401,11 +405,16 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
     if (op == "create_topic") {
       ConfigMap configs;
       if (req.contains("configs")) configs = req["configs"].get<ConfigMap>();
-      return reply(broker_->create_topic(req.at("topic").get<std::string>(),
+      auto name = TopicName::Parse(req.at("topic").get<std::string>());
+      if (!name.ok()) return reply(name.status());
+      return reply(broker_->create_topic(*name,
                                          int_field<int32_t>(req, "partitions", options_.default_partitions, 1, kMaxInt32),
                                          configs));
     }
-    if (op == "delete_topic") return reply(broker_->delete_topic(req.at("topic").get<std::string>()));
+    if (op == "delete_topic") {
+      auto name = existing_topic_name(req.at("topic").get<std::string>());
+      return reply(name.ok() ? broker_->delete_topic(*name) : name.status());
+    }
     if (op == "alter_topic") {
       ConfigMap set;
       std::vector<std::string> unset;
@@ -413,20 +422,22 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
       if (req.contains("set")) set = req["set"].get<ConfigMap>();
       if (req.contains("unset")) unset = req["unset"].get<std::vector<std::string>>();
       if (req.contains("partitions") && !req["partitions"].is_null()) partitions = int_value<int32_t>(req["partitions"], "partitions", 1, kMaxInt32);
-      return reply(broker_->alter_topic(req.at("topic").get<std::string>(), set, unset, partitions));
+      auto name = existing_topic_name(req.at("topic").get<std::string>());
+      return reply(name.ok() ? broker_->alter_topic(*name, set, unset, partitions) : name.status());
     }
     if (op == "list_offsets") {
-      const std::string topic = req.at("topic").get<std::string>();
-      int64_t ts = int_field<int64_t>(req, "timestamp", -1, -2, kMaxInt64);
-      auto count = broker_->partition_count(topic, false);
+      auto topic = TopicName::Parse(req.at("topic").get<std::string>());
+      if (!topic.ok()) return reply(topic.status());
+      OffsetQuery query = offset_query_from_wire(int_field<int64_t>(req, "timestamp", -1, -2, kMaxInt64));
+      auto count = broker_->partition_count(*topic, false);
       if (!count.ok()) return reply(count.status());
       json arr = json::array();
       for (int32_t p = 0; p < *count; ++p) {
-        auto o = broker_->offset_for_time(topic, p, ts);
-        auto se = broker_->offsets(topic, p);
+        auto o = broker_->offset_for_time(*topic, PartitionId(p), query);
+        auto se = broker_->offsets(*topic, PartitionId(p));
         if (!o.ok()) return reply(o.status());
         if (!se.ok()) return reply(se.status());
-        arr.push_back({{"partition", p}, {"offset", *o}, {"start", se->start}, {"end", se->end}});
+        arr.push_back({{"partition", p}, {"offset", o->value()}, {"start", se->start.value()}, {"end", se->end.value()}});
       }
       return reply(Status::OK(), json{{"partitions", arr}});
     }
@@ -443,7 +454,8 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
       if (!r.ok()) return reply(r.status());
       json a = json::array();
       for (const auto& x : r->assignment)
-        a.push_back({{"topic", x.tp.topic}, {"partition", x.tp.partition}, {"committed", x.committed}});
+        a.push_back({{"topic", x.tp.topic}, {"partition", x.tp.partition},
+                     {"committed", x.committed ? x.committed->value() : -1}});
       return reply(Status::OK(), json{{"member_id", r->member_id}, {"generation", r->generation}, {"assignment", a}});
     }
     if (op == "heartbeat") {
@@ -461,7 +473,7 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
       if (req.contains("offsets"))
         for (const auto& o : req["offsets"])
           offsets.push_back({{o.at("topic").get<std::string>(), int_at<int32_t>(o, "partition", 0, kMaxInt32)},
-                             int_at<int64_t>(o, "offset")});
+                             Offset(int_at<int64_t>(o, "offset"))});
       const std::string group = req.at("group").get<std::string>();
       Groups& g = broker_->groups();
       Status s = op == "commit_offsets" ? g.commit(group, req.value("member_id", ""), offsets, broker_->now_ms())
@@ -482,8 +494,9 @@ void Server::dispatch(const std::shared_ptr<Conn>& c, std::string_view header, c
         }
         json offsets = json::array();
         for (const auto& o : gi.offsets)
-          offsets.push_back({{"topic", o.tp.topic}, {"partition", o.tp.partition}, {"committed", o.committed},
-                             {"end", o.end}, {"lag", o.lag}, {"owner", o.owner}});
+          offsets.push_back({{"topic", o.tp.topic}, {"partition", o.tp.partition},
+                             {"committed", o.committed ? o.committed->value() : -1}, {"end", o.end.value()},
+                             {"lag", o.lag}, {"owner", o.owner}});
         return json{{"group", gi.name}, {"state", gi.state}, {"protocol", gi.protocol},
                     {"generation", gi.generation}, {"members", members},
                     {"offsets", offsets}, {"topics", gi.topics}, {"lag", gi.lag}};
@@ -743,25 +756,26 @@ uint64_t plan_fetch(Broker* broker, const std::string& topic, const std::vector<
   plan->clear();
   *any_error = false;
   uint64_t total = 0;
+  auto name = existing_topic_name(topic);
   for (const auto& [partition, offset] : parts) {
     PartPlan& pp = plan->emplace_back();
     pp.partition = partition;
-    auto se = broker->offsets(topic, partition);
+    auto se = name.ok() ? broker->offsets(*name, PartitionId(partition)) : Result<Broker::Offsets>(name.status());
     if (!se.ok()) {
       pp.error = se.status();
       *any_error = true;
       continue;
     }
-    pp.start = se->start;
-    pp.end = se->end;
+    pp.start = se->start.value();
+    pp.end = se->end.value();
     uint64_t budget = total >= limit ? 0 : limit - total;
-    if (offset < se->start || offset > se->end) {
+    if (offset < pp.start || offset > pp.end) {
       pp.error = Status::OutOfRange("offset " + std::to_string(offset) + " is outside " + topic + "-" +
-                                    std::to_string(partition) + " [" + std::to_string(se->start) + ", " +
-                                    std::to_string(se->end) + "]");
+                                    std::to_string(partition) + " [" + std::to_string(pp.start) + ", " +
+                                    std::to_string(pp.end) + "]");
       *any_error = true;
-    } else if (offset < se->end && (budget > 0 || total == 0)) {
-      auto r = broker->read(topic, partition, Offset(offset), budget);
+    } else if (offset < pp.end && (budget > 0 || total == 0)) {
+      auto r = broker->read(*name, PartitionId(partition), Offset(offset), budget);
       if (!r.ok()) {
         pp.error = r.status();
         *any_error = true;
@@ -819,8 +833,10 @@ void Server::try_fetch(const std::shared_ptr<Fetch>& f, bool final) {
     }
     // Long poll: wake on the next append to any of the partitions.
     std::weak_ptr<Fetch> weak = f;
+    auto topic = existing_topic_name(f->topic);  // valid: an unknown one is an error above
     for (auto& [partition, offset] : f->parts) {
-      f->watches.push_back(broker_->watch(f->topic, partition, [this, weak] {
+      if (!topic.ok()) break;
+      f->watches.push_back(broker_->watch(*topic, PartitionId(partition), [this, weak] {
         if (auto fp = weak.lock()) try_fetch(fp, false);
       }));
     }

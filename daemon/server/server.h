@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "daemon/server/broker.h"
+#include "daemon/broker/broker.h"
 #include "daemon/server/options.h"
 
 namespace ks::server {

@@ -1,6 +1,7 @@
 // The native protocol against a real Server on a real loop: the loop runs
 // on the test's thread, each client (blocking sockets) on another.
 #include "daemon/server/server.h"
+#include "daemon/broker/test_names.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
@@ -93,7 +94,7 @@ struct Daemon {
       for (int r = 0; r < records; ++r) b.add(std::nullopt, std::string_view(value), 1000 + r);
       std::string data = b.take();
       bool ok = false;
-      broker->produce(topic, 0, Acks::kLeader, true, data.data(), data.size(),
+      broker->produce(tn(topic), PartitionId(0), Acks::kLeader, true, data.data(), data.size(),
                       [&](Result<storage::AppendResult> r) { ok = r.ok(); });
       REQUIRE(ok);
     }
@@ -188,7 +189,7 @@ int64_t elapsed_ms(std::chrono::steady_clock::time_point since) {
 
 TEST_CASE("integers out of a field's range are refused, naming the field, never wrapped") {
   Daemon d;
-  REQUIRE(d.broker->create_topic("t", 1, {}).ok());
+  REQUIRE(d.broker->create_topic(tn("t"), 1, {}).ok());
   std::vector<std::tuple<std::string, std::string, std::string>> cases = {
       // request, field, range
       {R"({"op": "create_topic", "topic": "pbig", "partitions": 4294967297})", "partitions", "[1, 2147483647]"},
@@ -233,12 +234,12 @@ TEST_CASE("integers out of a field's range are refused, naming the field, never 
     CHECK(error_message(answers[i]).find(field + " must be an integer in " + range) != std::string::npos);
   }
   CHECK(d.broker->topic_count() == 1);  // no topic came out of a wrapped count
-  CHECK(d.broker->partition_count("t", false).value() == 1);
+  CHECK(d.broker->partition_count(tn("t"), false).value() == 1);
 }
 
 TEST_CASE("a long-polling fetch whose partition has an error is answered at once") {
   Daemon d;
-  REQUIRE(d.broker->create_topic("t", 1, {}).ok());
+  REQUIRE(d.broker->create_topic(tn("t"), 1, {}).ok());
   d.fill("t", 1, 3, 10);
   json missing, out_of_range, later_ok;
   int64_t missing_ms = 0, out_of_range_ms = 0;
@@ -267,7 +268,7 @@ TEST_CASE("a long-polling fetch whose partition has an error is answered at once
 
 TEST_CASE("a connection may park a few long polls; more get a clear error") {
   Daemon d;
-  REQUIRE(d.broker->create_topic("t", 1, {}).ok());
+  REQUIRE(d.broker->create_topic(tn("t"), 1, {}).ok());
   std::vector<json> answers;
   d.run([&] {
     Client c(d.sock);
@@ -289,7 +290,7 @@ TEST_CASE("a connection may park a few long polls; more get a clear error") {
 
 TEST_CASE("consumers that never read hold a bounded amount of memory; one that reads is still served") {
   Daemon d;
-  REQUIRE(d.broker->create_topic("big", 1, {}).ok());
+  REQUIRE(d.broker->create_topic(tn("big"), 1, {}).ok());
   d.fill("big", 40, 50, 10000);  // ~20 MB in ~500 KB batches
   size_t peak = 0;
   std::atomic<size_t> peak_seen{0};  // `peak`, for the client thread

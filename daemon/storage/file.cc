@@ -9,6 +9,8 @@
 #include <atomic>
 #include <cerrno>
 
+#include "common/layout.h"
+
 namespace ks::storage {
 namespace {
 
@@ -95,7 +97,7 @@ Status File::sync() {
 }
 
 Status write_file_atomic(const std::string& path, std::string_view contents, bool durable) {
-  std::string tmp = path + ".tmp";
+  std::string tmp = path + layout::kTmpSuffix;
   {
     auto f = File::Open(tmp, File::Mode::kCreate);
     if (!f.ok()) return f.status();

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/topic_defaults.h"
 #include "common/types.h"
 #include "daemon/storage/clock.h"
 #include "daemon/storage/format.h"
@@ -30,12 +31,14 @@
 
 namespace ks::storage {
 
+// A partition's topic configs, as the log applies them; defaults from
+// common/topic_defaults.h.
 struct LogConfig {
-  int64_t segment_bytes = int64_t{1} << 30;
-  int64_t segment_ms = int64_t{7} * 24 * 3600 * 1000;
-  int64_t retention_ms = int64_t{7} * 24 * 3600 * 1000;  // -1: keep forever
-  int64_t retention_bytes = -1;                           // -1: no size limit
-  int64_t max_message_bytes = 1048588;                    // Kafka's default
+  int64_t segment_bytes = topic_defaults::kSegmentBytes;
+  int64_t segment_ms = topic_defaults::kSegmentMs;
+  int64_t retention_ms = topic_defaults::kRetentionMs;        // -1: keep forever
+  int64_t retention_bytes = topic_defaults::kRetentionBytes;  // -1: no size limit
+  int64_t max_message_bytes = topic_defaults::kMaxMessageBytes;
   uint32_t index_interval_bytes = kDefaultIndexIntervalBytes;
 };
 
@@ -139,7 +142,16 @@ class Log {
   Log(std::string dir, const LogConfig& config, const Clock* clock)
       : dir_(std::move(dir)), config_(config), clock_(clock) {}
 
+  // Opening (log_recovery.cc).
   Status load();
+  // The base offsets of the directory's segments, in order, after removing
+  // what interrupted writes and deletions left.
+  Result<std::vector<int64_t>> list_segments();
+  // Reports offsets missing between segments, or segments that overlap.
+  void report_offset_gaps();
+  // Rolls a new segment past every offset the damage at the end of the
+  // last segment could hold, so none is given out twice.
+  Status roll_past_damage();
   Status roll(int64_t base_offset);
   Segment* active() const { return segments_.back().get(); }
   bool should_roll(size_t incoming) const;

@@ -1,9 +1,14 @@
 // Walks the batches of a segment file in order, through one reusable
 // window buffer, either reading only headers (to find positions) or whole
-// batches (to validate, rebuild indexes, dump).
+// batches (to validate, rebuild indexes, dump). walk_segment() is the one
+// checking loop over a whole segment: recovery (segment_recovery.cc) and
+// `ks log verify` (verify.cc) both go through it, so they agree on what is
+// a torn tail and what is damage.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -56,5 +61,37 @@ class BatchScanner {
   size_t buf_len_ = 0;
   Status status_;
 };
+
+// Bytes walk_segment() could not read as valid batches, and what they are.
+struct ScanFault {
+  enum class Kind {
+    // Nothing valid follows up to the end of the file: an append a crash
+    // interrupted (or its zero-filled blocks). Recovery truncates it.
+    kTornTail,
+    // A valid batch follows (or the damage is not at the end): kept as it
+    // is; reads resume at `resume`.
+    kDamage,
+  };
+  Kind kind;
+  uint64_t position;               // first byte that is not a valid batch
+  std::optional<uint64_t> resume;  // kDamage: where the next valid batch starts; nullopt: none does
+  std::string why;                 // what was found there, for a report
+};
+
+// Callbacks of walk_segment(). A non-OK Status from either ends the walk
+// with it, except that `batch` returning kCorruption rejects that batch
+// (offsets going backwards, say): it is then a fault like a bad CRC.
+struct SegmentVisitor {
+  // A whole batch that passed batch::validate().
+  std::function<Status(const ScannedBatch&, const batch::BatchInfo&)> batch;
+  // Called once per fault; after a kTornTail, or a kDamage with no resume,
+  // the walk ends.
+  std::function<Status(const ScanFault&)> fault;
+};
+
+// Reads [0, size) of `file` with bodies, validating every batch end to end
+// and classifying what it cannot read (ScanFault). OK at the end of the
+// file or after the last fault; an I/O error otherwise.
+Status walk_segment(const File& file, uint64_t size, const SegmentVisitor& visit);
 
 }  // namespace ks::storage

@@ -17,6 +17,9 @@
 
 namespace ks::storage {
 
+struct ScanFault;
+struct LogFacts;
+
 // What opening or recovering found and did, for the daemon's log and for
 // tests. Nothing is dropped without a line here.
 struct RecoveryReport {
@@ -126,10 +129,14 @@ class Segment {
   std::string path(const char* suffix) const;
   // Updates the in-memory indexes for a batch at `position`.
   void index_batch(uint64_t position, uint64_t size, int64_t base, int64_t last, int64_t max_ts);
-  // Reads and validates every batch, rebuilding the indexes; truncates a
-  // torn tail; records damage in the middle (resuming at the next valid
-  // batch) without changing it. Fails only on I/O errors.
+  // Recovery (segment_recovery.cc). Reads and validates every batch,
+  // rebuilding the indexes; truncates a torn tail; records damage in the
+  // middle (resuming at the next valid batch) without changing it. Fails
+  // only on I/O errors.
   Status scan_all(RecoveryReport* report);
+  // Cuts the file back to where `torn` starts, and says so in the report.
+  Status truncate_torn_tail(const ScanFault& torn, RecoveryReport* report);
+  // Sealed indexes at open (segment_indexes.cc).
   Status load_indexes(RecoveryReport* report, bool* usable);
   // Reads and unseals one index file; kCorruption says why it is unusable.
   Result<std::string> read_sealed(const char* suffix, IndexKind kind, IndexSeal* seal) const;
@@ -139,6 +146,10 @@ class Segment {
   // timestamp is the one of the records of the batch the seal names.
   // kCorruption says what disagrees. Sets next_offset_, last_batch_pos_.
   Status check_seal(const IndexSeal& seal, const OffsetIndex& idx, const TimeIndex& tidx);
+  // Scans from `idx`'s last entry to the end of the file, which must end
+  // on a batch boundary; puts the next offset and the last batch's CRC in
+  // *log. Sets next_offset_, last_batch_pos_.
+  Status scan_tail(const OffsetIndex& idx, LogFacts* log);
   // The largest record timestamp of the batch holding `offset`, read and
   // validated from the log; scans from `idx`'s entry below it.
   Result<int64_t> records_max_timestamp(const OffsetIndex& idx, int64_t offset) const;

@@ -4,9 +4,22 @@
 #include "daemon/storage/segment.h"
 
 #include "daemon/storage/format.h"
+#include "daemon/storage/index_check.h"
 #include "daemon/storage/scanner.h"
 
 namespace ks::storage {
+namespace {
+
+// kCorruption listing how `seal` disagrees with the log, or OK.
+Status seal_describes(const IndexSeal& seal, const LogFacts& log) {
+  auto wrong = seal_mismatches(seal, log);
+  if (wrong.empty()) return Status::OK();
+  std::string msg;
+  for (const auto& w : wrong) msg += (msg.empty() ? "" : "; ") + w;
+  return Status::Corruption(msg + " (indexes of another version of the segment)");
+}
+
+}  // namespace
 
 Result<std::string> Segment::read_sealed(const char* suffix, IndexKind kind, IndexSeal* seal) const {
   const std::string file = path(suffix);
@@ -38,10 +51,8 @@ Status Segment::load_indexes(RecoveryReport* report, bool* usable) {
   if (!tidx.ok()) return note(Status::Corruption(path(kTimeIndexSuffix) + ": " + tidx.status().message()));
   if (!(seal == time_seal))
     return note(Status::Corruption("the offset and time indexes were built from different versions of the log"));
-  if (seal.log_size != size_)
-    return note(Status::Corruption("the indexes describe " + std::to_string(seal.log_size) +
-                                   " bytes of log, the log has " + std::to_string(size_) +
-                                   " (indexes of another version of the segment)"));
+  // The size first: a scan of the tail of another version means nothing.
+  if (Status s = seal_describes(seal, LogFacts(size_)); !s.ok()) return note(s);
   if (Status s = check_seal(seal, *idx, *tidx); !s.ok()) return note(s);
   if (size_ > 0) {
     // The first batch's timestamp anchors segment.ms.
@@ -65,6 +76,27 @@ Status Segment::load_indexes(RecoveryReport* report, bool* usable) {
 }
 
 Status Segment::check_seal(const IndexSeal& seal, const OffsetIndex& idx, const TimeIndex& tidx) {
+  LogFacts log(size_);
+  KS_RETURN_IF_ERROR(scan_tail(idx, &log));
+  KS_RETURN_IF_ERROR(seal_describes(seal, log));
+  if (auto bad = check_time_index_end(tidx, base_offset_, next_offset_, seal.max_timestamp))
+    return Status::Corruption(path(kTimeIndexSuffix) + ": " + bad->message);
+  if (size_ == 0) {
+    log.max_timestamp = INT64_MIN;
+    return seal_describes(seal, log);
+  }
+  // The largest timestamp, from the records of the batch the seal names:
+  // retention must never act on a timestamp the log does not hold.
+  if (seal.max_timestamp_offset < base_offset_ || seal.max_timestamp_offset >= next_offset_)
+    return Status::Corruption("the seal names offset " + std::to_string(seal.max_timestamp_offset) +
+                              " for the largest timestamp, outside the segment");
+  auto ts = records_max_timestamp(idx, seal.max_timestamp_offset);
+  if (!ts.ok()) return ts.status();
+  log.max_timestamp = *ts;
+  return seal_describes(seal, log);
+}
+
+Status Segment::scan_tail(const OffsetIndex& idx, LogFacts* log) {
   // The last indexed batch must be where the index says, and the batches
   // after it must end exactly at the end of the file.
   const uint64_t start = idx.empty() ? 0 : idx.entries().back().position;
@@ -86,33 +118,8 @@ Status Segment::check_seal(const IndexSeal& seal, const OffsetIndex& idx, const 
     last_crc = b.header.crc;
     next_offset_ = b.header.next_offset();
   }
-  if (next_offset_ != seal.next_offset || last_crc != seal.last_batch_crc)
-    return Status::Corruption("the seal (next offset " + std::to_string(seal.next_offset) +
-                              ") does not describe the log's last batch (next offset " +
-                              std::to_string(next_offset_) + ")");
-  const auto& te = tidx.entries();
-  if (size_ == 0) {
-    if (!te.empty() || seal.max_timestamp != INT64_MIN)
-      return Status::Corruption("the time index has entries for an empty log");
-    return Status::OK();
-  }
-  if (te.empty()) return Status::Corruption("time index is empty");
-  if (base_offset_ + te.back().rel_offset >= next_offset_)
-    return Status::Corruption("time index points past the log");
-  if (te.back().timestamp != seal.max_timestamp)
-    return Status::Corruption("the time index's last entry (" + std::to_string(te.back().timestamp) +
-                              ") is not the seal's largest timestamp (" +
-                              std::to_string(seal.max_timestamp) + ")");
-  if (seal.max_timestamp_offset < base_offset_ || seal.max_timestamp_offset >= next_offset_)
-    return Status::Corruption("the seal names offset " + std::to_string(seal.max_timestamp_offset) +
-                              " for the largest timestamp, outside the segment");
-  auto ts = records_max_timestamp(idx, seal.max_timestamp_offset);
-  if (!ts.ok()) return ts.status();
-  if (*ts != seal.max_timestamp)
-    return Status::Corruption("the largest timestamp the indexes claim (" +
-                              std::to_string(seal.max_timestamp) + ") is not in the records at offset " +
-                              std::to_string(seal.max_timestamp_offset) + " (their largest is " +
-                              std::to_string(*ts) + ")");
+  log->next_offset = next_offset_;
+  log->last_batch_crc = last_crc;
   return Status::OK();
 }
 

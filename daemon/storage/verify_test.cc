@@ -150,3 +150,52 @@ TEST_CASE("verify flags a time index whose last entry points beyond the end of t
   REQUIRE(r.ok());
   CHECK(has_problem(*r, stem + ".timeindex", "beyond the end of the log"));
 }
+
+TEST_CASE("verify and recovery agree: a bad length followed by valid batches is damage, not a torn tail") {
+  TempDir tmp;
+  ManualClock clock(1000);
+  LogConfig c;
+  c.segment_bytes = 8 << 10;
+  std::string path;
+  uint64_t bad_pos = 0;
+  int64_t batches_in_segment = 0;
+  {
+    auto log = std::move(*Log::Open(tmp.log_dir(), c, &clock));
+    for (int b = 0; b < 100; ++b) append(*log, make_batch(b * 5, 5, 1000, 30));
+    path = log->segments()[1]->log_path();
+    REQUIRE(log->close().ok());
+  }
+  auto f = std::move(*File::Open(path, File::Mode::kReadWrite));
+  const uint64_t size = *f->size();
+  {
+    BatchScanner scan(f.get(), 0, size, false);
+    ScannedBatch b;
+    while (scan.next(&b) == BatchScanner::Step::kBatch) {
+      if (++batches_in_segment == 3) bad_pos = b.position;
+    }
+  }
+  REQUIRE(batches_in_segment > 5);
+  // The batch length of the third batch runs past the end of the file.
+  char garbage[4] = {0x7f, 0x7f, 0x7f, 0x70};
+  REQUIRE(f->write_at(bad_pos + 8, garbage, sizeof garbage).ok());
+
+  auto r = verify_partition(tmp.log_dir());
+  REQUIRE(r.ok());
+  CHECK_FALSE(r->clean());
+  CHECK(has_problem(*r, path, "damage, not a torn write"));
+  CHECK_FALSE(has_problem(*r, path, "truncates"));
+  // Verify read on past the damage: every other batch is counted.
+  CHECK(r->batches == 99);
+
+  // Recovery (an unclean open of the same bytes) keeps them and reports
+  // damage at the same byte.
+  REQUIRE(remove_file(path.substr(0, path.size() - 4) + ".index").ok());
+  auto log = std::move(*Log::Open(tmp.log_dir(), c, &clock));
+  CHECK(log->recovery_report().truncated_bytes == 0);
+  CHECK(log->recovery_report().corrupt_batches == 1);
+  bool said = false;
+  for (const auto& m : log->recovery_report().messages)
+    said = said || (m.find(path + " at byte " + std::to_string(bad_pos) + ": DAMAGED") != std::string::npos);
+  CHECK(said);
+  CHECK(*File::Open(path, File::Mode::kRead).value()->size() == size);
+}

@@ -1,4 +1,5 @@
-#include "daemon/server/broker.h"
+#include "daemon/broker/broker.h"
+#include "daemon/broker/test_names.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
@@ -67,10 +68,10 @@ TEST_CASE("produce with acks=all is answered only after the flush") {
   Home h;
   ManualExecutor ex;
   auto b = open(h, &ex);
-  REQUIRE(b->create_topic("t", 2, {}).ok());
+  REQUIRE(b->create_topic(tn("t"), 2, {}).ok());
   std::string data = batch_of(5);
   int answered = 0;
-  b->produce("t", 1, Acks::kAll, false, data.data(), data.size(), [&](Result<storage::AppendResult> r) {
+  b->produce(tn("t"), PartitionId(1), Acks::kAll, false, data.data(), data.size(), [&](Result<storage::AppendResult> r) {
     REQUIRE(r.ok());
     CHECK(r->base_offset == Offset(0));
     ++answered;
@@ -78,7 +79,7 @@ TEST_CASE("produce with acks=all is answered only after the flush") {
   CHECK(answered == 0);
   CHECK(ex.pending() == 1);
   std::string more = batch_of(3);
-  b->produce("t", 1, Acks::kAll, false, more.data(), more.size(), [&](Result<storage::AppendResult> r) {
+  b->produce(tn("t"), PartitionId(1), Acks::kAll, false, more.data(), more.size(), [&](Result<storage::AppendResult> r) {
     REQUIRE(r.ok());
     CHECK(r->base_offset == Offset(5));
     ++answered;
@@ -86,8 +87,8 @@ TEST_CASE("produce with acks=all is answered only after the flush") {
   CHECK(ex.pending() == 1);  // rides on the next flush
   ex.run_all();
   CHECK(answered == 2);
-  CHECK(b->offsets("t", 1)->end == 8);
-  CHECK(b->offsets("t", 0)->end == 0);
+  CHECK(b->offsets(tn("t"), PartitionId(1))->end == Offset(8));
+  CHECK(b->offsets(tn("t"), PartitionId(0))->end == Offset(0));
 }
 
 TEST_CASE("acks=1 answers at once, or after the metadata sync when it created the topic; missing topics are created only when allowed") {
@@ -96,7 +97,7 @@ TEST_CASE("acks=1 answers at once, or after the metadata sync when it created th
   auto b = open(h, &ex, /*auto_create=*/false);
   std::string data = batch_of(2);
   Status st;
-  b->produce("nope", 0, Acks::kLeader, true, data.data(), data.size(),
+  b->produce(tn("nope"), PartitionId(0), Acks::kLeader, true, data.data(), data.size(),
              [&](Result<storage::AppendResult> r) { st = r.status(); });
   CHECK(st.code() == Code::kNotFound);
   CHECK(b->topic_count() == 0);
@@ -105,13 +106,13 @@ TEST_CASE("acks=1 answers at once, or after the metadata sync when it created th
   auto b2 = open(h, &ex, true);
   b.reset();
   bool ok = false;
-  b2->produce("auto", 2, Acks::kLeader, true, data.data(), data.size(),
+  b2->produce(tn("auto"), PartitionId(2), Acks::kLeader, true, data.data(), data.size(),
               [&](Result<storage::AppendResult> r) { ok = r.ok(); });
   CHECK_FALSE(ok);  // the answer says the topic exists: it waits for its row's sync
   CHECK(ex.pending() == 1);
   ex.run_all();
   CHECK(ok);
-  CHECK(b2->partition_count("auto", false).value() == 3);  // the daemon's default
+  CHECK(b2->partition_count(tn("auto"), false).value() == 3);  // the daemon's default
 }
 
 TEST_CASE("invalid names and partitions are refused before touching disk") {
@@ -119,35 +120,55 @@ TEST_CASE("invalid names and partitions are refused before touching disk") {
   ManualExecutor ex;
   auto b = open(h, &ex);
   for (std::string bad : std::vector<std::string>{"", ".", "..", "a/b", "../x", std::string(250, 'a'), "sp ace"})
-    CHECK(b->create_topic(bad, 1, {}).code() == Code::kInvalidArgument);
-  CHECK(b->create_topic("ok", 0, {}).code() == Code::kInvalidArgument);
-  CHECK(b->create_topic("ok", 1, {{"bogus", "1"}}).code() == Code::kInvalidArgument);
+    CHECK(TopicName::Parse(bad).status().code() == Code::kInvalidArgument);  // no TopicName, no create_topic
+  CHECK(b->create_topic(tn("ok"), 0, {}).code() == Code::kInvalidArgument);
+  CHECK(b->create_topic(tn("ok"), 1, {{"bogus", "1"}}).code() == Code::kInvalidArgument);
   auto names = storage::list_dir(h.path + "/data");
   REQUIRE(names.ok());
   CHECK(names->empty());
-  CHECK(b->create_topic("ok", 1, {}).ok());
-  CHECK(b->create_topic("ok", 1, {}).code() == Code::kAlreadyExists);
+  CHECK(b->create_topic(tn("ok"), 1, {}).ok());
+  CHECK(b->create_topic(tn("ok"), 1, {}).code() == Code::kAlreadyExists);
 }
 
 TEST_CASE("a watcher is woken by the next append, once") {
   Home h;
   ManualExecutor ex;
   auto b = open(h, &ex);
-  REQUIRE(b->create_topic("t", 1, {}).ok());
+  REQUIRE(b->create_topic(tn("t"), 1, {}).ok());
   int woken = 0;
-  uint64_t id = b->watch("t", 0, [&] { ++woken; });
+  uint64_t id = b->watch(tn("t"), PartitionId(0), [&] { ++woken; });
   (void)id;
   std::string data = batch_of(1);
-  b->produce("t", 0, Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
+  b->produce(tn("t"), PartitionId(0), Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
   CHECK(woken == 1);
   data = batch_of(1);
-  b->produce("t", 0, Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
+  b->produce(tn("t"), PartitionId(0), Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
   CHECK(woken == 1);
-  uint64_t id2 = b->watch("t", 0, [&] { ++woken; });
+  uint64_t id2 = b->watch(tn("t"), PartitionId(0), [&] { ++woken; });
   b->unwatch(id2);
   data = batch_of(1);
-  b->produce("t", 0, Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
+  b->produce(tn("t"), PartitionId(0), Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
   CHECK(woken == 1);
+}
+
+TEST_CASE("the producer is answered before parked readers wake (acks 1), and after them (acks all: the fsync)") {
+  Home h;
+  ManualExecutor ex;
+  auto b = open(h, &ex);
+  REQUIRE(b->create_topic(tn("t"), 1, {}).ok());
+  std::vector<std::string> order;
+  (void)b->watch(tn("t"), PartitionId(0), [&] { order.push_back("reader"); });
+  std::string data = batch_of(1);
+  b->produce(tn("t"), PartitionId(0), Acks::kLeader, false, data.data(), data.size(),
+             [&](Result<storage::AppendResult>) { order.push_back("producer"); });
+  CHECK(order == std::vector<std::string>{"producer", "reader"});
+  order.clear();
+  (void)b->watch(tn("t"), PartitionId(0), [&] { order.push_back("reader"); });
+  data = batch_of(1);
+  b->produce(tn("t"), PartitionId(0), Acks::kAll, false, data.data(), data.size(),
+             [&](Result<storage::AppendResult>) { order.push_back("producer"); });
+  ex.run_all();
+  CHECK(order == std::vector<std::string>{"reader", "producer"});
 }
 
 TEST_CASE("topics, configs and data survive a restart; deleted topics do not") {
@@ -155,12 +176,12 @@ TEST_CASE("topics, configs and data survive a restart; deleted topics do not") {
   ManualExecutor ex;
   {
     auto b = open(h, &ex);
-    REQUIRE(b->create_topic("keep", 2, {{"retention.ms", "5000"}}).ok());
-    REQUIRE(b->create_topic("drop", 1, {}).ok());
+    REQUIRE(b->create_topic(tn("keep"), 2, {{"retention.ms", "5000"}}).ok());
+    REQUIRE(b->create_topic(tn("drop"), 1, {}).ok());
     std::string data = batch_of(4);
-    b->produce("keep", 1, Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
-    REQUIRE(b->alter_topic("keep", {{"segment.ms", "1000"}}, {"retention.ms"}, 4).ok());
-    REQUIRE(b->delete_topic("drop").ok());
+    b->produce(tn("keep"), PartitionId(1), Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
+    REQUIRE(b->alter_topic(tn("keep"), {{"segment.ms", "1000"}}, {"retention.ms"}, 4).ok());
+    REQUIRE(b->delete_topic(tn("drop")).ok());
     ex.run_all();
     REQUIRE(b->close().ok());
   }
@@ -168,13 +189,13 @@ TEST_CASE("topics, configs and data survive a restart; deleted topics do not") {
   auto t = b->topics({}, true);
   REQUIRE(t.ok());
   REQUIRE(t->size() == 1);
-  CHECK((*t)[0].name == "keep");
+  CHECK((*t)[0].name.str() == "keep");
   CHECK((*t)[0].partitions == 4);
   CHECK((*t)[0].configs == ConfigMap{{"segment.ms", "1000"}});
-  CHECK((*t)[0].partition_info[1].end == 4);
-  CHECK(b->topics({"drop"}, false).status().code() == Code::kNotFound);
+  CHECK((*t)[0].partition_info[1].end == Offset(4));
+  CHECK(b->topics({tn("drop")}, false).status().code() == Code::kNotFound);
   CHECK_FALSE(storage::path_exists(h.path + "/data/drop-0"));
-  CHECK(b->alter_topic("keep", {}, {}, 2).code() == Code::kInvalidArgument);
+  CHECK(b->alter_topic(tn("keep"), {}, {}, 2).code() == Code::kInvalidArgument);
 }
 
 TEST_CASE("a lost or emptied meta.db next to partitions with records is refused, not a fresh start") {
@@ -182,10 +203,10 @@ TEST_CASE("a lost or emptied meta.db next to partitions with records is refused,
   ManualExecutor ex;
   {
     auto b = open(h, &ex);
-    REQUIRE(b->create_topic("kept", 1, {}).ok());
-    REQUIRE(b->create_topic("empty", 1, {}).ok());
+    REQUIRE(b->create_topic(tn("kept"), 1, {}).ok());
+    REQUIRE(b->create_topic(tn("empty"), 1, {}).ok());
     std::string data = batch_of(3);
-    b->produce("kept", 0, Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
+    b->produce(tn("kept"), PartitionId(0), Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
     ex.run_all();
     REQUIRE(b->close().ok());
   }
@@ -208,9 +229,9 @@ TEST_CASE("a lost or emptied meta.db next to partitions with records is refused,
   // Restored, everything is back.
   REQUIRE(std::rename((meta + ".bak").c_str(), meta.c_str()) == 0);
   auto b = open(h, &ex);
-  auto t = b->topics({"kept"}, true);
+  auto t = b->topics({tn("kept")}, true);
   REQUIRE(t.ok());
-  CHECK((*t)[0].partition_info[0].end == 3);
+  CHECK((*t)[0].partition_info[0].end == Offset(3));
   REQUIRE(b->close().ok());
 }
 
@@ -218,12 +239,12 @@ TEST_CASE("flush.messages schedules an fsync once enough records wait, even with
   Home h;
   ManualExecutor ex;
   auto b = open(h, &ex);
-  REQUIRE(b->create_topic("f", 1, {{"flush.messages", "10"}}).ok());
+  REQUIRE(b->create_topic(tn("f"), 1, {{"flush.messages", "10"}}).ok());
   std::string data = batch_of(4);
-  b->produce("f", 0, Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
+  b->produce(tn("f"), PartitionId(0), Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
   CHECK(ex.pending() == 0);
   data = batch_of(6);
-  b->produce("f", 0, Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
+  b->produce(tn("f"), PartitionId(0), Acks::kLeader, false, data.data(), data.size(), [](Result<storage::AppendResult>) {});
   CHECK(ex.pending() == 1);
   ex.run_all();
   CHECK(b->flushes_in_flight() == 0);

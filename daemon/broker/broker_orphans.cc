@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "daemon/server/broker.h"
-#include "daemon/server/logging.h"
+#include "daemon/broker/broker.h"
+#include "daemon/broker/logging.h"
 #include "daemon/storage/file.h"
 
 namespace ks::server {
@@ -52,7 +52,8 @@ Status Broker::refuse_orphans(const std::string& name, int32_t from, int32_t to)
                                "), left by a change lost to a crash or copied in; " + fix_hint(name));
 }
 
-Status Broker::adopt_topic(const std::string& name, const ConfigMap& configs) {
+Status Broker::adopt_topic(const TopicName& topic, const ConfigMap& configs) {
+  const std::string& name = topic.str();
   int32_t highest = -1;
   for (const auto& o : orphans_)
     if (o.topic == name) highest = std::max(highest, o.partition);
@@ -65,7 +66,7 @@ Status Broker::adopt_topic(const std::string& name, const ConfigMap& configs) {
     KS_RETURN_IF_ERROR(make_topic(name, partitions, configs));
   } else {
     KS_RETURN_IF_ERROR(check_partition_budget(partitions - it->second.meta.partitions));
-    if (!configs.empty()) KS_RETURN_IF_ERROR(alter_topic(name, configs, {}, std::nullopt));
+    if (!configs.empty()) KS_RETURN_IF_ERROR(alter_topic(topic, configs, {}, std::nullopt));
     KS_RETURN_IF_ERROR(grow_partitions(name, partitions));
   }
   std::erase_if(orphans_, [&](const meta::OrphanDir& o) { return o.topic == name; });
@@ -74,7 +75,8 @@ Status Broker::adopt_topic(const std::string& name, const ConfigMap& configs) {
   return Status::OK();
 }
 
-Status Broker::remove_orphans(const std::string& name) {
+Status Broker::remove_orphans(const TopicName& topic) {
+  const std::string& name = topic.str();
   std::vector<meta::OrphanDir> mine;
   for (const auto& o : orphans_)
     if (o.topic == name) mine.push_back(o);

@@ -1,4 +1,4 @@
-#include "daemon/server/broker.h"
+#include "daemon/broker/broker.h"
 
 #include <sys/stat.h>
 
@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <random>
 
-#include "daemon/server/logging.h"
+#include "daemon/broker/logging.h"
 #include "daemon/storage/file.h"
 
 namespace ks::server {
@@ -135,9 +135,20 @@ Status Broker::check_partition_budget(int64_t adding) const {
       "--max-partitions N, or delete topics)");
 }
 
-Status Broker::create_topic(const std::string& name, int32_t partitions, const ConfigMap& configs) {
+OffsetQuery offset_query_from_wire(int64_t timestamp) {
+  if (timestamp == -1) return LogEdge::kEnd;
+  if (timestamp == -2) return LogEdge::kStart;
+  return AtTime{timestamp};
+}
+
+Result<TopicName> existing_topic_name(std::string_view name) {
   auto valid = TopicName::Parse(name);
-  if (!valid.ok()) return valid.status();
+  if (!valid.ok()) return Status::NotFound("topic '" + std::string(name) + "' does not exist");
+  return valid;
+}
+
+Status Broker::create_topic(const TopicName& topic, int32_t partitions, const ConfigMap& configs) {
+  const std::string& name = topic.str();
   if (!topics_.count(name)) KS_RETURN_IF_ERROR(refuse_orphans(name, 0, meta::kMaxPartitionsPerTopic));
   return make_topic(name, partitions, configs);
 }
@@ -175,7 +186,8 @@ Status Broker::make_topic(const std::string& name, int32_t partitions, const Con
   return Status::OK();
 }
 
-Status Broker::delete_topic(const std::string& name) {
+Status Broker::delete_topic(const TopicName& topic) {
+  const std::string& name = topic.str();
   auto it = topics_.find(name);
   if (it == topics_.end()) return Status::NotFound("topic '" + name + "' does not exist");
   KS_RETURN_IF_ERROR(meta_->delete_topic(name));
@@ -198,8 +210,9 @@ Status Broker::delete_topic(const std::string& name) {
   return Status::OK();
 }
 
-Status Broker::alter_topic(const std::string& name, const ConfigMap& set,
+Status Broker::alter_topic(const TopicName& topic, const ConfigMap& set,
                            const std::vector<std::string>& unset, std::optional<int32_t> partitions) {
+  const std::string& name = topic.str();
   auto it = topics_.find(name);
   if (it == topics_.end()) return Status::NotFound("topic '" + name + "' does not exist");
   Topic& t = it->second;
@@ -243,24 +256,25 @@ Status Broker::grow_partitions(const std::string& name, int32_t partitions) {
   return Status::OK();
 }
 
-Result<std::vector<TopicInfo>> Broker::topics(const std::vector<std::string>& names, bool detail) {
+Result<std::vector<TopicInfo>> Broker::topics(const std::vector<TopicName>& names, bool detail) {
   std::vector<const Topic*> chosen;
   if (names.empty()) {
     for (const auto& [n, t] : topics_) chosen.push_back(&t);
   } else {
     for (const auto& n : names) {
-      auto it = topics_.find(n);
-      if (it == topics_.end()) return Status::NotFound("topic '" + n + "' does not exist");
+      auto it = topics_.find(n.str());
+      if (it == topics_.end()) return Status::NotFound("topic '" + n.str() + "' does not exist");
       chosen.push_back(&it->second);
     }
   }
   std::vector<TopicInfo> out;
   for (const Topic* t : chosen) {
-    TopicInfo info{t->meta.name, t->meta.partitions, t->meta.created_ms,
+    // Names in meta.db passed TopicName::Parse when their topic was made.
+    TopicInfo info{TopicName::Parse(t->meta.name).value(), t->meta.partitions, t->meta.created_ms,
                    ConfigMap(t->meta.configs.begin(), t->meta.configs.end()), {}};
     if (detail) {
       for (const auto& p : t->partitions)
-        info.partition_info.push_back({p->id, p->log->start_offset().value(), p->log->end_offset().value(),
+        info.partition_info.push_back({PartitionId(p->id), p->log->start_offset(), p->log->end_offset(),
                                        p->log->size_bytes(), p->log->segment_count()});
     }
     out.push_back(std::move(info));
@@ -268,25 +282,24 @@ Result<std::vector<TopicInfo>> Broker::topics(const std::vector<std::string>& na
   return out;
 }
 
-Result<int32_t> Broker::partition_count(const std::string& topic, bool auto_create) {
-  auto it = topics_.find(topic);
+Result<int32_t> Broker::partition_count(const TopicName& topic, bool auto_create) {
+  auto it = topics_.find(topic.str());
   if (it != topics_.end()) return it->second.meta.partitions;
-  auto valid = TopicName::Parse(topic);
-  if (!valid.ok()) return valid.status();
   if (!auto_create || !options_.auto_create)
-    return Status::NotFound("topic '" + topic + "' does not exist" +
+    return Status::NotFound("topic '" + topic.str() + "' does not exist" +
                             (options_.auto_create ? "" : " (the daemon does not auto-create topics)"));
   KS_RETURN_IF_ERROR(create_topic(topic, options_.default_partitions, {}));
   return options_.default_partitions;
 }
 
-Result<Broker::Partition*> Broker::find(const std::string& topic, int32_t partition) {
-  auto it = topics_.find(topic);
-  if (it == topics_.end()) return Status::NotFound("topic '" + topic + "' does not exist");
-  if (partition < 0 || partition >= it->second.meta.partitions)
-    return Status::NotFound("topic '" + topic + "' has no partition " + std::to_string(partition) +
+Result<Broker::Partition*> Broker::find(const TopicName& topic, PartitionId partition) {
+  auto it = topics_.find(topic.str());
+  if (it == topics_.end()) return Status::NotFound("topic '" + topic.str() + "' does not exist");
+  const int32_t id = partition.value();
+  if (id < 0 || id >= it->second.meta.partitions)
+    return Status::NotFound("topic '" + topic.str() + "' has no partition " + std::to_string(id) +
                             " (it has " + std::to_string(it->second.meta.partitions) + ")");
-  return it->second.partitions[static_cast<size_t>(partition)].get();
+  return it->second.partitions[static_cast<size_t>(id)].get();
 }
 
 void Broker::schedule_flush(const std::shared_ptr<Partition>& p, storage::FlushJob job) {
@@ -306,10 +319,12 @@ void Broker::request_flush(const std::shared_ptr<Partition>& p, Offset upto,
   if (auto job = p->commit->request(upto, std::move(done))) schedule_flush(p, std::move(*job));
 }
 
-void Broker::produce(const std::string& topic, int32_t partition, Acks acks, bool auto_create, char* data,
+void Broker::produce(const TopicName& name, PartitionId partition_id, Acks acks, bool auto_create, char* data,
                      size_t n, ProduceDone done) {
+  const std::string& topic = name.str();
+  const int32_t partition = partition_id.value();
   const bool existed = topics_.count(topic) != 0;
-  auto count = partition_count(topic, auto_create);
+  auto count = partition_count(name, auto_create);
   if (!count.ok()) return done(count.status());
   // An answer that says the records are there (acks 1 to a topic this call
   // created, any acks all) also says their topic is: wait for its row.
@@ -330,9 +345,10 @@ void Broker::produce(const std::string& topic, int32_t partition, Acks acks, boo
   std::shared_ptr<Partition> p = t.partitions[static_cast<size_t>(partition)];
   auto r = p->log->append(data, n);
   if (!r.ok()) return done(r.status());
-  wake(*p);
   Offset upto = r->last_offset + 1;
   if (acks == Acks::kAll) {
+    // Readers see the records now; the producer hears after the fsync.
+    wake(*p);
     storage::AppendResult result = *r;
     request_flush(p, upto, [done, result](const Status& s) {
       if (s.ok()) done(result);
@@ -342,7 +358,19 @@ void Broker::produce(const std::string& topic, int32_t partition, Acks acks, boo
   }
   if (t.policy.flush_messages > 0 && upto - p->log->durable_offset() >= t.policy.flush_messages)
     request_flush(p, upto, [](const Status&) {});
+  // The producer's answer is queued before parked readers are served:
+  // waking them runs every woken fetch (its reads and its answer) on this
+  // thread, and with many readers the producer would wait for all of them.
+  // Measured with the real binary, 5 rounds each order, medians, on the
+  // shared 2-core machine (load average 8-10): `ks bench produce --rate
+  // 100000 --linger-ms 1` with 8 `ks consume` followers parked on the
+  // topic: batch ack p50 517 -> 271 us, p99 6777 -> 4010 us (wake first ->
+  // answer first); `ks bench e2e` (one reader): p50 54.5 -> 61.6 us, p99
+  // 4351 -> 4599 us, p99.9 8414 -> 8348 us, within this machine's noise.
+  // The readers lose at most one answer's write; the producer stops paying
+  // for every reader.
   done(*r);
+  wake(*p);
 }
 
 Result<std::string> Broker::cluster_id() {
@@ -370,34 +398,34 @@ Result<std::string> Broker::cluster_id() {
   return id;
 }
 
-Result<storage::ReadResult> Broker::read(const std::string& topic, int32_t partition, Offset from,
+Result<storage::ReadResult> Broker::read(const TopicName& topic, PartitionId partition, Offset from,
                                          uint64_t max_bytes) {
   auto p = find(topic, partition);
   if (!p.ok()) return p.status();
   return (*p)->log->read(from, max_bytes);
 }
 
-Result<Broker::Offsets> Broker::offsets(const std::string& topic, int32_t partition) {
+Result<Broker::Offsets> Broker::offsets(const TopicName& topic, PartitionId partition) {
   auto p = find(topic, partition);
   if (!p.ok()) return p.status();
-  return Offsets{(*p)->log->start_offset().value(), (*p)->log->end_offset().value()};
+  return Offsets{(*p)->log->start_offset(), (*p)->log->end_offset()};
 }
 
-Result<int64_t> Broker::offset_for_time(const std::string& topic, int32_t partition, int64_t ts) {
+Result<Offset> Broker::offset_for_time(const TopicName& topic, PartitionId partition, OffsetQuery query) {
   auto p = find(topic, partition);
   if (!p.ok()) return p.status();
-  if (ts == -1) return (*p)->log->end_offset().value();
-  if (ts == -2) return (*p)->log->start_offset().value();
-  auto o = (*p)->log->offset_for_time(ts);
-  if (!o.ok()) return o.status();
-  return o->value();
+  const storage::Log& log = *(*p)->log;
+  if (const LogEdge* edge = std::get_if<LogEdge>(&query))
+    return *edge == LogEdge::kEnd ? log.end_offset() : log.start_offset();
+  return log.offset_for_time(std::get<AtTime>(query).ms);
 }
 
-uint64_t Broker::watch(const std::string& topic, int32_t partition, std::function<void()> wake_fn) {
-  auto it = topics_.find(topic);
+uint64_t Broker::watch(const TopicName& topic, PartitionId partition, std::function<void()> wake_fn) {
+  auto it = topics_.find(topic.str());
   uint64_t id = next_watch_++;
-  if (it == topics_.end() || partition < 0 || partition >= it->second.meta.partitions) return id;
-  auto p = it->second.partitions[static_cast<size_t>(partition)];
+  const int32_t index = partition.value();
+  if (it == topics_.end() || index < 0 || index >= it->second.meta.partitions) return id;
+  auto p = it->second.partitions[static_cast<size_t>(index)];
   p->watchers.emplace(id, std::move(wake_fn));
   watch_index_.emplace(id, std::make_pair(p, id));
   return id;

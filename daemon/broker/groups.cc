@@ -1,12 +1,12 @@
-#include "daemon/server/groups.h"
+#include "daemon/broker/groups.h"
 
 #include <algorithm>
 #include <set>
 
 #include "common/types.h"
-#include "daemon/server/broker.h"
-#include "daemon/server/kafka_groups.h"
-#include "daemon/server/logging.h"
+#include "daemon/broker/broker.h"
+#include "daemon/broker/kafka_groups.h"
+#include "daemon/broker/logging.h"
 
 namespace ks::server {
 namespace {
@@ -19,6 +19,26 @@ Status rebalance_needed(const std::string& group) {
 
 Status in_use_by_kafka(const std::string& group) {
   return Status::Busy("group '" + group + "' is in use by Kafka clients");
+}
+
+// The broker's view of a topic a member or a request names (as a string
+// until the group registry takes strong types too).
+Result<int32_t> partitions_of(Broker* broker, const std::string& topic) {
+  auto name = TopicName::Parse(topic);
+  if (!name.ok()) return name.status();
+  return broker->partition_count(*name, false);
+}
+
+Result<Broker::Offsets> offsets_of(Broker* broker, const TopicPartition& tp) {
+  auto name = existing_topic_name(tp.topic);
+  if (!name.ok()) return name.status();
+  return broker->offsets(*name, PartitionId(tp.partition));
+}
+
+// A row of meta.db's offsets: Kafka clients may store -1 ("none").
+std::optional<Offset> committed_offset(int64_t stored) {
+  if (stored < 0) return std::nullopt;
+  return Offset(stored);
 }
 
 // Kafka's group states as `ks group` shows them.
@@ -51,7 +71,7 @@ Result<JoinResult> Groups::join(const JoinRequest& req, int64_t now_ms) {
   if (req.topics.empty()) return Status::InvalidArgument("a group member needs at least one topic");
   if (kafka_live(req.group)) return in_use_by_kafka(req.group);
   for (const auto& t : req.topics) {
-    auto n = broker_->partition_count(t, false);
+    auto n = partitions_of(broker_, t);
     if (!n.ok()) return n.status();
   }
   Group& g = groups_[req.group];
@@ -95,12 +115,12 @@ Result<JoinResult> Groups::join(const JoinRequest& req, int64_t now_ms) {
   JoinResult out{id, g.generation, {}};
   auto committed = meta_->fetch_offsets(req.group);
   if (!committed.ok()) return committed.status();
-  std::map<TopicPartition, int64_t> commits;
-  for (const auto& c : *committed) commits[{c.topic, c.partition}] = c.offset;
+  std::map<TopicPartition, Offset> commits;
+  for (const auto& c : *committed) commits[{c.topic, c.partition}] = Offset(c.offset);
   for (const auto& [tp, owner] : g.owner) {
     if (owner != id) continue;
     auto c = commits.find(tp);
-    out.assignment.push_back({tp, c == commits.end() ? -1 : c->second});
+    out.assignment.push_back({tp, c == commits.end() ? std::nullopt : committed_offset(c->second.value())});
   }
   return out;
 }
@@ -112,7 +132,7 @@ void Groups::rebalance(const std::string& name, Group& g, bool force_bump) {
     for (const auto& t : m.topics) readers[t].push_back(id);
   std::map<TopicPartition, std::string> target;
   for (auto& [topic, ids] : readers) {
-    auto count = broker_->partition_count(topic, false);
+    auto count = partitions_of(broker_, topic);
     if (!count.ok()) continue;  // deleted meanwhile
     std::sort(ids.begin(), ids.end());
     const int32_t n = *count;
@@ -189,8 +209,8 @@ Status Groups::check_owns(const std::string& group, const std::string& member_id
 Status Groups::commit_entries(const std::string& group, const std::vector<OffsetEntry>& offsets, int64_t now_ms) {
   std::vector<meta::CommitEntry> entries;
   for (const auto& o : offsets) {
-    if (o.offset < 0) return Status::InvalidArgument("negative offset for " + o.tp.topic);
-    entries.push_back({o.tp.topic, o.tp.partition, o.offset, "", now_ms});
+    if (o.offset < Offset(0)) return Status::InvalidArgument("negative offset for " + o.tp.topic);
+    entries.push_back({o.tp.topic, o.tp.partition, o.offset.value(), "", now_ms});
   }
   if (entries.empty()) return Status::OK();
   return meta_->commit_offsets(group, entries);
@@ -260,7 +280,7 @@ Status Groups::reset(const std::string& group, const std::vector<OffsetEntry>& o
     return Status::Busy("group '" + group + "' has live " + (has_members(group) ? "" : "Kafka ") +
                         "members; stop its consumers before resetting offsets");
   for (const auto& o : offsets) {
-    auto se = broker_->offsets(o.tp.topic, o.tp.partition);
+    auto se = offsets_of(broker_, o.tp);
     if (!se.ok()) return se.status();
   }
   return commit_entries(group, offsets, now_ms);
@@ -292,15 +312,16 @@ Result<Groups::GroupInfo> Groups::describe(const std::string& group) {
   GroupInfo info;
   info.name = group;
   std::map<TopicPartition, OffsetInfo> rows;
-  for (const auto& c : *committed) rows[{c.topic, c.partition}] = {{c.topic, c.partition}, c.offset, 0, 0, ""};
+  for (const auto& c : *committed)
+    rows[{c.topic, c.partition}] = {{c.topic, c.partition}, committed_offset(c.offset), Offset(0), 0, ""};
   std::set<std::string> topics;
   bool moving = false;
   // Every partition of a topic some member reads gets a row, for its lag.
   auto add_topic_rows = [&](const std::string& t) {
     topics.insert(t);
-    auto n = broker_->partition_count(t, false);
+    auto n = partitions_of(broker_, t);
     for (int32_t p = 0; n.ok() && p < *n; ++p)
-      if (!rows.count({t, p})) rows[{t, p}] = {{t, p}, -1, 0, 0, ""};
+      if (!rows.count({t, p})) rows[{t, p}] = {{t, p}, std::nullopt, Offset(0), 0, ""};
   };
   if (kafka) {
     info.generation = kafka->generation;
@@ -318,7 +339,7 @@ Result<Groups::GroupInfo> Groups::describe(const std::string& group) {
       mi.owned.erase(std::unique(mi.owned.begin(), mi.owned.end()), mi.owned.end());
       for (const auto& t : mi.topics) add_topic_rows(t);
       for (const auto& tp : mi.owned) {
-        if (!rows.count(tp)) rows[tp] = {tp, -1, 0, 0, ""};
+        if (!rows.count(tp)) rows[tp] = {tp, std::nullopt, Offset(0), 0, ""};
         rows[tp].owner = km.member_id;
       }
       info.members.push_back(std::move(mi));
@@ -343,14 +364,10 @@ Result<Groups::GroupInfo> Groups::describe(const std::string& group) {
   }
   for (auto& [tp, row] : rows) {
     topics.insert(tp.topic);
-    auto se = broker_->offsets(tp.topic, tp.partition);
-    if (!se.ok()) {
-      row.end = -1;
-      row.lag = 0;
-      continue;
-    }
+    auto se = offsets_of(broker_, tp);
+    if (!se.ok()) continue;  // the topic or partition is gone: no row
     row.end = se->end;
-    row.lag = se->end - (row.committed >= 0 ? std::max(row.committed, se->start) : se->start);
+    row.lag = se->end - (row.committed ? std::max(*row.committed, se->start) : se->start);
     if (row.lag < 0) row.lag = 0;
     info.lag += row.lag;
     info.offsets.push_back(row);

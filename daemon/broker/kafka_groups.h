@@ -34,7 +34,7 @@
 
 #include "common/status.h"
 #include "daemon/meta/meta_store.h"
-#include "daemon/server/groups.h"
+#include "daemon/broker/groups.h"
 
 namespace ks::server {
 

@@ -1,6 +1,8 @@
-#include "daemon/server/topic_config.h"
+#include "daemon/broker/topic_config.h"
 
 #include <charconv>
+
+#include "common/topic_defaults.h"
 
 namespace ks::server {
 namespace {
@@ -8,18 +10,19 @@ namespace {
 struct Key {
   const char* name;
   int64_t min;
-  const char* fallback;
+  int64_t fallback;
 };
 
-// Kafka's names and defaults; -1 means "no limit" where Kafka allows it.
+// Kafka's names; the defaults are common/topic_defaults.h's. -1 means "no
+// limit" where Kafka allows it.
 constexpr Key kKeys[] = {
-    {"retention.ms", -1, "604800000"},
-    {"retention.bytes", -1, "-1"},
-    {"segment.bytes", 1024, "1073741824"},
-    {"segment.ms", 1, "604800000"},
-    {"max.message.bytes", 0, "1048588"},
-    {"flush.ms", -1, "-1"},
-    {"flush.messages", -1, "-1"},
+    {"retention.ms", -1, topic_defaults::kRetentionMs},
+    {"retention.bytes", -1, topic_defaults::kRetentionBytes},
+    {"segment.bytes", 1024, topic_defaults::kSegmentBytes},
+    {"segment.ms", 1, topic_defaults::kSegmentMs},
+    {"max.message.bytes", 0, topic_defaults::kMaxMessageBytes},
+    {"flush.ms", -1, topic_defaults::kFlushMs},
+    {"flush.messages", -1, topic_defaults::kFlushMessages},
 };
 
 bool parse_int(const std::string& s, int64_t* v) {
@@ -38,8 +41,8 @@ std::string known_keys() {
 const ConfigMap& default_configs() {
   static const ConfigMap m = [] {
     ConfigMap d;
-    for (const Key& k : kKeys) d[k.name] = k.fallback;
-    d["cleanup.policy"] = "delete";
+    for (const Key& k : kKeys) d[k.name] = std::to_string(k.fallback);
+    d["cleanup.policy"] = topic_defaults::kCleanupPolicy;
     return d;
   }();
   return m;

@@ -1,4 +1,4 @@
-#include "daemon/server/logging.h"
+#include "daemon/broker/logging.h"
 
 #include <sys/time.h>
 

@@ -8,7 +8,8 @@
 
 #include "common/record_batch.h"
 #include "daemon/meta/meta_store.h"
-#include "daemon/server/broker.h"
+#include "daemon/broker/broker.h"
+#include "daemon/broker/test_names.h"
 #include "daemon/storage/file.h"
 
 using namespace ks;
@@ -48,7 +49,7 @@ void produce(Broker& b, const std::string& topic, int32_t partition, int n, Stat
   batch::BatchBuilder builder;
   for (int i = 0; i < n; ++i) builder.add(std::nullopt, std::string_view("v"), 1000 + i);
   std::string data = builder.take();
-  b.produce(topic, partition, Acks::kAll, true, data.data(), data.size(),
+  b.produce(tn(topic), PartitionId(partition), Acks::kAll, true, data.data(), data.size(),
             [st](Result<storage::AppendResult> r) { *st = r.status(); });
 }
 
@@ -58,7 +59,7 @@ void lose_topic_metadata(const Home& h, const std::string& topic, int32_t partit
   InlineExecutor ex;
   {
     auto b = open(h, &ex);
-    REQUIRE(b->create_topic(topic, partitions, {{"retention.ms", "123456789"}}).ok());
+    REQUIRE(b->create_topic(tn(topic), partitions, {{"retention.ms", "123456789"}}).ok());
     for (int32_t p = 0; p < partitions; ++p) {
       Status st = Status::IOError("not answered");
       produce(*b, topic, p, records, &st);
@@ -83,7 +84,7 @@ TEST_CASE("a topic lost from meta.db is reported at start and never reopened by 
   CHECK(b->orphans()[1].name == "orders-1");
   CHECK(b->orphans()[0].log_bytes > 0);
 
-  Status created = b->create_topic("orders", 2, {});
+  Status created = b->create_topic(tn("orders"), 2, {});
   CHECK(created.code() == Code::kAlreadyExists);
   CHECK(created.message().find("ks topic adopt orders") != std::string::npos);
   CHECK(created.message().find("ks topic delete orders --orphan") != std::string::npos);
@@ -99,18 +100,18 @@ TEST_CASE("adopting takes the partition count from the directories and keeps the
   lose_topic_metadata(h, "orders", 3, 7);
   InlineExecutor ex;
   auto b = open(h, &ex);
-  CHECK(b->adopt_topic("nothing-here", {}).code() == Code::kNotFound);
-  REQUIRE(b->adopt_topic("orders", {{"retention.ms", "86400000"}}).ok());
+  CHECK(b->adopt_topic(tn("nothing-here"), {}).code() == Code::kNotFound);
+  REQUIRE(b->adopt_topic(tn("orders"), {{"retention.ms", "86400000"}}).ok());
   CHECK(b->orphans().empty());
-  CHECK(b->partition_count("orders", false).value() == 3);
-  for (int32_t p = 0; p < 3; ++p) CHECK(b->offsets("orders", p)->end == 7);
-  auto t = b->topics({"orders"}, false);
+  CHECK(b->partition_count(tn("orders"), false).value() == 3);
+  for (int32_t p = 0; p < 3; ++p) CHECK(b->offsets(tn("orders"), PartitionId(p))->end == Offset(7));
+  auto t = b->topics({tn("orders")}, false);
   REQUIRE(t.ok());
   CHECK((*t)[0].configs.at("retention.ms") == "86400000");
   b.reset();
   auto again = open(h, &ex);  // adopted for good: no orphans at the next start
   CHECK(again->orphans().empty());
-  CHECK(again->partition_count("orders", false).value() == 3);
+  CHECK(again->partition_count(tn("orders"), false).value() == 3);
 }
 
 TEST_CASE("partitions beyond a topic's count are orphans: alter -p refuses them, adopt grows the topic") {
@@ -118,8 +119,8 @@ TEST_CASE("partitions beyond a topic's count are orphans: alter -p refuses them,
   InlineExecutor ex;
   {
     auto b = open(h, &ex);
-    REQUIRE(b->create_topic("t", 1, {}).ok());
-    REQUIRE(b->alter_topic("t", {}, {}, 3).ok());
+    REQUIRE(b->create_topic(tn("t"), 1, {}).ok());
+    REQUIRE(b->alter_topic(tn("t"), {}, {}, 3).ok());
     Status st;
     produce(*b, "t", 2, 4, &st);
     REQUIRE(st.ok());
@@ -135,10 +136,10 @@ TEST_CASE("partitions beyond a topic's count are orphans: alter -p refuses them,
   auto b = open(h, &ex);
   REQUIRE(b->orphans().size() == 2);
   CHECK(b->orphans()[0].topic_exists);
-  CHECK(b->alter_topic("t", {}, {}, 2).code() == Code::kAlreadyExists);
-  REQUIRE(b->adopt_topic("t", {}).ok());
-  CHECK(b->partition_count("t", false).value() == 3);
-  CHECK(b->offsets("t", 2)->end == 4);
+  CHECK(b->alter_topic(tn("t"), {}, {}, 2).code() == Code::kAlreadyExists);
+  REQUIRE(b->adopt_topic(tn("t"), {}).ok());
+  CHECK(b->partition_count(tn("t"), false).value() == 3);
+  CHECK(b->offsets(tn("t"), PartitionId(2))->end == Offset(4));
 }
 
 TEST_CASE("removing orphans deletes only them and frees the name") {
@@ -146,15 +147,15 @@ TEST_CASE("removing orphans deletes only them and frees the name") {
   lose_topic_metadata(h, "gone", 2, 5);
   InlineExecutor ex;
   auto b = open(h, &ex);
-  REQUIRE(b->create_topic("kept", 1, {}).ok());
-  CHECK(b->remove_orphans("kept").code() == Code::kNotFound);
-  REQUIRE(b->remove_orphans("gone").ok());
+  REQUIRE(b->create_topic(tn("kept"), 1, {}).ok());
+  CHECK(b->remove_orphans(tn("kept")).code() == Code::kNotFound);
+  REQUIRE(b->remove_orphans(tn("gone")).ok());
   CHECK(b->orphans().empty());
   CHECK_FALSE(storage::path_exists(h.path + "/data/gone-0"));
   CHECK_FALSE(storage::path_exists(h.path + "/data/gone-1"));
   CHECK(storage::path_exists(h.path + "/data/kept-0"));
-  REQUIRE(b->create_topic("gone", 1, {}).ok());
-  CHECK(b->offsets("gone", 0)->end == 0);  // a fresh log, not the old records
+  REQUIRE(b->create_topic(tn("gone"), 1, {}).ok());
+  CHECK(b->offsets(tn("gone"), PartitionId(0))->end == Offset(0));  // a fresh log, not the old records
 }
 
 TEST_CASE("a metadata change waits for one grouped sync; a clean store answers at once") {
@@ -171,8 +172,8 @@ TEST_CASE("a metadata change waits for one grouped sync; a clean store answers a
   int answered = 0;
   b->when_meta_durable([&](Status s) { answered += s.ok(); });
   CHECK(answered == 1);
-  REQUIRE(b->create_topic("a", 2, {}).ok());
-  REQUIRE(b->alter_topic("a", {{"retention.ms", "1000"}}, {}, 4).ok());
+  REQUIRE(b->create_topic(tn("a"), 2, {}).ok());
+  REQUIRE(b->alter_topic(tn("a"), {{"retention.ms", "1000"}}, {}, 4).ok());
   b->when_meta_durable([&](Status s) { answered += s.ok(); });
   b->when_meta_durable([&](Status s) { answered += s.ok(); });
   CHECK(answered == 1);

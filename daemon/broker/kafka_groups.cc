@@ -1,4 +1,4 @@
-#include "daemon/server/kafka_groups.h"
+#include "daemon/broker/kafka_groups.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -7,8 +7,8 @@
 #include "common/coding.h"
 #include "common/types.h"
 #include "daemon/kafka/errors.h"
-#include "daemon/server/broker.h"
-#include "daemon/server/logging.h"
+#include "daemon/broker/broker.h"
+#include "daemon/broker/logging.h"
 
 namespace ks::server {
 namespace {
@@ -554,7 +554,8 @@ std::vector<int16_t> KafkaGroups::commit(const std::string& group, int32_t gener
   std::vector<size_t> stored;
   for (size_t i = 0; i < entries.size(); ++i) {
     const KafkaCommitEntry& e = entries[i];
-    auto n = broker_->partition_count(e.topic, false);
+    auto name = TopicName::Parse(e.topic);
+    auto n = name.ok() ? broker_->partition_count(*name, false) : Result<int32_t>(name.status());
     if (!n.ok() || e.partition < 0 || e.partition >= *n) {
       errors[i] = kafka::kUnknownTopicOrPartition;
       continue;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/types.h"
 #include "daemon/meta/meta_store.h"
 
 namespace ks::server {
@@ -48,7 +49,7 @@ struct JoinRequest {
 
 struct Assigned {
   TopicPartition tp;
-  int64_t committed;  // -1: none
+  std::optional<Offset> committed;  // nullopt: the group never committed it
 };
 
 struct JoinResult {
@@ -59,7 +60,7 @@ struct JoinResult {
 
 struct OffsetEntry {
   TopicPartition tp;
-  int64_t offset;
+  Offset offset;  // a negative one is refused (kInvalidArgument)
 };
 
 class Groups {
@@ -99,7 +100,9 @@ class Groups {
   };
   struct OffsetInfo {
     TopicPartition tp;
-    int64_t committed, end, lag;
+    std::optional<Offset> committed;  // nullopt: never committed
+    Offset end;
+    int64_t lag = 0;
     std::string owner;
   };
   struct GroupInfo {

@@ -1,4 +1,4 @@
-#include "daemon/server/kafka_groups.h"
+#include "daemon/broker/kafka_groups.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
@@ -8,7 +8,8 @@
 #include "common/coding.h"
 #include "common/record_batch.h"
 #include "daemon/kafka/errors.h"
-#include "daemon/server/broker.h"
+#include "daemon/broker/broker.h"
+#include "daemon/broker/test_names.h"
 
 using namespace ks;
 using namespace ks::server;
@@ -39,7 +40,7 @@ struct Fixture {
     auto b = Broker::Open(o, &executor);
     REQUIRE_MESSAGE(b.ok(), b.status().to_string());
     broker = std::move(*b);
-    REQUIRE(broker->create_topic("t", 3, {}).ok());
+    REQUIRE(broker->create_topic(tn("t"), 3, {}).ok());
   }
   KafkaGroups& kg() { return broker->kafka_groups(); }
   Groups& native() { return broker->groups(); }
@@ -631,7 +632,7 @@ TEST_CASE("native and Kafka members never share a group") {
   auto refused = f.native().join(nj, kT0 + 1000);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().message().find("group 'kafka' is in use by Kafka clients") != std::string::npos);
-  CHECK_FALSE(f.native().commit("kafka", "", {{{"t", 0}, 1}}, kT0 + 1000).ok());
+  CHECK_FALSE(f.native().commit("kafka", "", {{{"t", 0}, Offset(1)}}, kT0 + 1000).ok());
   listed = f.kg().list();
   CHECK(std::find(listed.begin(), listed.end(), std::make_pair(std::string("kafka"), std::string("consumer"))) !=
         listed.end());
@@ -648,7 +649,7 @@ TEST_CASE("ks group describe and list show a Kafka group with owned partitions a
     for (int i = 0; i < 4 + p; ++i) bb.add(std::nullopt, std::string_view("v"), 1000 + i);
     std::string data = bb.take();
     bool ok = false;
-    f.broker->produce("t", p, Acks::kLeader, false, data.data(), data.size(),
+    f.broker->produce(tn("t"), PartitionId(p), Acks::kLeader, false, data.data(), data.size(),
                       [&](Result<storage::AppendResult> r) { ok = r.ok(); });
     REQUIRE(ok);
   }
@@ -669,11 +670,11 @@ TEST_CASE("ks group describe and list show a Kafka group with owned partitions a
   CHECK(d->members[1].owned == std::vector<TopicPartition>{{"t", 2}});
   CHECK(d->topics == std::vector<std::string>{"t"});
   REQUIRE(d->offsets.size() == 3);
-  CHECK(d->offsets[0].committed == 1);
-  CHECK(d->offsets[0].end == 4);
+  CHECK(d->offsets[0].committed == Offset(1));
+  CHECK(d->offsets[0].end == Offset(4));
   CHECK(d->offsets[0].lag == 3);
   CHECK(d->offsets[0].owner == a);
-  CHECK(d->offsets[1].committed == -1);
+  CHECK(d->offsets[1].committed == std::nullopt);
   CHECK(d->offsets[1].lag == 5);
   CHECK(d->offsets[1].owner == a);
   CHECK(d->offsets[2].lag == 6);
@@ -709,13 +710,13 @@ TEST_CASE("reset and delete are refused while Kafka members are live, allowed wh
   Fixture f;
   const std::string m = stable_single(f.kg(), "g", kT0);
   REQUIRE(f.kg().commit("g", 1, m, {{"t", 0, 2}}, kT0 + 1000) == std::vector<int16_t>{0});
-  Status s = f.native().reset("g", {{{"t", 0}, 0}}, kT0 + 1000);
+  Status s = f.native().reset("g", {{{"t", 0}, Offset(0)}}, kT0 + 1000);
   CHECK(s.code() == Code::kBusy);
   CHECK(s.message().find("Kafka") != std::string::npos);
   CHECK(f.native().remove("g").code() == Code::kBusy);
 
   CHECK(f.kg().leave("g", m, kT0 + 2000) == 0);
-  CHECK(f.native().reset("g", {{{"t", 0}, 0}}, kT0 + 2000).ok());
+  CHECK(f.native().reset("g", {{{"t", 0}, Offset(0)}}, kT0 + 2000).ok());
   CHECK(f.kg().fetch_offsets("g", {{"t", 0}}, false)->at(0).offset == 0);
   CHECK(f.native().remove("g").ok());
   CHECK(f.kg().describe("g").state == "Dead");

@@ -10,6 +10,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "common/status.h"
@@ -17,9 +19,9 @@
 #include "daemon/meta/meta_store.h"
 #include "daemon/meta/meta_sync.h"
 #include "daemon/meta/orphans.h"
-#include "daemon/server/groups.h"
-#include "daemon/server/kafka_groups.h"
-#include "daemon/server/topic_config.h"
+#include "daemon/broker/groups.h"
+#include "daemon/broker/kafka_groups.h"
+#include "daemon/broker/topic_config.h"
 #include "daemon/storage/clock.h"
 #include "daemon/storage/group_commit.h"
 #include "daemon/storage/log.h"
@@ -41,15 +43,15 @@ struct BrokerOptions {
 };
 
 struct PartitionInfo {
-  int32_t partition;
-  int64_t start;
-  int64_t end;
+  PartitionId partition;
+  Offset start;
+  Offset end;
   uint64_t size;
   size_t segments;
 };
 
 struct TopicInfo {
-  std::string name;
+  TopicName name;
   int32_t partitions;
   int64_t created_ms;
   ConfigMap configs;  // overrides only
@@ -57,6 +59,23 @@ struct TopicInfo {
 };
 
 enum class Acks { kNone = 0, kLeader = 1, kAll = -1 };
+
+// What Broker::offset_for_time looks up: an edge of the log, or the first
+// record whose timestamp is at or after `ms`.
+enum class LogEdge { kStart, kEnd };
+struct AtTime {
+  int64_t ms;
+};
+using OffsetQuery = std::variant<LogEdge, AtTime>;
+// The wire's spelling of an OffsetQuery, shared by Kafka's ListOffsets and
+// the native list_offsets op: -1 the end, -2 the start, else a time in ms.
+OffsetQuery offset_query_from_wire(int64_t timestamp);
+
+// A topic named in a request that reads or changes an existing topic. A
+// name that breaks the naming rules can name no topic, so it is kNotFound
+// ("topic 'x' does not exist"), as any unknown name; only creating a topic
+// (TopicName::Parse, and auto-create) reports the rule it breaks.
+Result<TopicName> existing_topic_name(std::string_view name);
 
 class Broker {
  public:
@@ -75,32 +94,36 @@ class Broker {
 
   // kAlreadyExists, naming the fix, when data/ holds orphaned partition
   // directories of the name (see orphans.h).
-  Status create_topic(const std::string& name, int32_t partitions, const ConfigMap& configs);
-  Status delete_topic(const std::string& name);
-  Status alter_topic(const std::string& name, const ConfigMap& set, const std::vector<std::string>& unset,
+  Status create_topic(const TopicName& name, int32_t partitions, const ConfigMap& configs);
+  Status delete_topic(const TopicName& name);
+  Status alter_topic(const TopicName& name, const ConfigMap& set, const std::vector<std::string>& unset,
                      std::optional<int32_t> partitions);
   // All topics (names empty) or the named ones (kNotFound for a missing one).
-  Result<std::vector<TopicInfo>> topics(const std::vector<std::string>& names, bool detail);
+  Result<std::vector<TopicInfo>> topics(const std::vector<TopicName>& names, bool detail);
   // Partition count, creating the topic when allowed.
-  Result<int32_t> partition_count(const std::string& topic, bool auto_create);
+  Result<int32_t> partition_count(const TopicName& topic, bool auto_create);
 
   using ProduceDone = std::function<void(Result<storage::AppendResult>)>;
   // Appends producer batches (stamped in place). `done` runs at once for
-  // acks 0/1 and after the group fsync for acks all.
-  void produce(const std::string& topic, int32_t partition, Acks acks, bool auto_create, char* data,
+  // acks 0/1 and after the group fsync for acks all. Parked readers
+  // (watch) of the partition are woken after `done` has run for acks 0/1
+  // (the producer's answer is queued first; see produce() for why and the
+  // figures), and before the fsync for acks all.
+  void produce(const TopicName& topic, PartitionId partition, Acks acks, bool auto_create, char* data,
                size_t n, ProduceDone done);
 
-  Result<storage::ReadResult> read(const std::string& topic, int32_t partition, Offset from,
+  Result<storage::ReadResult> read(const TopicName& topic, PartitionId partition, Offset from,
                                    uint64_t max_bytes);
   struct Offsets {
-    int64_t start, end;
+    Offset start, end;
   };
-  Result<Offsets> offsets(const std::string& topic, int32_t partition);
-  // First offset with timestamp >= ts (-1: the end, -2: the start).
-  Result<int64_t> offset_for_time(const std::string& topic, int32_t partition, int64_t ts);
+  Result<Offsets> offsets(const TopicName& topic, PartitionId partition);
+  // The edge asked for, or the first offset with a timestamp at or after
+  // the time (the end offset when no record is that late).
+  Result<Offset> offset_for_time(const TopicName& topic, PartitionId partition, OffsetQuery query);
 
   // Long poll: `wake` runs (once) after the next append to the partition.
-  uint64_t watch(const std::string& topic, int32_t partition, std::function<void()> wake);
+  uint64_t watch(const TopicName& topic, PartitionId partition, std::function<void()> wake);
   void unwatch(uint64_t id);
 
   // Periodic work: retention, and flushes due by flush.ms.
@@ -116,9 +139,9 @@ class Broker {
   // partitions as the highest directory needs (with `configs`), or grows an
   // existing topic to cover them (setting `configs` too). kNotFound when
   // the name has no orphans.
-  Status adopt_topic(const std::string& name, const ConfigMap& configs);
+  Status adopt_topic(const TopicName& name, const ConfigMap& configs);
   // Removes the name's orphaned directories and every record in them.
-  Status remove_orphans(const std::string& name);
+  Status remove_orphans(const TopicName& name);
 
   // A random id made on first use and kept in meta.db: the Kafka cluster id.
   Result<std::string> cluster_id();
@@ -160,7 +183,7 @@ class Broker {
   Result<std::shared_ptr<Partition>> open_partition(const std::string& topic, int32_t id,
                                                     const TopicPolicy& policy);
   std::string partition_dir(const std::string& topic, int32_t id) const;
-  Result<Partition*> find(const std::string& topic, int32_t partition);
+  Result<Partition*> find(const TopicName& topic, PartitionId partition);
   void schedule_flush(const std::shared_ptr<Partition>& p, storage::FlushJob job);
   void request_flush(const std::shared_ptr<Partition>& p, Offset upto,
                      storage::GroupCommit::Callback done);

@@ -1,4 +1,4 @@
-#include "daemon/server/topic_config.h"
+#include "daemon/broker/topic_config.h"
 
 #include <doctest/doctest.h>
 

@@ -1,0 +1,119 @@
+// Opening a partition's log: what a crash can leave in its directory
+// (interrupted atomic writes, indexes of deleted segments, a torn last
+// segment, damage) is cleaned up, recovered or reported here, before the
+// log takes appends (log.cc). Segment-level recovery is in
+// segment_recovery.cc.
+#include <algorithm>
+
+#include "common/layout.h"
+#include "daemon/storage/format.h"
+#include "daemon/storage/log.h"
+
+namespace ks::storage {
+
+Status Log::load() {
+  KS_RETURN_IF_ERROR(make_dir(dir_));
+  auto bases = list_segments();
+  if (!bases.ok()) return bases.status();
+  const std::string marker = dir_ + "/" + kCleanShutdownFile;
+  const bool clean = path_exists(marker);
+  if (!clean && !bases->empty())
+    report_.messages.push_back(dir_ + ": no clean-shutdown marker; validating the last segment");
+  for (size_t i = 0; i < bases->size(); ++i) {
+    bool last = i + 1 == bases->size();
+    auto mode = (clean || !last) ? Segment::Open::kTrustIndexes : Segment::Open::kRecover;
+    auto seg = Segment::Load(dir_, (*bases)[i], config_.index_interval_bytes, mode, &report_);
+    if (!seg.ok()) return seg.status();
+    segments_.push_back(std::move(*seg));
+  }
+  report_offset_gaps();
+  if (!segments_.empty() && active()->damaged_to_end()) KS_RETURN_IF_ERROR(roll_past_damage());
+  if (segments_.empty()) {
+    auto seg = Segment::Create(dir_, 0, config_.index_interval_bytes);
+    if (!seg.ok()) return seg.status();
+    segments_.push_back(std::move(*seg));
+    dir_dirty_ = true;
+  }
+  if (clean) {
+    // From here on a crash must lead to recovery, even after power loss.
+    KS_RETURN_IF_ERROR(remove_file(marker));
+    KS_RETURN_IF_ERROR(sync_dir(dir_));
+    durable_ = end_offset();
+    return Status::OK();
+  }
+  // What survived in the page cache is on its way to disk; make it so
+  // before anything new is acknowledged on top of it.
+  for (auto& s : segments_) s->set_synced_size(0);
+  dir_dirty_ = true;
+  KS_RETURN_IF_ERROR(flush());
+  // A new directory (no marker yet), or one a crash may have caught just
+  // after its mkdir: its entry in the parent must be on disk before a
+  // record in it is acknowledged.
+  return sync_dir(parent_dir(dir_));
+}
+
+Result<std::vector<int64_t>> Log::list_segments() {
+  auto names = list_dir(dir_);
+  if (!names.ok()) return names.status();
+  std::vector<int64_t> bases;
+  std::vector<std::string> index_files;
+  for (const std::string& name : *names) {
+    int64_t base;
+    std::string suffix;
+    if (name.ends_with(layout::kTmpSuffix)) {
+      // An interrupted atomic write.
+      KS_RETURN_IF_ERROR(remove_file(dir_ + "/" + name));
+      continue;
+    }
+    if (!parse_segment_file_name(name, &base, &suffix)) continue;
+    if (suffix == kLogSuffix) bases.push_back(base);
+    else if (suffix == kIndexSuffix || suffix == kTimeIndexSuffix) index_files.push_back(name);
+  }
+  std::sort(bases.begin(), bases.end());
+  // Index files whose .log is gone (a crash during segment deletion).
+  for (const std::string& name : index_files) {
+    int64_t base;
+    std::string suffix;
+    parse_segment_file_name(name, &base, &suffix);
+    if (!std::binary_search(bases.begin(), bases.end(), base)) {
+      report_.messages.push_back(dir_ + "/" + name + ": removing index of a missing segment");
+      KS_RETURN_IF_ERROR(remove_file(dir_ + "/" + name));
+    }
+  }
+  return bases;
+}
+
+void Log::report_offset_gaps() {
+  for (size_t i = 1; i < segments_.size(); ++i) {
+    const Segment& prev = *segments_[i - 1];
+    const Segment& seg = *segments_[i];
+    if (prev.next_offset() < seg.base_offset()) {
+      report_.messages.push_back(
+          prev.log_path() + ": offsets " + std::to_string(prev.next_offset()) + ".." +
+          std::to_string(seg.base_offset() - 1) +
+          (prev.damaged_to_end() ? " are in its damaged bytes or missing"
+                                 : " are missing: the segment ends at offset " +
+                                       std::to_string(prev.next_offset())) +
+          " and the next one, " + seg.log_path() + ", starts at " +
+          std::to_string(seg.base_offset()));
+    } else if (prev.next_offset() > seg.base_offset()) {
+      report_.messages.push_back(prev.log_path() + ": runs to offset " +
+                                 std::to_string(prev.next_offset() - 1) + ", past the start of " +
+                                 seg.log_path() + " (offset " + std::to_string(seg.base_offset()) +
+                                 "); reads of the overlap come from the later segment");
+    }
+  }
+}
+
+Status Log::roll_past_damage() {
+  // Which offsets the damaged bytes held is unknown, but each takes at
+  // least one byte: continue past all of them in a new segment.
+  const Segment& bad = *active();
+  int64_t next = bad.next_offset() + static_cast<int64_t>(bad.size() - bad.damage().back().position);
+  report_.messages.push_back(bad.log_path() + ": the last segment is damaged up to its end; new "
+                             "records go to a new segment starting at offset " +
+                             std::to_string(next));
+  return roll(next);
+}
+
+}  // namespace ks::storage
