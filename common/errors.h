@@ -6,8 +6,9 @@
 //
 // A code has one meaning. A Kafka handler may answer a more specific Kafka
 // code than the default (CreateTopics: INVALID_PARTITIONS for a refused
-// partition count) by deciding so from what it asked for, never by reading
-// a message. The Kafka numbers are those of Kafka's Errors.java; the
+// partition count; Produce: MESSAGE_TOO_LARGE for a batch over the topic's
+// max.message.bytes) by deciding so from what it asked for, never by
+// reading a message. The Kafka numbers are those of Kafka's Errors.java; the
 // daemon's names for them are in daemon/kafka/errors.h, which checks these
 // numbers against its enum at compile time, as cli/exit_codes.h does for
 // the exit statuses.
@@ -39,12 +40,11 @@ inline constexpr std::array<ErrorInfo, kCodeCount> kErrorTable{{
     // (UNKNOWN_TOPIC_OR_PARTITION)
     {Code::kNotFound,              "not_found",             "not found",               3,     4},
     {Code::kAlreadyExists,         "already_exists",        "already exists",          36,    1},  // TOPIC_ALREADY_EXISTS
-    // a malformed request or argument: a usage error for `ks`; to a Kafka
-    // producer, a batch that will never be accepted (CORRUPT_MESSAGE)
+    // a malformed request or argument, or one over a configured limit
+    // (max.message.bytes, partition count): a usage error for `ks`; to a
+    // Kafka producer, a batch that will never be accepted (CORRUPT_MESSAGE;
+    // the produce handler decides MESSAGE_TOO_LARGE itself)
     {Code::kInvalidArgument,       "invalid_argument",      "invalid argument",        2,     2},
-    // a record or batch over max.message.bytes (MESSAGE_TOO_LARGE); the
-    // input, not the command line, is wrong: a runtime error for `ks`
-    {Code::kTooLarge,              "too_large",             "too large",               10,    1},
     {Code::kCorruption,            "corruption",            "corruption",              2,     1},  // CORRUPT_MESSAGE
     {Code::kIOError,               "io_error",              "I/O error",               56,    1},  // KAFKA_STORAGE_ERROR
     // a limit on connections or long polls is reached; try again later

@@ -11,9 +11,10 @@
 // request carries the same "id" and either the op's results or
 // "error": {"code": "<code>", "message": "..."}. Codes are the wire names
 // of the error table (common/errors.h): not_found, already_exists,
-// invalid_argument, too_large, corruption, io_error, busy (a connection or
+// invalid_argument, corruption, io_error, busy (a connection or
 // long-poll limit), unavailable, out_of_range, rebalance_in_progress,
-// group_in_use, retry_later. A client that meets a name it does not know
+// group_in_use, retry_later (interrupted never crosses the wire). A client
+// that meets a name it does not know
 // treats it as io_error.
 // Requests may be pipelined; responses come back in request order. A frame
 // over the size limit or a header that is not a JSON object gets an error

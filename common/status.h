@@ -19,7 +19,6 @@ enum class Code : unsigned char {
   kNotFound,
   kAlreadyExists,
   kInvalidArgument,
-  kTooLarge,  // a record or batch over max.message.bytes
   kCorruption,
   kIOError,
   kBusy,  // a limit on connections or long polls is reached
@@ -47,7 +46,6 @@ class [[nodiscard]] Status {
   static Status IOError(std::string msg) { return {Code::kIOError, std::move(msg)}; }
   // An I/O error from a failed system call: "<what>: <strerror(err)>".
   static Status FromErrno(std::string_view what, int err);
-  static Status TooLarge(std::string msg) { return {Code::kTooLarge, std::move(msg)}; }
   // A limit on connections or long polls is reached: nothing else.
   static Status Busy(std::string msg) { return {Code::kBusy, std::move(msg)}; }
   static Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }

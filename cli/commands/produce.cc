@@ -91,7 +91,7 @@ class Producer {
     Pending* b = &builders_[static_cast<size_t>(p)];
     size_t rec = batch::BatchBuilder::record_size(r.key, r.value, r.headers, 0, 0) + 10;
     if (batch::kHeaderSize + rec > static_cast<size_t>(max_message_)) {
-      *error = Status::TooLarge("record " + std::to_string(r.line) + " is about " +
+      *error = Status::InvalidArgument("record " + std::to_string(r.line) + " is about " +
                                        std::to_string(batch::kHeaderSize + rec) +
                                        " bytes, over the topic's max.message.bytes (" +
                                        std::to_string(max_message_) + "); it and the records after it were not sent");

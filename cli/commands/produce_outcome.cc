@@ -35,7 +35,7 @@ int report_input_error(const Status& why, int64_t delivered) {
 }
 
 Status raw_too_large(int64_t limit, uint64_t read) {
-  return Status::TooLarge("the input (one record with --raw) is over the topic's max.message.bytes (" +
+  return Status::InvalidArgument("the input (one record with --raw) is over the topic's max.message.bytes (" +
                                  std::to_string(limit) + "): stopped reading after " + std::to_string(read) +
                                  " bytes; nothing was sent");
 }

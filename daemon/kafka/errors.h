@@ -59,7 +59,6 @@ static_assert(default_error(Code::kOk) == kNone);
 static_assert(default_error(Code::kNotFound) == kUnknownTopicOrPartition);
 static_assert(default_error(Code::kAlreadyExists) == kTopicAlreadyExists);
 static_assert(default_error(Code::kInvalidArgument) == kCorruptMessage);
-static_assert(default_error(Code::kTooLarge) == kMessageTooLarge);
 static_assert(default_error(Code::kCorruption) == kCorruptMessage);
 static_assert(default_error(Code::kIOError) == kKafkaStorageError);
 static_assert(default_error(Code::kBusy) == kUnknownServerError);
