@@ -166,25 +166,12 @@ std::string socket_path(const std::string& home) { return layout::in_home(home, 
 
 void set_interrupt_flag(const volatile int* flag) { g_interrupt = flag; }
 
-namespace {
-
-// TRANSITIONAL: kBusy until cli/commands/consume.cc reads kInterrupted from
-// wait_readable (see the errors report); then Status::Interrupted.
-Status interrupted() { return Status::Busy("interrupted"); }
-
-}  // namespace
-
 Status Response::status() const {
   auto it = header.find("error");
   if (it == header.end() || it->is_null()) return Status::OK();
   std::string code = it->value("code", "io_error");
   std::string msg = it->value("message", "");
-  Code c = protocol::error_code_from_name(code);
-  // TRANSITIONAL: cli/commands/consume.cc tells a stale member by kBusy
-  // until it reads kRebalanceInProgress (see the errors report); then
-  // delete this line.
-  if (c == Code::kRebalanceInProgress) c = Code::kBusy;
-  return Status::Error(c, std::move(msg));
+  return Status::Error(protocol::error_code_from_name(code), std::move(msg));
 }
 
 bool home_locked(const std::string& home) {
@@ -330,7 +317,7 @@ Status Client::read_exact(char* p, size_t n) {
     ssize_t r = ::recv(fd_, p, n, 0);
     if (r < 0) {
       if (errno == EINTR) {
-        if (g_interrupt != nullptr && *g_interrupt) return interrupted();
+        if (g_interrupt != nullptr && *g_interrupt) return Status::Interrupted("interrupted");
         continue;
       }
       return Status::Unavailable(std::string("lost the daemon: ") + std::strerror(errno));
@@ -348,7 +335,7 @@ Status Client::wait_readable(int watch_fd) {
     int rc = ::poll(fds, 2, -1);
     if (rc < 0) {
       if (errno == EINTR) {
-        if (g_interrupt != nullptr && *g_interrupt) return interrupted();
+        if (g_interrupt != nullptr && *g_interrupt) return Status::Interrupted("interrupted");
         continue;
       }
       return Status::IOError(std::string("poll: ") + std::strerror(errno));

@@ -59,8 +59,7 @@ class Client {
 
   // Blocks until a response can be read, or `watch_fd` reports an error or
   // hang-up (stdout whose reader went away). kOk: readable; kNotFound:
-  // watch_fd closed; kInterrupted (kBusy until consume.cc moves): interrupted
-  // by the flagged signal.
+  // watch_fd closed; kInterrupted: interrupted by the flagged signal.
   Status wait_readable(int watch_fd);
 
  private:
@@ -84,8 +83,7 @@ bool home_locked(const std::string& home);
 Status start_daemon(const std::string& home, const std::string& extra_args);
 
 // A flag a signal handler sets; a blocking receive interrupted by that
-// signal returns kInterrupted (kBusy until consume.cc moves) instead of
-// waiting on.
+// signal returns kInterrupted instead of waiting on.
 void set_interrupt_flag(const volatile int* flag);
 
 // The socket path of a home.

@@ -46,10 +46,7 @@ struct Session {
   bool call(nlohmann::json request, Response* response, std::string_view in_use_hint = {}) {
     auto r = client->call(std::move(request));
     if (!r.ok()) {
-      // TRANSITIONAL: kBusy until daemon/server/groups.cc answers group_in_use
-      // for live members (listed in the errors report); then only kGroupInUse.
-      const Code c = r.status().code();
-      code = report(r.status(), c == Code::kGroupInUse || c == Code::kBusy ? in_use_hint : std::string_view());
+      code = report(r.status(), r.status().code() == Code::kGroupInUse ? in_use_hint : std::string_view());
       return false;
     }
     *response = std::move(*r);

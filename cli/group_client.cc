@@ -1,5 +1,7 @@
 #include "cli/group_client.h"
 
+#include "common/protocol.h"
+
 namespace ks::cli {
 namespace {
 
@@ -17,17 +19,16 @@ json offsets_json(const std::vector<GroupOffset>& offsets) {
 GroupOutcome group_outcome(const Status& s) {
   switch (s.code()) {
     case Code::kOk: return GroupOutcome::kOk;
-    // The daemon's rebalance_in_progress arrives as busy: a stale
-    // generation, or a partition that has a new owner.
-    case Code::kBusy: return GroupOutcome::kRebalance;
+    // A stale generation, or a partition that has a new owner.
+    case Code::kRebalanceInProgress: return GroupOutcome::kRebalance;
     case Code::kNotFound: return GroupOutcome::kExpired;
     default: return GroupOutcome::kFailed;
   }
 }
 
 bool fetch_refused_by_group(const json& error) {
-  std::string code = error.value("code", "");
-  return code == "rebalance_in_progress" || code == "not_found";
+  const Code code = protocol::error_code_from_name(error.value("code", ""));
+  return code == Code::kRebalanceInProgress || code == Code::kNotFound;
 }
 
 Result<JoinAnswer> NativeGroupClient::join(const JoinRequest& request) {

@@ -39,14 +39,6 @@ Result<std::optional<Frame>> parse_frame(std::string_view buf, size_t max_frame)
   return std::optional<Frame>(frame);
 }
 
-Status parse_frame(std::string_view buf, size_t max_frame, Frame* frame) {
-  auto parsed = parse_frame(buf, max_frame);
-  if (!parsed.ok()) return parsed.take_status();
-  if (!parsed->has_value()) return Status::Busy("need more bytes");
-  *frame = **parsed;
-  return Status::OK();
-}
-
 std::string_view error_code_name(Code code) { return error_info(code).wire_name; }
 
 Code error_code_from_name(std::string_view name) {

@@ -110,11 +110,6 @@ struct Frame {
 // kInvalidArgument when the lengths are impossible or over `max_frame`.
 Result<std::optional<Frame>> parse_frame(std::string_view buf, size_t max_frame);
 
-// TRANSITIONAL, for daemon/server/server.cc until it calls the form above:
-// kOk + *frame, kBusy for "need more bytes", kInvalidArgument. Delete with
-// its last caller.
-Status parse_frame(std::string_view buf, size_t max_frame, Frame* frame);
-
 // The wire name of a status code ("not_found") and back, from the error
 // table; an error named "ok" or with a name this build does not know is
 // kIOError.

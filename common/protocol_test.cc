@@ -60,15 +60,6 @@ TEST_CASE("impossible or oversized frames are refused before buffering them") {
   CHECK(code(bad) == Code::kInvalidArgument);
 }
 
-TEST_CASE("the transitional parse_frame still answers need-more-bytes as before") {
-  std::string buf;
-  append_frame(&buf, "{}", "x");
-  Frame f;
-  CHECK(parse_frame(std::string_view(buf).substr(0, 9), kDefaultMaxFrameSize, &f).code() == Code::kBusy);
-  REQUIRE(parse_frame(buf, kDefaultMaxFrameSize, &f).ok());
-  CHECK(f.payload == "x");
-}
-
 TEST_CASE("error code names round trip; an unknown name is an I/O error") {
   for (size_t i = 1; i < kCodeCount; ++i) {
     Code c = static_cast<Code>(i);

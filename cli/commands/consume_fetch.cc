@@ -55,7 +55,7 @@ Fetcher::Step Fetcher::await(bool follow, const MemberIdentity* member, Response
   if (follow) {
     Status w = client_->wait_readable(STDOUT_FILENO);
     if (w.code() == Code::kNotFound) throw StdoutClosed{};
-    if (w.code() == Code::kBusy) {
+    if (w.code() == Code::kInterrupted) {
       *exit_code = signal_exit_code(*signal_);
       return Step::kExit;
     }

@@ -102,7 +102,9 @@ class ExecStage {
 
  private:
   Status dead_letter(const ExecFailure& f) {
-    if (o_.dead_letter.empty()) return Status::Busy("");
+    // No --dead-letter topic: the failure stops the member (run_exec reads
+    // only that this is not OK; the code is not looked at).
+    if (o_.dead_letter.empty()) return Status::NotFound("");
     auto meta = client_->call({{"op", "topics"}, {"topics", {o_.dead_letter}}, {"auto_create", true}});
     if (!meta.ok()) return meta.status();
     int32_t n = meta->header["topics"][0]["partitions"].get<int32_t>();

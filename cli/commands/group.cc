@@ -34,8 +34,8 @@ using nlohmann::json;
 // The daemon's "no committed offset" (describe_group's committed).
 constexpr int64_t kNoCommit = -1;
 
-// For the daemon's busy: the group has live members.
-std::string busy_hint(const std::string& group, std::string_view then) {
+// For the daemon's group_in_use: the group has live members.
+std::string in_use_hint(const std::string& group, std::string_view then) {
   return "stop the group's consumers first (`ks group describe " + group + "` lists them), then " +
          std::string(then);
 }
@@ -286,7 +286,7 @@ int run_reset(const GroupOptions& opt) {
       offsets.push_back({{"topic", t.topic}, {"partition", t.partition}, {"offset", t.after}});
     Response done;
     if (!s.call({{"op", "reset_offsets"}, {"group", opt.group}, {"offsets", std::move(offsets)}}, &done,
-                busy_hint(opt.group, "reset again")))
+                in_use_hint(opt.group, "reset again")))
       return s.code;
   }
 
@@ -321,7 +321,7 @@ int run_delete(const GroupOptions& opt) {
   if (asked >= 0) return asked;
   Session s;
   Response resp;
-  if (!s.open() || !s.call({{"op", "delete_group"}, {"group", opt.group}}, &resp, busy_hint(opt.group, "delete again")))
+  if (!s.open() || !s.call({{"op", "delete_group"}, {"group", opt.group}}, &resp, in_use_hint(opt.group, "delete again")))
     return s.code;
   return 0;
 }

@@ -14,10 +14,7 @@
 namespace ks::cli {
 
 inline bool refused_by_rebalance(const Status& s) {
-  // TRANSITIONAL: kBusy until daemon/server/groups.cc answers
-  // rebalance_in_progress for a partition the member no longer owns (listed
-  // in the errors report); then only the two codes below.
-  return s.code() == Code::kRebalanceInProgress || s.code() == Code::kNotFound || s.code() == Code::kBusy;
+  return s.code() == Code::kRebalanceInProgress || s.code() == Code::kNotFound;
 }
 
 // Warns about failed periodic commits: once per distinct error, again

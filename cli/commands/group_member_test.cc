@@ -114,7 +114,7 @@ TEST_CASE("a member joins, takes its partitions of the topic, and starts at the 
 
 TEST_CASE("a refused join fails the member whatever the code") {
   Fixture f;
-  f.daemon.join_answers.push_back(Status::Busy("group 'g' has Kafka members"));
+  f.daemon.join_answers.push_back(Status::GroupInUse("group 'g' has Kafka members"));
   MemberResult r = f.member.join();
   CHECK(r.outcome == GroupOutcome::kFailed);
   CHECK(r.status.message() == "group 'g' has Kafka members");
@@ -149,13 +149,13 @@ TEST_CASE("a stale generation makes the member commit what it took and join agai
   f.member.taken(PartitionId(1), Offset(101));
   f.member.parts()[0].next = Offset(8);  // the fetch loop's progress
 
-  f.daemon.heartbeat_answers.push_back(Status::Busy("rebalance_in_progress: group 'g' changed"));
+  f.daemon.heartbeat_answers.push_back(Status::RebalanceInProgress("group 'g' changed"));
   MemberResult h = f.member.heartbeat();
   CHECK(h.outcome == GroupOutcome::kRebalance);
   CHECK(h.moved_on());
 
   // The new generation keeps partition 0, gives 1 away and brings 2.
-  f.daemon.commit_answers.push_back(Status::Busy("rebalance_in_progress: t-1 has a new owner"));
+  f.daemon.commit_answers.push_back(Status::RebalanceInProgress("t-1 has a new owner"));
   f.daemon.join_answers.push_back(answer("m1", 2, {assigned(0, 5), assigned(2, 30)}));
   REQUIRE(f.member.rejoin().ok());
   REQUIRE(f.daemon.commits.size() == 1);

@@ -487,6 +487,12 @@ Status Broker::close() {
   return first;
 }
 
+std::optional<int64_t> Broker::max_message_bytes(const TopicName& topic) const {
+  auto it = topics_.find(topic.str());
+  if (it == topics_.end()) return std::nullopt;
+  return it->second.policy.log.max_message_bytes;
+}
+
 uint64_t Broker::total_bytes() const {
   uint64_t n = 0;
   for (const auto& [name, t] : topics_)

@@ -157,6 +157,9 @@ class Broker {
 
   uint64_t total_bytes() const;
   size_t topic_count() const { return topics_.size(); }
+  // The topic's max.message.bytes (what an append refuses a larger batch
+  // over); nullopt when there is no such topic.
+  std::optional<int64_t> max_message_bytes(const TopicName& topic) const;
   size_t partition_total() const;
 
  private:

@@ -53,11 +53,11 @@ Result<std::vector<meta::CommitEntry>> GroupRegistry::rows_of(const std::vector<
   return rows;
 }
 
-Status GroupRegistry::busy_if_live(const std::string& group, const char* doing) const {
+Status GroupRegistry::in_use_if_live(const std::string& group, const char* doing) const {
   const GroupMembers* live = live_protocol(group);
   if (live == nullptr) return Status::OK();
-  return Status::Busy("group '" + group + "' has live " + (live->kind() == "ks" ? "" : "Kafka ") +
-                      "members; stop its consumers before " + doing);
+  return Status::GroupInUse("group '" + group + "' has live " + (live->kind() == "ks" ? "" : "Kafka ") +
+                            "members; stop its consumers before " + doing);
 }
 
 namespace {
@@ -72,7 +72,7 @@ Result<Broker::Offsets> offsets_of(Broker* broker, const TopicPartition& tp) {
 
 Status GroupRegistry::reset(const std::string& group, const std::vector<OffsetEntry>& offsets, int64_t now_ms) {
   KS_RETURN_IF_ERROR(validate_name(group, "group", kMaxGroupName));
-  KS_RETURN_IF_ERROR(busy_if_live(group, "resetting offsets"));
+  KS_RETURN_IF_ERROR(in_use_if_live(group, "resetting offsets"));
   for (const auto& o : offsets) {
     auto se = offsets_of(broker_, o.tp);
     if (!se.ok()) return se.status();
@@ -83,7 +83,7 @@ Status GroupRegistry::reset(const std::string& group, const std::vector<OffsetEn
 }
 
 Status GroupRegistry::remove(const std::string& group) {
-  KS_RETURN_IF_ERROR(busy_if_live(group, "deleting it"));
+  KS_RETURN_IF_ERROR(in_use_if_live(group, "deleting it"));
   bool known = false;
   for (GroupMembers* p : protocols_)
     if (p->forget(group)) known = true;

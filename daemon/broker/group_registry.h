@@ -115,9 +115,9 @@ class GroupRegistry {
   // Names known to meta.db (committed offsets), sorted.
   Result<std::vector<std::string>> stored_names() const;
 
-  // Offsets set by hand (no live members of any kind): kBusy otherwise.
+  // Offsets set by hand (no live members of any kind): kGroupInUse otherwise.
   Status reset(const std::string& group, const std::vector<OffsetEntry>& offsets, int64_t now_ms);
-  // Forgets the group and its offsets; kBusy while it has live members.
+  // Forgets the group and its offsets; kGroupInUse while it has live members.
   Status remove(const std::string& group);
   Result<GroupInfo> describe(const std::string& group);
   Result<std::vector<GroupInfo>> list();
@@ -132,7 +132,7 @@ class GroupRegistry {
   // The view describe shows: the live protocol's, else any protocol's (an
   // empty native group still has a generation).
   std::optional<std::pair<const GroupMembers*, GroupView>> pick_view(const std::string& group) const;
-  Status busy_if_live(const std::string& group, const char* doing) const;
+  Status in_use_if_live(const std::string& group, const char* doing) const;
 
   Broker* broker_;
   meta::MetaStore* meta_;

@@ -120,12 +120,12 @@ TEST_CASE("reset and remove are refused while any protocol has members, and Kafk
   Fixture f;
   f.kafka_members.groups["g"] = live_view(3, "k-1", {});
   Status s = f.registry->reset("g", {{{"t", 0}, Offset(1)}}, 1000);
-  CHECK(s.code() == Code::kBusy);
+  CHECK(s.code() == Code::kGroupInUse);
   CHECK(s.message() == "group 'g' has live Kafka members; stop its consumers before resetting offsets");
   f.kafka_members.groups.clear();
   f.ks_members.groups["g"] = live_view(1, "n-1", {});
   s = f.registry->remove("g");
-  CHECK(s.code() == Code::kBusy);
+  CHECK(s.code() == Code::kGroupInUse);
   CHECK(s.message() == "group 'g' has live members; stop its consumers before deleting it");
   CHECK(f.ks_members.forgotten.empty());
 }

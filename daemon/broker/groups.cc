@@ -11,7 +11,7 @@ namespace ks::server {
 namespace {
 
 Status rebalance_needed(const std::string& group) {
-  return Status::Busy("rebalance_in_progress: group '" + group + "' changed; commit and join again");
+  return Status::RebalanceInProgress("group '" + group + "' changed; commit and join again");
 }
 
 // The broker's view of a topic a member or a request names (as a string
@@ -40,8 +40,8 @@ std::vector<std::string> Groups::live_groups() const {
 Status Groups::refuse_if_elsewhere(const std::string& group) const {
   const GroupMembers* live = registry_->live_protocol(group);
   if (live == nullptr || live == this) return Status::OK();
-  return Status::Busy("group '" + group + "' is in use by " +
-                      (live->kind() == "kafka" ? std::string("Kafka clients") : std::string(live->kind()) + " members"));
+  return Status::GroupInUse("group '" + group + "' is in use by " +
+                            (live->kind() == "kafka" ? std::string("Kafka clients") : std::string(live->kind()) + " members"));
 }
 
 Result<JoinResult> Groups::join(const JoinRequest& req, int64_t now_ms) {
@@ -196,7 +196,7 @@ Status Groups::commit(const std::string& group, const std::string& member_id,
   KS_RETURN_IF_ERROR(validate_name(group, "group", GroupRegistry::kMaxGroupName));
   if (member_id.empty()) {
     if (has_members(group))
-      return Status::Busy("group '" + group + "' has live members; only they commit");
+      return Status::GroupInUse("group '" + group + "' has live members; only they commit");
     KS_RETURN_IF_ERROR(refuse_if_elsewhere(group));
     return commit_entries(group, offsets, now_ms);
   }
@@ -207,8 +207,8 @@ Status Groups::commit(const std::string& group, const std::string& member_id,
   for (const auto& o : offsets) {
     auto own = it->second.owner.find(o.tp);
     if (own == it->second.owner.end() || own->second != member_id)
-      return Status::Busy("rebalance_in_progress: " + o.tp.topic + "-" + std::to_string(o.tp.partition) +
-                          " is not owned by " + member_id);
+      return Status::RebalanceInProgress(o.tp.topic + "-" + std::to_string(o.tp.partition) +
+                                         " is not owned by " + member_id);
   }
   return commit_entries(group, offsets, now_ms);
 }

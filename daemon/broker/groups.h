@@ -57,8 +57,8 @@ class Groups final : public GroupMembers {
   Groups(Broker* broker, GroupRegistry* registry) : broker_(broker), registry_(registry) {}
 
   Result<JoinResult> join(const JoinRequest& req, int64_t now_ms);
-  // OK when the member is live and its generation current; kBusy
-  // ("rebalance_in_progress") when it must commit and join again;
+  // OK when the member is live and its generation current;
+  // kRebalanceInProgress when it must commit and join again;
   // kNotFound when the member is unknown (expired: join anew).
   Status check(const std::string& group, const std::string& member_id, int32_t generation, int64_t now_ms);
   // Like check(), and every partition must be one the member owns.
@@ -105,7 +105,7 @@ class Groups final : public GroupMembers {
   void rebalance(const std::string& name, Group& g, bool force_bump);
   void drop_member(const std::string& name, Group& g, const std::string& member_id);
   Status commit_entries(const std::string& group, const std::vector<OffsetEntry>& offsets, int64_t now_ms);
-  // kBusy when another protocol's members hold the group.
+  // kGroupInUse when another protocol's members hold the group.
   Status refuse_if_elsewhere(const std::string& group) const;
 
   Broker* broker_;

@@ -42,10 +42,7 @@ class NativeFetch final : public net::FetchPlan {
     for (const auto& p : parts_) tps.push_back({topic_, p.partition});
     Status s = broker_->groups().check_owns(group_, member_, generation_, tps, broker_->now_ms());
     if (s.ok()) return std::nullopt;
-    json err = error_json(s);
-    // TODO(broker): as in op_heartbeat, kBusy here means a stale generation.
-    if (s.code() == Code::kBusy) err["code"] = "rebalance_in_progress";
-    return net::Answer(frame_of(json{{"id", id_}, {"error", err}}));
+    return net::Answer(frame_of(json{{"id", id_}, {"error", error_json(s)}}));
   }
 
   Planned plan(uint64_t limit) override;

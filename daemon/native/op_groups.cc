@@ -60,16 +60,8 @@ void op_join_group(Session& s) {
 
 void op_heartbeat(Session& s) {
   const json& req = s.request();
-  Status st = s.broker().groups().check(str_at(req, "group"), str_at(req, "member_id"),
-                                        int_at<int32_t>(req, "generation"), s.broker().now_ms());
-  // TODO(broker): Groups::check says kBusy for a stale generation; once it
-  // says kRebalanceInProgress the error table names it and this goes.
-  if (st.code() == Code::kBusy) {
-    json err = error_json(st);
-    err["code"] = "rebalance_in_progress";
-    return s.answer_now(frame_of(json{{"id", s.id()}, {"error", err}}));
-  }
-  s.reply(st);
+  s.reply(s.broker().groups().check(str_at(req, "group"), str_at(req, "member_id"),
+                                    int_at<int32_t>(req, "generation"), s.broker().now_ms()));
 }
 
 void op_commit_offsets(Session& s) {

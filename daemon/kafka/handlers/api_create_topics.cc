@@ -40,7 +40,7 @@ void create_one(Context& cx, const CreateTopicsRequest& req, const CreateTopicsR
     // The name and the configs were checked above: an invalid argument now
     // is the partition count (over the per-topic maximum or the daemon's
     // --max-partitions).
-    fail(s.code() == Code::kInvalidArgument ? int16_t{kInvalidPartitions} : error_of(s), s.message());
+    fail(s.code() == Code::kInvalidArgument ? int16_t{kInvalidPartitions} : default_error(s), s.message());
   }
 }
 

@@ -11,7 +11,7 @@ void handle_delete_topics(Context& cx) {
   for (const auto& name : req.names) {
     auto topic = server::existing_topic_name(name);
     Status s = topic.ok() ? cx.broker().delete_topic(*topic) : topic.status();
-    r.topics.push_back({name, s.ok() ? int16_t{kNone} : error_of(s)});
+    r.topics.push_back({name, s.ok() ? int16_t{kNone} : default_error(s)});
   }
   reply(cx, r);
 }

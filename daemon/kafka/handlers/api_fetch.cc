@@ -81,7 +81,7 @@ net::FetchPlan::Planned KafkaFetch::plan(uint64_t limit) {
       auto se = topic.ok() ? broker_->offsets(*topic, PartitionId(p.partition))
                            : Result<server::Broker::Offsets>(topic.status());
       if (!se.ok()) {
-        rp.error_code = error_of(se.status());
+        rp.error_code = default_error(se.status());
         out.any_error = true;
         continue;
       }
@@ -100,7 +100,7 @@ net::FetchPlan::Planned KafkaFetch::plan(uint64_t limit) {
       if (budget == 0 && out.total > 0) continue;
       auto rd = broker_->read(*topic, PartitionId(p.partition), Offset(p.fetch_offset), std::max<uint64_t>(budget, 1));
       if (!rd.ok()) {
-        rp.error_code = error_of(rd.status());
+        rp.error_code = default_error(rd.status());
         out.any_error = true;
       } else if (rd->size > 0 && (out.total == 0 || rd->size <= budget)) {
         out.total += rd->size;

@@ -20,7 +20,7 @@ void handle_list_offsets(Context& cx) {
                           : Result<Offset>(topic.status());
       auto se = topic.ok() ? broker.offsets(*topic, PartitionId(p.index)) : Result<server::Broker::Offsets>(topic.status());
       if (!o.ok() || !se.ok()) {
-        rp.error_code = error_of(o.ok() ? se.status() : o.status());
+        rp.error_code = default_error(o.ok() ? se.status() : o.status());
       } else if (p.timestamp >= 0 && *o >= se->end) {
         // No record at or after that time: Kafka answers -1.
         rp.offset = -1;

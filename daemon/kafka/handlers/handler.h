@@ -96,9 +96,6 @@ std::function<void(Resp&)> later(Context& cx) {
   };
 }
 
-// The Kafka error code of a broker status.
-int16_t error_of(const Status& s);
-
 // The ApiVersions answer: every row of the table.
 void add_api_ranges(std::vector<ApiVersionsResponse::Api>* out);
 
