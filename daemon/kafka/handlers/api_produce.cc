@@ -1,6 +1,9 @@
 // Produce (0): each partition's batches appended; answered when the last
 // append is (for acks=all, after its fsync). acks=0 answers nothing.
+#include <cstdlib>
+
 #include "common/record_batch.h"
+#include "common/topic_defaults.h"
 #include "daemon/kafka/errors.h"
 #include "daemon/kafka/handlers/handler.h"
 #include "daemon/broker/logging.h"
@@ -11,6 +14,40 @@ namespace {
 // The RecordBatch magic of the first batch, or -1 when there is none.
 int magic_of(std::string_view records) {
   return records.size() > batch::kMagicPos ? static_cast<int8_t>(records[batch::kMagicPos]) : -1;
+}
+
+// The largest batch of `records` (each: base offset, length, the rest).
+uint64_t largest_batch(std::string_view records) {
+  uint64_t largest = 0;
+  size_t at = 0;
+  while (records.size() - at >= batch::kBatchLengthPos + 4) {
+    const auto* p = reinterpret_cast<const uint8_t*>(records.data() + at + batch::kBatchLengthPos);
+    uint64_t length = uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+    uint64_t size = batch::kBatchLengthPos + 4 + length;
+    largest = std::max(largest, size);
+    if (size > records.size() - at) break;
+    at += size;
+  }
+  return largest;
+}
+
+// The topic's max.message.bytes (its override, else the default).
+int64_t max_message_bytes(server::Broker& broker, const TopicName& topic) {
+  auto info = broker.topics({topic}, false);
+  if (info.ok() && !info->empty()) {
+    auto it = (*info)[0].configs.find("max.message.bytes");
+    if (it != (*info)[0].configs.end()) return std::strtoll(it->second.c_str(), nullptr, 10);
+  }
+  return topic_defaults::kMaxMessageBytes;
+}
+
+// A refused append's Kafka code: MESSAGE_TOO_LARGE when the client sent a
+// batch over the topic's limit (decided from what was sent, not from the
+// broker's message), else the error table's.
+int16_t append_error(server::Broker& broker, const TopicName& topic, uint64_t largest, const Status& s) {
+  if (s.code() == Code::kInvalidArgument && largest > static_cast<uint64_t>(max_message_bytes(broker, topic)))
+    return kMessageTooLarge;
+  return error_of(s);
 }
 
 // The answer being filled in as the partitions' appends complete.
@@ -71,13 +108,15 @@ void handle_produce(Context& cx) {
       std::string topic = t.name;
       int32_t partition = p.index;
       auto name = TopicName::Parse(topic);
-      server::Broker::ProduceDone done = [broker, pending, ti, pi, topic, name, partition,
+      const uint64_t largest = largest_batch(p.records);  // measured now: the request's bytes do not outlive this call
+      server::Broker::ProduceDone done = [broker, pending, ti, pi, topic, name, partition, largest,
                                           silent](Result<storage::AppendResult> r) {
         if (!r.ok()) {
           if (silent)
             server::log_warn("kafka acks=0 produce to %s-%d failed: %s", topic.c_str(), partition,
                              r.status().to_string().c_str());
-          pending->set(ti, pi, error_of(r.status()), -1, -1);
+          int16_t error = name.ok() ? append_error(*broker, *name, largest, r.status()) : error_of(r.status());
+          pending->set(ti, pi, error, -1, -1);
         } else {
           auto se = broker->offsets(*name, PartitionId(partition));  // appended: the name is valid
           pending->set(ti, pi, kNone, r->base_offset.value(), se.ok() ? se->start.value() : -1);

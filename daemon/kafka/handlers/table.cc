@@ -67,13 +67,6 @@ void add_api_ranges(std::vector<ApiVersionsResponse::Api>* out) {
   for (const auto& a : kApis) out->push_back({a.range.key, a.range.min, a.range.max});
 }
 
-int16_t error_of(const Status& s) {
-  // TODO(storage): a batch over max.message.bytes is still kInvalidArgument
-  // in daemon/storage/log.cc; once it is Status::TooLarge the error table
-  // answers MESSAGE_TOO_LARGE and this, the last look at a message, goes.
-  if (s.code() == Code::kInvalidArgument && s.message().find("max.message.bytes") != std::string::npos)
-    return kMessageTooLarge;
-  return default_error(s);
-}
+int16_t error_of(const Status& s) { return default_error(s); }
 
 }  // namespace ks::kafka
