@@ -15,6 +15,7 @@
 #include <string>
 
 #include "common/home.h"
+#include "common/layout.h"
 #include "daemon/broker/broker.h"
 #include "daemon/broker/logging.h"
 #include "daemon/server/options.h"
@@ -27,7 +28,7 @@ namespace {
 // Holds the home's lock for the life of the process: a second daemon for
 // the same home fails here, whichever way it was started.
 int take_lock(const std::string& home, std::string* holder) {
-  std::string path = home + "/daemon.lock";
+  std::string path = layout::in_home(home, layout::kLock);
   int fd = home::open_in_home(path, O_RDWR | O_CREAT);
   if (fd < 0) return -1;
   // A client checking whether a daemon runs (ks daemon status while this
@@ -39,7 +40,7 @@ int take_lock(const std::string& home, std::string* holder) {
     rc = ::flock(fd, LOCK_EX | LOCK_NB);
   }
   if (rc != 0) {
-    auto pid = storage::read_file(home + "/daemon.pid");
+    auto pid = storage::read_file(layout::in_home(home, layout::kPid));
     *holder = pid.ok() ? *pid : "?";
     while (!holder->empty() && holder->back() == '\n') holder->pop_back();
     ::close(fd);
@@ -50,7 +51,7 @@ int take_lock(const std::string& home, std::string* holder) {
 }
 
 std::string make_token(const std::string& home) {
-  std::string path = home + "/token";
+  std::string path = layout::in_home(home, layout::kToken);
   auto existing = storage::read_file(path);
   if (existing.ok() && existing->size() >= 32) {
     ::chmod(path.c_str(), 0600);  // ours (the home check said so); readable by no one else
@@ -196,12 +197,12 @@ int run_daemon(const DaemonOptions& options) {
   int lock = take_lock(home, &holder);
   if (lock < 0) {
     if (errno == EWOULDBLOCK) log_error("another daemon (pid %s) already runs for %s", holder.c_str(), home.c_str());
-    else log_error("cannot lock %s/daemon.lock: %s", home.c_str(), std::strerror(errno));
+    else log_error("cannot lock %s/%s: %s", home.c_str(), layout::kLock, std::strerror(errno));
     return 1;
   }
   // Written now, not once listening: opening many partitions can take a
   // while, and `ks daemon status` names the daemon that is starting.
-  (void)storage::write_file_atomic(home + "/daemon.pid", std::to_string(::getpid()) + "\n", false);
+  (void)storage::write_file_atomic(layout::in_home(home, layout::kPid), std::to_string(::getpid()) + "\n", false);
 
   DaemonOptions opts = options;
   fit_to_descriptors(&opts);
@@ -220,13 +221,13 @@ int run_daemon(const DaemonOptions& options) {
   if (!broker.ok()) {
     log_error("cannot open the data in %s: %s", home.c_str(), broker.status().to_string().c_str());
     uv_loop_close(&d.loop);
-    ::unlink((home + "/daemon.pid").c_str());
+    ::unlink((layout::in_home(home, layout::kPid)).c_str());
     ::close(lock);
     return 1;
   }
   d.broker = std::move(*broker);
   d.server = std::make_unique<Server>(&d.loop, d.broker.get(), opts);
-  Status s = d.server->listen_unix(home + "/ks.sock");
+  Status s = d.server->listen_unix(layout::in_home(home, layout::kSocket));
   if (s.ok() && !options.listen.empty()) {
     std::string hp = options.listen;
     if (hp.rfind("tcp://", 0) == 0) hp = hp.substr(6);
@@ -244,7 +245,7 @@ int run_daemon(const DaemonOptions& options) {
     uv_run(&d.loop, UV_RUN_DEFAULT);  // close callbacks of the listeners opened
     (void)d.broker->close();
     uv_loop_close(&d.loop);
-    ::unlink((home + "/daemon.pid").c_str());
+    ::unlink((layout::in_home(home, layout::kPid)).c_str());
     ::close(lock);
     return 1;
   }
@@ -278,8 +279,8 @@ int run_daemon(const DaemonOptions& options) {
   d.server.reset();
   uv_run(&d.loop, UV_RUN_DEFAULT);  // close callbacks of what the server freed
   if (uv_loop_close(&d.loop) != 0) log_warn("event loop closed with handles still open");
-  ::unlink((home + "/ks.sock").c_str());
-  ::unlink((home + "/daemon.pid").c_str());
+  ::unlink((layout::in_home(home, layout::kSocket)).c_str());
+  ::unlink((layout::in_home(home, layout::kPid)).c_str());
   ::close(lock);
   return d.exit_code;
 }

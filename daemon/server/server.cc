@@ -5,6 +5,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "common/layout.h"
 #include "daemon/net/address.h"
 #include "daemon/broker/orphan_ops.h"
 
@@ -39,7 +40,7 @@ Server::Server(uv_loop_t* loop, Broker* broker, const DaemonOptions& options)
       kafka_(&conns_, broker, options_),
       listeners_(loop, &conns_, options_.fd_limit,
                  "the daemon is out of file descriptors (ulimit -n " + std::to_string(options_.fd_limit) + "); see " +
-                     options_.home + "/daemon.log"),
+                     layout::in_home(options_.home, layout::kDaemonLog)),
       started_ms_(now_ms()) {
   // A group whose generation moved: its members' long polls answer now
   // (with rebalance_in_progress), so they commit and join again promptly.
