@@ -182,6 +182,52 @@ void stop(Daemon* d, const char* why) {
   d->server->begin_shutdown([d] { finish_stop(d); });
 }
 
+// The Unix socket, then the TCP and Kafka listeners the options ask for.
+Status open_listeners(Daemon* d, const DaemonOptions& options) {
+  const std::string& home = options.home;
+  Status s = d->server->listen_unix(layout::in_home(home, layout::kSocket));
+  if (s.ok() && !options.listen.empty()) {
+    std::string hp = options.listen;
+    if (hp.rfind("tcp://", 0) == 0) hp = hp.substr(6);
+    s = d->server->listen_tcp(hp, options.allow_remote, make_token(home));
+  }
+  if (s.ok() && !options.kafka.empty()) {
+    std::string hp = options.kafka;
+    if (hp.rfind("kafka://", 0) == 0) hp = hp.substr(8);
+    s = d->server->listen_kafka(hp, options.allow_remote, options.kafka_advertise);
+    if (s.ok()) warn_open_kafka(hp, options.allow_remote);
+  }
+  return s;
+}
+
+// Signals that stop the daemon, the shutdown op, and the broker's tick.
+void start_handles(Daemon* d) {
+  d->server->set_shutdown_hook([d] { stop(d, "shutdown request"); });
+  uv_signal_init(&d->loop, &d->sigterm);
+  uv_signal_init(&d->loop, &d->sigint);
+  d->sigterm.data = d->sigint.data = d;
+  uv_signal_start(&d->sigterm, [](uv_signal_t* h, int) { stop(static_cast<Daemon*>(h->data), "SIGTERM"); }, SIGTERM);
+  uv_signal_start(&d->sigint, [](uv_signal_t* h, int) { stop(static_cast<Daemon*>(h->data), "SIGINT"); }, SIGINT);
+  ::signal(SIGPIPE, SIG_IGN);
+  uv_timer_init(&d->loop, &d->tick);
+  d->tick.data = d;
+  uv_timer_start(&d->tick, [](uv_timer_t* t) {
+    auto* d = static_cast<Daemon*>(t->data);
+    if (!d->stopping) d->broker->tick();
+  }, 100, 100);
+}
+
+// Tells whoever started us (ks daemon start / autostart) that we accept.
+void tell_ready() {
+  if (const char* fd = std::getenv("KS_READY_FD")) {
+    int rfd = std::atoi(fd);
+    char one = 1;
+    if (::write(rfd, &one, 1) < 0) {}
+    ::close(rfd);
+    ::unsetenv("KS_READY_FD");
+  }
+}
+
 }  // namespace
 
 int run_daemon(const DaemonOptions& options) {
@@ -227,18 +273,7 @@ int run_daemon(const DaemonOptions& options) {
   }
   d.broker = std::move(*broker);
   d.server = std::make_unique<Server>(&d.loop, d.broker.get(), opts);
-  Status s = d.server->listen_unix(layout::in_home(home, layout::kSocket));
-  if (s.ok() && !options.listen.empty()) {
-    std::string hp = options.listen;
-    if (hp.rfind("tcp://", 0) == 0) hp = hp.substr(6);
-    s = d.server->listen_tcp(hp, options.allow_remote, make_token(home));
-  }
-  if (s.ok() && !options.kafka.empty()) {
-    std::string hp = options.kafka;
-    if (hp.rfind("kafka://", 0) == 0) hp = hp.substr(8);
-    s = d.server->listen_kafka(hp, options.allow_remote, options.kafka_advertise);
-    if (s.ok()) warn_open_kafka(hp, options.allow_remote);
-  }
+  Status s = open_listeners(&d, options);
   if (!s.ok()) {
     log_error("%s", s.to_string().c_str());
     d.server.reset();
@@ -249,31 +284,11 @@ int run_daemon(const DaemonOptions& options) {
     ::close(lock);
     return 1;
   }
-  d.server->set_shutdown_hook([&d] { stop(&d, "shutdown request"); });
-  uv_signal_init(&d.loop, &d.sigterm);
-  uv_signal_init(&d.loop, &d.sigint);
-  d.sigterm.data = d.sigint.data = &d;
-  uv_signal_start(&d.sigterm, [](uv_signal_t* h, int) { stop(static_cast<Daemon*>(h->data), "SIGTERM"); }, SIGTERM);
-  uv_signal_start(&d.sigint, [](uv_signal_t* h, int) { stop(static_cast<Daemon*>(h->data), "SIGINT"); }, SIGINT);
-  ::signal(SIGPIPE, SIG_IGN);
-  uv_timer_init(&d.loop, &d.tick);
-  d.tick.data = &d;
-  uv_timer_start(&d.tick, [](uv_timer_t* t) {
-    auto* d = static_cast<Daemon*>(t->data);
-    if (!d->stopping) d->broker->tick();
-  }, 100, 100);
-
+  start_handles(&d);
   std::string listening;
   for (const auto& l : d.server->listeners()) listening += " " + l;
   log_info("ks daemon pid %d serving %s on%s", ::getpid(), home.c_str(), listening.c_str());
-  // Tell whoever started us (ks daemon start / autostart) that we accept.
-  if (const char* fd = std::getenv("KS_READY_FD")) {
-    int rfd = std::atoi(fd);
-    char one = 1;
-    if (::write(rfd, &one, 1) < 0) {}
-    ::close(rfd);
-    ::unsetenv("KS_READY_FD");
-  }
+  tell_ready();
 
   uv_run(&d.loop, UV_RUN_DEFAULT);
   d.server.reset();
