@@ -7,7 +7,7 @@
 
 #include "common/layout.h"
 #include "daemon/net/address.h"
-#include "daemon/broker/orphan_ops.h"
+#include "daemon/native/op_orphans.h"
 
 #ifndef KS_VERSION
 #define KS_VERSION "0.0.0"
@@ -111,7 +111,7 @@ json Server::status_json() const {
               {"topics", broker_->topic_count()},
               {"partitions", broker_->partition_total()},
               {"bytes", broker_->total_bytes()},
-              {"orphans", orphans_json(broker_->orphans())}};
+              {"orphans", native::orphans_json(broker_->orphans())}};
 }
 
 void Server::begin_shutdown(std::function<void()> done) {
