@@ -1,10 +1,9 @@
 // The ops about the connection and the daemon itself: hello (the token
-// of a TCP client), status, shutdown, and the orphaned-directory ops.
+// of a TCP client), status, shutdown.
 #include <unistd.h>
 
 #include "daemon/native/fields.h"
 #include "daemon/native/ops.h"
-#include "daemon/broker/orphan_ops.h"
 
 #ifndef KS_VERSION
 #define KS_VERSION "0.0.0"
@@ -26,9 +25,5 @@ void op_shutdown(Session& s) {
   s.reply(Status::OK());
   s.request_shutdown();
 }
-
-void op_adopt_topic(Session& s) { s.reply(server::run_orphan_op(s.broker(), "adopt_topic", s.request())); }
-
-void op_remove_orphans(Session& s) { s.reply(server::run_orphan_op(s.broker(), "remove_orphans", s.request())); }
 
 }  // namespace ks::native

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "common/home.h"
+#include "common/layout.h"
 #include "daemon/broker/broker.h"
 #include "daemon/broker/logging.h"
 #include "daemon/server/options.h"
@@ -27,7 +28,7 @@ namespace {
 // Holds the home's lock for the life of the process: a second daemon for
 // the same home fails here, whichever way it was started.
 int take_lock(const std::string& home, std::string* holder) {
-  std::string path = home + "/daemon.lock";
+  std::string path = layout::in_home(home, layout::kLock);
   int fd = home::open_in_home(path, O_RDWR | O_CREAT);
   if (fd < 0) return -1;
   // A client checking whether a daemon runs (ks daemon status while this
@@ -39,7 +40,7 @@ int take_lock(const std::string& home, std::string* holder) {
     rc = ::flock(fd, LOCK_EX | LOCK_NB);
   }
   if (rc != 0) {
-    auto pid = storage::read_file(home + "/daemon.pid");
+    auto pid = storage::read_file(layout::in_home(home, layout::kPid));
     *holder = pid.ok() ? *pid : "?";
     while (!holder->empty() && holder->back() == '\n') holder->pop_back();
     ::close(fd);
@@ -50,7 +51,7 @@ int take_lock(const std::string& home, std::string* holder) {
 }
 
 std::string make_token(const std::string& home) {
-  std::string path = home + "/token";
+  std::string path = layout::in_home(home, layout::kToken);
   auto existing = storage::read_file(path);
   if (existing.ok() && existing->size() >= 32) {
     ::chmod(path.c_str(), 0600);  // ours (the home check said so); readable by no one else
@@ -181,6 +182,52 @@ void stop(Daemon* d, const char* why) {
   d->server->begin_shutdown([d] { finish_stop(d); });
 }
 
+// The Unix socket, then the TCP and Kafka listeners the options ask for.
+Status open_listeners(Daemon* d, const DaemonOptions& options) {
+  const std::string& home = options.home;
+  Status s = d->server->listen_unix(layout::in_home(home, layout::kSocket));
+  if (s.ok() && !options.listen.empty()) {
+    std::string hp = options.listen;
+    if (hp.rfind("tcp://", 0) == 0) hp = hp.substr(6);
+    s = d->server->listen_tcp(hp, options.allow_remote, make_token(home));
+  }
+  if (s.ok() && !options.kafka.empty()) {
+    std::string hp = options.kafka;
+    if (hp.rfind("kafka://", 0) == 0) hp = hp.substr(8);
+    s = d->server->listen_kafka(hp, options.allow_remote, options.kafka_advertise);
+    if (s.ok()) warn_open_kafka(hp, options.allow_remote);
+  }
+  return s;
+}
+
+// Signals that stop the daemon, the shutdown op, and the broker's tick.
+void start_handles(Daemon* d) {
+  d->server->set_shutdown_hook([d] { stop(d, "shutdown request"); });
+  uv_signal_init(&d->loop, &d->sigterm);
+  uv_signal_init(&d->loop, &d->sigint);
+  d->sigterm.data = d->sigint.data = d;
+  uv_signal_start(&d->sigterm, [](uv_signal_t* h, int) { stop(static_cast<Daemon*>(h->data), "SIGTERM"); }, SIGTERM);
+  uv_signal_start(&d->sigint, [](uv_signal_t* h, int) { stop(static_cast<Daemon*>(h->data), "SIGINT"); }, SIGINT);
+  ::signal(SIGPIPE, SIG_IGN);
+  uv_timer_init(&d->loop, &d->tick);
+  d->tick.data = d;
+  uv_timer_start(&d->tick, [](uv_timer_t* t) {
+    auto* d = static_cast<Daemon*>(t->data);
+    if (!d->stopping) d->broker->tick();
+  }, 100, 100);
+}
+
+// Tells whoever started us (ks daemon start / autostart) that we accept.
+void tell_ready() {
+  if (const char* fd = std::getenv("KS_READY_FD")) {
+    int rfd = std::atoi(fd);
+    char one = 1;
+    if (::write(rfd, &one, 1) < 0) {}
+    ::close(rfd);
+    ::unsetenv("KS_READY_FD");
+  }
+}
+
 }  // namespace
 
 int run_daemon(const DaemonOptions& options) {
@@ -196,12 +243,12 @@ int run_daemon(const DaemonOptions& options) {
   int lock = take_lock(home, &holder);
   if (lock < 0) {
     if (errno == EWOULDBLOCK) log_error("another daemon (pid %s) already runs for %s", holder.c_str(), home.c_str());
-    else log_error("cannot lock %s/daemon.lock: %s", home.c_str(), std::strerror(errno));
+    else log_error("cannot lock %s/%s: %s", home.c_str(), layout::kLock, std::strerror(errno));
     return 1;
   }
   // Written now, not once listening: opening many partitions can take a
   // while, and `ks daemon status` names the daemon that is starting.
-  (void)storage::write_file_atomic(home + "/daemon.pid", std::to_string(::getpid()) + "\n", false);
+  (void)storage::write_file_atomic(layout::in_home(home, layout::kPid), std::to_string(::getpid()) + "\n", false);
 
   DaemonOptions opts = options;
   fit_to_descriptors(&opts);
@@ -220,66 +267,35 @@ int run_daemon(const DaemonOptions& options) {
   if (!broker.ok()) {
     log_error("cannot open the data in %s: %s", home.c_str(), broker.status().to_string().c_str());
     uv_loop_close(&d.loop);
-    ::unlink((home + "/daemon.pid").c_str());
+    ::unlink((layout::in_home(home, layout::kPid)).c_str());
     ::close(lock);
     return 1;
   }
   d.broker = std::move(*broker);
   d.server = std::make_unique<Server>(&d.loop, d.broker.get(), opts);
-  Status s = d.server->listen_unix(home + "/ks.sock");
-  if (s.ok() && !options.listen.empty()) {
-    std::string hp = options.listen;
-    if (hp.rfind("tcp://", 0) == 0) hp = hp.substr(6);
-    s = d.server->listen_tcp(hp, options.allow_remote, make_token(home));
-  }
-  if (s.ok() && !options.kafka.empty()) {
-    std::string hp = options.kafka;
-    if (hp.rfind("kafka://", 0) == 0) hp = hp.substr(8);
-    s = d.server->listen_kafka(hp, options.allow_remote, options.kafka_advertise);
-    if (s.ok()) warn_open_kafka(hp, options.allow_remote);
-  }
+  Status s = open_listeners(&d, options);
   if (!s.ok()) {
     log_error("%s", s.to_string().c_str());
     d.server.reset();
     uv_run(&d.loop, UV_RUN_DEFAULT);  // close callbacks of the listeners opened
     (void)d.broker->close();
     uv_loop_close(&d.loop);
-    ::unlink((home + "/daemon.pid").c_str());
+    ::unlink((layout::in_home(home, layout::kPid)).c_str());
     ::close(lock);
     return 1;
   }
-  d.server->set_shutdown_hook([&d] { stop(&d, "shutdown request"); });
-  uv_signal_init(&d.loop, &d.sigterm);
-  uv_signal_init(&d.loop, &d.sigint);
-  d.sigterm.data = d.sigint.data = &d;
-  uv_signal_start(&d.sigterm, [](uv_signal_t* h, int) { stop(static_cast<Daemon*>(h->data), "SIGTERM"); }, SIGTERM);
-  uv_signal_start(&d.sigint, [](uv_signal_t* h, int) { stop(static_cast<Daemon*>(h->data), "SIGINT"); }, SIGINT);
-  ::signal(SIGPIPE, SIG_IGN);
-  uv_timer_init(&d.loop, &d.tick);
-  d.tick.data = &d;
-  uv_timer_start(&d.tick, [](uv_timer_t* t) {
-    auto* d = static_cast<Daemon*>(t->data);
-    if (!d->stopping) d->broker->tick();
-  }, 100, 100);
-
+  start_handles(&d);
   std::string listening;
   for (const auto& l : d.server->listeners()) listening += " " + l;
   log_info("ks daemon pid %d serving %s on%s", ::getpid(), home.c_str(), listening.c_str());
-  // Tell whoever started us (ks daemon start / autostart) that we accept.
-  if (const char* fd = std::getenv("KS_READY_FD")) {
-    int rfd = std::atoi(fd);
-    char one = 1;
-    if (::write(rfd, &one, 1) < 0) {}
-    ::close(rfd);
-    ::unsetenv("KS_READY_FD");
-  }
+  tell_ready();
 
   uv_run(&d.loop, UV_RUN_DEFAULT);
   d.server.reset();
   uv_run(&d.loop, UV_RUN_DEFAULT);  // close callbacks of what the server freed
   if (uv_loop_close(&d.loop) != 0) log_warn("event loop closed with handles still open");
-  ::unlink((home + "/ks.sock").c_str());
-  ::unlink((home + "/daemon.pid").c_str());
+  ::unlink((layout::in_home(home, layout::kSocket)).c_str());
+  ::unlink((layout::in_home(home, layout::kPid)).c_str());
   ::close(lock);
   return d.exit_code;
 }

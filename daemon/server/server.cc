@@ -5,8 +5,9 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "common/layout.h"
 #include "daemon/net/address.h"
-#include "daemon/broker/orphan_ops.h"
+#include "daemon/native/op_orphans.h"
 
 #ifndef KS_VERSION
 #define KS_VERSION "0.0.0"
@@ -39,7 +40,7 @@ Server::Server(uv_loop_t* loop, Broker* broker, const DaemonOptions& options)
       kafka_(&conns_, broker, options_),
       listeners_(loop, &conns_, options_.fd_limit,
                  "the daemon is out of file descriptors (ulimit -n " + std::to_string(options_.fd_limit) + "); see " +
-                     options_.home + "/daemon.log"),
+                     layout::in_home(options_.home, layout::kDaemonLog)),
       started_ms_(now_ms()) {
   // A group whose generation moved: its members' long polls answer now
   // (with rebalance_in_progress), so they commit and join again promptly.
@@ -110,7 +111,7 @@ json Server::status_json() const {
               {"topics", broker_->topic_count()},
               {"partitions", broker_->partition_total()},
               {"bytes", broker_->total_bytes()},
-              {"orphans", orphans_json(broker_->orphans())}};
+              {"orphans", native::orphans_json(broker_->orphans())}};
 }
 
 void Server::begin_shutdown(std::function<void()> done) {

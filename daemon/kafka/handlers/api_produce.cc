@@ -95,7 +95,7 @@ void handle_produce(Context& cx) {
       std::string topic = t.name;
       int32_t partition = p.index;
       auto name = TopicName::Parse(topic);
-      const size_t largest = largest_batch(p.records);
+      const size_t largest = largest_batch(p.records);  // measured now: the request's bytes do not outlive this call
       server::Broker::ProduceDone done = [broker, pending, ti, pi, topic, name, partition, silent,
                                           largest](Result<storage::AppendResult> r) {
         if (!r.ok()) {
