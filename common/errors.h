@@ -47,7 +47,7 @@ inline constexpr std::array<ErrorInfo, kCodeCount> kErrorTable{{
     {Code::kInvalidArgument,       "invalid_argument",      "invalid argument",        2,     2},
     {Code::kCorruption,            "corruption",            "corruption",              2,     1},  // CORRUPT_MESSAGE
     {Code::kIOError,               "io_error",              "I/O error",               56,    1},  // KAFKA_STORAGE_ERROR
-    // a limit on connections or long polls is reached; try again later
+    // the daemon's connection limit is reached; try again later
     // (UNKNOWN_SERVER_ERROR: Kafka clients are answered before any limit)
     {Code::kBusy,                  "busy",                  "busy",                    -1,    1},
     // no daemon to talk to (UNKNOWN_SERVER_ERROR)
