@@ -9,6 +9,7 @@
 #include "common/record_batch.h"
 #include "daemon/meta/meta_store.h"
 #include "daemon/broker/broker.h"
+#include "daemon/broker/test_home.h"
 #include "daemon/broker/test_names.h"
 #include "daemon/storage/file.h"
 
@@ -17,7 +18,7 @@ using namespace ks::server;
 
 namespace {
 
-class InlineExecutor final : public Executor {
+class CountingExecutor final : public Executor {
  public:
   void run(std::function<Status()> work, std::function<void(Status)> done) override {
     ++runs;
@@ -26,15 +27,7 @@ class InlineExecutor final : public Executor {
   int runs = 0;
 };
 
-struct Home {
-  Home() {
-    char tmpl[] = "/tmp/ks-orphans-test-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~Home() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
-  std::string path;
-};
+using Home = TempHome;
 
 std::unique_ptr<Broker> open(const Home& h, Executor* ex) {
   BrokerOptions o;
@@ -56,7 +49,7 @@ void produce(Broker& b, const std::string& topic, int32_t partition, int n, Stat
 // What a power cut before the metadata sync left: the partitions and their
 // records on disk, the topic's rows not in meta.db.
 void lose_topic_metadata(const Home& h, const std::string& topic, int32_t partitions, int records) {
-  InlineExecutor ex;
+  CountingExecutor ex;
   {
     auto b = open(h, &ex);
     REQUIRE(b->create_topic(tn(topic), partitions, {{"retention.ms", "123456789"}}).ok());
@@ -77,7 +70,7 @@ void lose_topic_metadata(const Home& h, const std::string& topic, int32_t partit
 TEST_CASE("a topic lost from meta.db is reported at start and never reopened by create or auto-create") {
   Home h;
   lose_topic_metadata(h, "orders", 2, 10);
-  InlineExecutor ex;
+  CountingExecutor ex;
   auto b = open(h, &ex);
   REQUIRE(b->orphans().size() == 2);
   CHECK(b->orphans()[0].name == "orders-0");
@@ -98,7 +91,7 @@ TEST_CASE("a topic lost from meta.db is reported at start and never reopened by 
 TEST_CASE("adopting takes the partition count from the directories and keeps the records") {
   Home h;
   lose_topic_metadata(h, "orders", 3, 7);
-  InlineExecutor ex;
+  CountingExecutor ex;
   auto b = open(h, &ex);
   CHECK(b->adopt_topic(tn("nothing-here"), {}).code() == Code::kNotFound);
   REQUIRE(b->adopt_topic(tn("orders"), {{"retention.ms", "86400000"}}).ok());
@@ -116,7 +109,7 @@ TEST_CASE("adopting takes the partition count from the directories and keeps the
 
 TEST_CASE("partitions beyond a topic's count are orphans: alter -p refuses them, adopt grows the topic") {
   Home h;
-  InlineExecutor ex;
+  CountingExecutor ex;
   {
     auto b = open(h, &ex);
     REQUIRE(b->create_topic(tn("t"), 1, {}).ok());
@@ -145,7 +138,7 @@ TEST_CASE("partitions beyond a topic's count are orphans: alter -p refuses them,
 TEST_CASE("removing orphans deletes only them and frees the name") {
   Home h;
   lose_topic_metadata(h, "gone", 2, 5);
-  InlineExecutor ex;
+  CountingExecutor ex;
   auto b = open(h, &ex);
   REQUIRE(b->create_topic(tn("kept"), 1, {}).ok());
   CHECK(b->remove_orphans(tn("kept")).code() == Code::kNotFound);

@@ -1,4 +1,5 @@
 #include "daemon/broker/broker.h"
+#include "daemon/broker/test_home.h"
 #include "daemon/broker/test_names.h"
 
 #include <doctest/doctest.h>
@@ -33,15 +34,7 @@ class ManualExecutor final : public Executor {
   std::deque<std::pair<std::function<Status()>, std::function<void(Status)>>> queue_;
 };
 
-struct Home {
-  Home() {
-    char tmpl[] = "/tmp/ks-broker-test-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~Home() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
-  std::string path;
-};
+using Home = TempHome;
 
 std::string batch_of(int n) {
   batch::BatchBuilder b;

@@ -7,6 +7,7 @@
 
 #include "common/record_batch.h"
 #include "daemon/broker/broker.h"
+#include "daemon/broker/test_home.h"
 #include "daemon/broker/test_names.h"
 
 using namespace ks;
@@ -14,20 +15,7 @@ using namespace ks::server;
 
 namespace {
 
-class InlineExecutor final : public Executor {
- public:
-  void run(std::function<Status()> work, std::function<void(Status)> done) override { done(work()); }
-};
-
-struct Home {
-  Home() {
-    char tmpl[] = "/tmp/ks-group-registry-test-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~Home() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
-  std::string path;
-};
+using Home = TempHome;
 
 // A membership protocol reduced to what the registry may ask of it.
 struct FakeMembers final : GroupMembers {
