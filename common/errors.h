@@ -66,6 +66,15 @@ inline constexpr std::array<ErrorInfo, kCodeCount> kErrorTable{{
     // a blocking call of `ks` was cut short by SIGINT/SIGTERM; the command
     // exits as the signal asks (130 for SIGINT: see signal_exit in each)
     {Code::kInterrupted,           "interrupted",           "interrupted",             -1,    130},
+    // a record's timestamp is further from the broker's clock than the
+    // topic's message.timestamp.before/after.max.ms allow (INVALID_TIMESTAMP)
+    {Code::kInvalidTimestamp,      "invalid_timestamp",     "invalid timestamp",       32,    1},
+    // an idempotent producer's batch does not follow its last sequence
+    // for the partition (OUT_OF_ORDER_SEQUENCE_NUMBER)
+    {Code::kOutOfOrderSequence,    "out_of_order_sequence", "out of order sequence",   45,    1},
+    // an idempotent producer's batch carries an epoch older than the
+    // partition has seen: a newer producer took over (INVALID_PRODUCER_EPOCH)
+    {Code::kInvalidProducerEpoch,  "invalid_producer_epoch", "invalid producer epoch", 47,    1},
 }};
 
 // The row of `code`.

@@ -169,7 +169,10 @@ bool RecordReader::next(Record* out) {
   if (!r.empty())
     return bad("length disagrees with its fields");
   out->offset = header_.base_offset + offset_delta;
-  out->timestamp = wrapping_add(header_.base_timestamp, ts_delta);
+  // A LogAppendTime batch's records all carry the time the broker stamped
+  // into the header, as Kafka's records report it.
+  out->timestamp = (header_.attributes & kTimestampTypeBit) ? header_.max_timestamp
+                                                            : wrapping_add(header_.base_timestamp, ts_delta);
   out->key = key_len >= 0 ? std::optional<std::string_view>(key) : std::nullopt;
   out->value = value_len >= 0 ? std::optional<std::string_view>(value) : std::nullopt;
   p_ = outer.position() + length;
@@ -204,13 +207,19 @@ Result<BatchInfo> validate(std::string_view batch, size_t max_uncompressed) {
   auto checked = check_crc(batch);
   if (!checked.ok()) return checked.take_status();
   const BatchHeader& h = *checked;
-  BatchInfo info{h, h.max_timestamp};
+  BatchInfo info{h, h.max_timestamp, h.base_timestamp};
   RecordReader reader(batch, max_uncompressed);
   Record rec;
-  int64_t max_ts = INT64_MIN;
-  while (reader.next(&rec)) max_ts = std::max(max_ts, rec.timestamp);
+  int64_t max_ts = INT64_MIN, min_ts = INT64_MAX;
+  while (reader.next(&rec)) {
+    max_ts = std::max(max_ts, rec.timestamp);
+    min_ts = std::min(min_ts, rec.timestamp);
+  }
   if (!reader.status().ok()) return reader.status();
-  if (h.records_count > 0) info.max_timestamp = max_ts;
+  if (h.records_count > 0) {
+    info.max_timestamp = max_ts;
+    info.min_timestamp = min_ts;
+  }
   return info;
 }
 

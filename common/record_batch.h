@@ -170,6 +170,9 @@ struct BatchInfo {
   // Largest record timestamp, read from the records (decompressed first
   // for compressed batches); the header's value when there are none.
   int64_t max_timestamp = 0;
+  // Smallest record timestamp (the header's base timestamp when there are
+  // none): with max_timestamp, the bounds topic timestamp limits check.
+  int64_t min_timestamp = 0;
 };
 
 // Checks the header, that `batch` is exactly one batch long, and its

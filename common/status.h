@@ -28,8 +28,11 @@ enum class Code : unsigned char {
   kGroupInUse,
   kRetryLater,  // SQLite stayed locked; the same request may succeed later
   kInterrupted,
+  kInvalidTimestamp,  // a record timestamp outside the topic's message.timestamp limits
+  kOutOfOrderSequence,    // an idempotent batch's sequence leaves a gap
+  kInvalidProducerEpoch,  // an idempotent batch from an older producer epoch
 };
-inline constexpr size_t kCodeCount = static_cast<size_t>(Code::kInterrupted) + 1;
+inline constexpr size_t kCodeCount = static_cast<size_t>(Code::kInvalidProducerEpoch) + 1;
 
 // "not found", "I/O error": the words in front of a message (error table).
 std::string_view code_name(Code code);
@@ -54,6 +57,9 @@ class [[nodiscard]] Status {
   static Status GroupInUse(std::string msg) { return {Code::kGroupInUse, std::move(msg)}; }
   static Status RetryLater(std::string msg) { return {Code::kRetryLater, std::move(msg)}; }
   static Status Interrupted(std::string msg) { return {Code::kInterrupted, std::move(msg)}; }
+  static Status InvalidTimestamp(std::string msg) { return {Code::kInvalidTimestamp, std::move(msg)}; }
+  static Status OutOfOrderSequence(std::string msg) { return {Code::kOutOfOrderSequence, std::move(msg)}; }
+  static Status InvalidProducerEpoch(std::string msg) { return {Code::kInvalidProducerEpoch, std::move(msg)}; }
   // An error whose code was decided elsewhere (a wire name, SQLite's
   // result); `code` must not be kOk.
   static Status Error(Code code, std::string msg) {

@@ -30,6 +30,11 @@ static_assert(kMaxMessageBytes == (int64_t{1} << 20) + 12);
 // own (acks=all still waits for its fsync).
 inline constexpr int64_t kFlushMs = -1;
 inline constexpr int64_t kFlushMessages = -1;
+// message.timestamp.after.max.ms: with CreateTime, a record more than this
+// far ahead of the broker's clock is refused (Kafka 4's 1 hour);
+// message.timestamp.before.max.ms: as far behind (no limit).
+inline constexpr int64_t kTimestampAfterMaxMs = 3600 * 1000;
+inline constexpr int64_t kTimestampBeforeMaxMs = INT64_MAX;
 // cleanup.policy: only "delete" is supported.
 inline constexpr const char* kCleanupPolicy = "delete";
 

@@ -51,9 +51,18 @@ class TopicName {
   std::string name_;
 };
 
-// Checks a topic (or group) name against Kafka's character and length rules;
-// `what` names the thing in the error ("topic", "group").
+// Checks a topic name against Kafka's character and length rules; `what`
+// names the thing in the error ("topic").
 Status validate_name(std::string_view name, std::string_view what, size_t max_length);
+
+// The longest group id: what a Kafka string can carry.
+inline constexpr size_t kMaxGroupIdLength = 32767;
+// Checks a consumer group id as Kafka does: any non-empty string
+// ("roundrobin,range", "team/app 1" and "日本" are all group ids), at most
+// kMaxGroupIdLength bytes. It must be valid UTF-8 (Kafka reads ids as
+// Java strings, so two byte strings that are not UTF-8 could be one group
+// there) without NUL (ks's tools would cut the id there).
+Status validate_group_id(std::string_view id);
 
 }  // namespace ks
 

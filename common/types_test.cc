@@ -35,3 +35,17 @@ TEST_CASE("offsets are ordered and do arithmetic only with counts") {
   CHECK(Offset(8) - a == 3);
   CHECK(a < Offset(6));
 }
+
+TEST_CASE("a group id is any non-empty UTF-8 string up to Kafka's string limit") {
+  for (std::string_view id : {"g", "roundrobin,range", "team/app 1", "..", "a\tb", "\xe6\x97\xa5\xe6\x9c\xac",
+                              "\xf0\x9f\x98\x80", "\xc2\x80"})
+    CHECK(validate_group_id(id).ok());
+  CHECK(validate_group_id(std::string(kMaxGroupIdLength, 'x')).ok());
+  CHECK(validate_group_id("").code() == Code::kInvalidArgument);
+  CHECK(validate_group_id(std::string(kMaxGroupIdLength + 1, 'x')).code() == Code::kInvalidArgument);
+  // Not UTF-8: a stray continuation byte, a cut sequence, an overlong
+  // encoding, a surrogate, past U+10FFFF.
+  CHECK(validate_group_id(std::string_view("a\0b", 3)).code() == Code::kInvalidArgument);
+  for (std::string_view id : {"a\x80", "\xe6\x97", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff"})
+    CHECK(validate_group_id(id).code() == Code::kInvalidArgument);
+}

@@ -99,7 +99,7 @@ _ks_groups() {
   KS_NO_AUTOSTART=1 "${run[@]}" "$ks" "$@" group list 2>/dev/null </dev/null | cut -f1
 }
 
-_ks_config_keys='retention.ms retention.bytes segment.bytes segment.ms max.message.bytes flush.ms flush.messages cleanup.policy'
+_ks_config_keys='retention.ms retention.bytes segment.bytes segment.ms max.message.bytes flush.ms flush.messages cleanup.policy index.interval.bytes message.timestamp.type message.timestamp.before.max.ms message.timestamp.after.max.ms min.insync.replicas compression.type'
 
 # Sets COMPREPLY to the words of $1 that start with $2.
 _ks_reply() {

@@ -272,7 +272,7 @@ complete -c ks -n '__ks_is offsets' -l at -x -a '-1h -1d' -d 'The first offset a
 complete -c ks -n '__ks_is offsets' -s o -l output -x -a 'table json' -d 'Output format'
 
 # ks topic ...
-set -l __ks_configs 'retention.ms= retention.bytes= segment.bytes= segment.ms= max.message.bytes= flush.ms= flush.messages= cleanup.policy=delete'
+set -l __ks_configs 'retention.ms= retention.bytes= segment.bytes= segment.ms= max.message.bytes= flush.ms= flush.messages= cleanup.policy=delete index.interval.bytes= message.timestamp.type=CreateTime message.timestamp.type=LogAppendTime message.timestamp.before.max.ms= message.timestamp.after.max.ms= min.insync.replicas= compression.type=producer'
 complete -c ks -n '__ks_is topic create' -s h -l help -d 'Print help and exit'
 complete -c ks -n '__ks_is topic create' -s p -l partitions -x -d 'Number of partitions'
 complete -c ks -n '__ks_is topic create' -s c -l config -x -a $__ks_configs -d 'A topic config KEY=VALUE'
@@ -282,7 +282,7 @@ complete -c ks -n '__ks_is topic describe' -s h -l help -d 'Print help and exit'
 complete -c ks -n '__ks_is topic describe' -s o -l output -x -a 'table json' -d 'Output format'
 complete -c ks -n '__ks_is topic alter' -s h -l help -d 'Print help and exit'
 complete -c ks -n '__ks_is topic alter' -s c -l config -x -a $__ks_configs -d 'Set a config KEY=VALUE'
-complete -c ks -n '__ks_is topic alter' -l delete-config -x -a 'retention.ms retention.bytes segment.bytes segment.ms max.message.bytes flush.ms flush.messages cleanup.policy' -d 'Remove an override'
+complete -c ks -n '__ks_is topic alter' -l delete-config -x -a 'retention.ms retention.bytes segment.bytes segment.ms max.message.bytes flush.ms flush.messages cleanup.policy index.interval.bytes message.timestamp.type message.timestamp.before.max.ms message.timestamp.after.max.ms min.insync.replicas compression.type' -d 'Remove an override'
 complete -c ks -n '__ks_is topic alter' -s p -l partitions -x -d 'New partition count'
 complete -c ks -n '__ks_is topic delete' -s h -l help -d 'Print help and exit'
 complete -c ks -n '__ks_is topic delete' -s y -l yes -d 'Do not ask for confirmation'

@@ -12,6 +12,8 @@ packages=(
   python3 procps man-db tmux
   # Kafka clients the compatibility tests drive (tests/kafka)
   kcat python3-kafka python3-confluent-kafka
+  # the client matrix's virtualenv of PyPI clients (tests/kafka/clients/python)
+  python3-venv
 )
 # kafkajs needs Node.js and npm; a machine that already has them (from
 # another source) keeps its own, since Debian's npm would conflict.

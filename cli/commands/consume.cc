@@ -28,6 +28,7 @@
 #include "cli/list_offsets.h"
 #include "cli/output.h"
 #include "cli/progress.h"
+#include "cli/validators.h"
 #include "common/record_batch.h"
 
 namespace ks::cli {
@@ -235,7 +236,8 @@ void set_consume_command(CLI::App& app, Runner* run) {
   cmd->add_flag("-e,--exit", o->exit_at_end, "Stop at the end offsets seen at start and exit 0");
   cmd->add_option("-g,--group", o->group,
                   "Consume as a member of GROUP: partitions are shared among its members and the group's "
-                  "offsets are committed as records are written (at least once)");
+                  "offsets are committed as records are written (at least once)")
+      ->check(group_id_validator());
   cmd->add_option("--commit", o->commit, "With -g: auto (default) commits what was written; never only peeks")
       ->check(CLI::IsMember({"auto", "never"}));
   cmd->add_option("--exec", o->exec,

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cli/clock.h"
+#include "cli/validators.h"
 #include "cli/commands/commands.h"
 #include "cli/context.h"
 #include "cli/exit_codes.h"
@@ -344,14 +345,14 @@ void set_group_command(CLI::App& app, Runner* run) {
 
   auto* describe =
       group->add_subcommand("describe", "Show a group's members and each partition's committed offset, lag and owner");
-  describe->add_option("group", opt->group, "Group name")->required();
+  describe->add_option("group", opt->group, "Group name")->required()->check(group_id_validator());
   describe->add_option("-o,--output", opt->output, "Output format: table (default) or json")->check(output_check);
   describe->footer(
       "Examples:\n  ks group describe billing\n  ks group describe billing -o json | jq '.offsets[] | .lag'");
   describe->callback([opt, run] { *run = [opt] { return run_describe(*opt); }; });
 
   auto* reset = group->add_subcommand("reset", "Move a group's committed offsets (a dry run unless --execute)");
-  reset->add_option("group", opt->group, "Group name")->required();
+  reset->add_option("group", opt->group, "Group name")->required()->check(group_id_validator());
   reset->add_option("--topic", opt->topics, "Reset the partitions of this topic (repeatable)")
       ->type_name("TOPIC")
       ->required()
@@ -373,7 +374,7 @@ void set_group_command(CLI::App& app, Runner* run) {
   reset->callback([opt, run] { *run = [opt] { return run_reset(*opt); }; });
 
   auto* del = group->add_subcommand("delete", "Delete a group and its committed offsets");
-  del->add_option("group", opt->group, "Group name")->required();
+  del->add_option("group", opt->group, "Group name")->required()->check(group_id_validator());
   del->add_flag("-y,--yes", opt->yes, "Do not ask for confirmation (needed when stdin is not a terminal)");
   del->footer("Examples:\n  ks group delete billing\n"
               "Stop the group's consumers first: the daemon refuses while it has members.");

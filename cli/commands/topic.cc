@@ -25,8 +25,12 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kConfigKeys =
-    "Topic configs (-c KEY=VALUE): retention.ms, retention.bytes, segment.bytes, segment.ms,\n"
-    "  max.message.bytes, flush.ms, flush.messages, cleanup.policy (delete; compact is not supported yet).";
+    "Topic configs (-c KEY=VALUE): every Kafka topic config. Applied: retention.ms, retention.bytes,\n"
+    "  segment.bytes, segment.ms, max.message.bytes, flush.ms, flush.messages, index.interval.bytes,\n"
+    "  message.timestamp.type, message.timestamp.before.max.ms, message.timestamp.after.max.ms;\n"
+    "  the others are checked and stored (see ks-topic(1)). cleanup.policy=compact keeps every\n"
+    "  record (no compaction yet). Refused: compression.type other than producer,\n"
+    "  remote.storage.enable=true.";
 
 struct TopicOptions {
   std::string topic;
@@ -61,8 +65,8 @@ bool parse_configs(const std::vector<std::string>& args, json* out, std::string*
 
 int bad_config(const std::string& arg) {
   return usage_error("bad --config '" + arg + "': expected KEY=VALUE, e.g. --config retention.ms=86400000",
-                     "known keys: retention.ms, retention.bytes, segment.bytes, segment.ms, max.message.bytes, "
-                     "flush.ms, flush.messages, cleanup.policy");
+                     "keys are Kafka's topic config names: retention.ms, retention.bytes, segment.bytes, "
+                     "segment.ms, max.message.bytes, message.timestamp.type, ... (ks-topic(1))");
 }
 
 

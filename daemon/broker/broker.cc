@@ -85,6 +85,8 @@ Status Broker::load() {
   kafka_groups_ = std::make_unique<KafkaGroups>(this, group_registry_.get());
   group_registry_->add_protocol(groups_.get());
   group_registry_->add_protocol(kafka_groups_.get());
+  consumer_groups_ = std::make_unique<ConsumerGroups>(this, group_registry_.get());
+  group_registry_->add_protocol(consumer_groups_.get());
   auto list = meta_->list_topics();
   if (!list.ok()) return list.status();
   for (auto& tm : *list) {
@@ -122,6 +124,7 @@ Result<std::shared_ptr<Broker::Partition>> Broker::open_partition(const std::str
   p->log = std::move(*log);
   p->commit = std::make_unique<storage::GroupCommit>(p->log.get());
   p->last_flush_ms = clock_.now_ms();
+  load_producers(*p);
   return p;
 }
 
@@ -186,8 +189,23 @@ void Broker::produce(const TopicName& name, PartitionId partition_id, Acks acks,
                                  " (it has " + std::to_string(*count) + ")"));
   Topic& t = it->second;
   std::shared_ptr<Partition> p = t.partitions[static_cast<size_t>(partition)];
+  // Checked and recorded around the append with nothing in between: one
+  // loop thread owns the partition, so no other produce interleaves.
+  auto dup = check_producers(*p, std::string_view(data, n));
+  if (!dup.ok()) return done(dup.status());
+  if (*dup) {
+    // A retried batch: answered with its first offsets, once they are as
+    // durable as `acks` asks.
+    storage::AppendResult first = **dup;
+    if (acks != Acks::kAll) return done(first);
+    return request_flush(p, first.last_offset + 1, [done, first](const Status& s) {
+      if (s.ok()) done(first);
+      else done(s);
+    });
+  }
   auto r = p->log->append(data, n);
   if (!r.ok()) return done(r.status());
+  record_producers(*p, std::string_view(data, n), *r);
   Offset upto = r->last_offset + 1;
   if (acks == Acks::kAll) {
     // Readers see the records now; the producer hears after the fsync.
@@ -257,10 +275,27 @@ Result<Broker::Offsets> Broker::offsets(const TopicName& topic, PartitionId part
 Result<Offset> Broker::offset_for_time(const TopicName& topic, PartitionId partition, OffsetQuery query) {
   auto p = find(topic, partition);
   if (!p.ok()) return p.status();
+  auto listed = list_offset(topic, partition, query);
+  if (!listed.ok()) return listed.status();
+  if (listed->offset) return *listed->offset;
+  return (*p)->log->end_offset();
+}
+
+Result<Broker::ListedOffset> Broker::list_offset(const TopicName& topic, PartitionId partition, OffsetQuery query) {
+  auto p = find(topic, partition);
+  if (!p.ok()) return p.status();
   const storage::Log& log = *(*p)->log;
-  if (const LogEdge* edge = std::get_if<LogEdge>(&query))
-    return *edge == LogEdge::kEnd ? log.end_offset() : log.start_offset();
-  return log.offset_for_time(std::get<AtTime>(query).ms);
+  Result<std::optional<storage::TimestampOffset>> hit = std::optional<storage::TimestampOffset>();
+  if (const LogEdge* edge = std::get_if<LogEdge>(&query)) {
+    if (*edge == LogEdge::kEnd) return ListedOffset{log.end_offset()};
+    if (*edge == LogEdge::kStart) return ListedOffset{log.start_offset()};
+    hit = log.record_with_max_timestamp();
+  } else {
+    hit = log.record_at_time(std::get<AtTime>(query).ms);
+  }
+  if (!hit.ok()) return hit.status();
+  if (!*hit) return ListedOffset{};
+  return ListedOffset{Offset((*hit)->offset), (*hit)->timestamp};
 }
 
 uint64_t Broker::watch(const TopicName& topic, PartitionId partition, std::function<void()> wake_fn) {
@@ -295,8 +330,10 @@ void Broker::tick() {
   int64_t now = clock_.now_ms();
   groups_->expire(now);
   kafka_groups_->tick(now);
+  consumer_groups_->tick(now);
   for (auto& [name, t] : topics_) {
     for (auto& p : t.partitions) {
+      expire_producers(*p, now);
       if (t.policy.flush_ms >= 0 && p->log->durable_offset() < p->log->end_offset() &&
           now - p->last_flush_ms >= t.policy.flush_ms && !p->commit->in_flight())
         request_flush(p, p->log->end_offset(), [](const Status&) {});
@@ -322,6 +359,7 @@ Status Broker::close() {
   Status first;
   for (auto& [name, t] : topics_) {
     for (auto& p : t.partitions) {
+      if (!p->deleted) save_producers(*p, p->log->end_offset().value(), /*durable=*/true);
       Status s = p->log->close();
       if (!s.ok() && first.ok()) first = s;
     }

@@ -20,9 +20,11 @@
 #include "daemon/meta/meta_store.h"
 #include "daemon/meta/meta_sync.h"
 #include "daemon/meta/orphans.h"
+#include "daemon/broker/consumer_group.h"
 #include "daemon/broker/group_registry.h"
 #include "daemon/broker/groups.h"
 #include "daemon/broker/kafka_groups.h"
+#include "daemon/broker/producer_state.h"
 #include "daemon/broker/topic_config.h"
 #include "daemon/storage/clock.h"
 #include "daemon/storage/group_commit.h"
@@ -62,15 +64,18 @@ struct TopicInfo {
 
 enum class Acks { kNone = 0, kLeader = 1, kAll = -1 };
 
-// What Broker::offset_for_time looks up: an edge of the log, or the first
-// record whose timestamp is at or after `ms`.
-enum class LogEdge { kStart, kEnd };
+// What Broker::offset_for_time looks up: an edge of the log, the record
+// with the largest timestamp, or the first record whose timestamp is at
+// or after `ms`.
+enum class LogEdge { kStart, kEnd, kMaxTimestamp };
 struct AtTime {
   int64_t ms;
 };
 using OffsetQuery = std::variant<LogEdge, AtTime>;
 // The wire's spelling of an OffsetQuery, shared by Kafka's ListOffsets and
-// the native list_offsets op: -1 the end, -2 the start, else a time in ms.
+// the native list_offsets op: -1 the end, -2 the start (and -4, Kafka's
+// earliest local offset: ks keeps every record local), -3 the largest
+// timestamp, else a time in ms.
 OffsetQuery offset_query_from_wire(int64_t timestamp);
 
 // A topic named in a request that reads or changes an existing topic. A
@@ -100,6 +105,17 @@ class Broker {
   Status delete_topic(const TopicName& name);
   Status alter_topic(const TopicName& name, const ConfigMap& set, const std::vector<std::string>& unset,
                      std::optional<int32_t> partitions);
+  // CreatePartitions (broker_admin.cc): grows the topic to `partitions`;
+  // kInvalidArgument when that is not more than it has, past the per-topic
+  // maximum or the daemon's budget. validate_only: checks, changes nothing.
+  Status grow_topic(const TopicName& name, int32_t partitions, bool validate_only);
+  // DeleteRecords (broker_admin.cc): moves the partition's log start offset
+  // to `offset` (-1: the end of the log), never back. `done` gets the new
+  // start once it is durable (the records below it fsynced first, then the
+  // start), kOutOfRange for an offset past the end or negative.
+  void delete_records(const TopicName& name, PartitionId partition, int64_t offset,
+                      std::function<void(Result<Offset>)> done);
+
   // All topics (names empty) or the named ones (kNotFound for a missing one).
   Result<std::vector<TopicInfo>> topics(const std::vector<TopicName>& names, bool detail);
   // Partition count, creating the topic when allowed.
@@ -123,6 +139,14 @@ class Broker {
   // The edge asked for, or the first offset with a timestamp at or after
   // the time (the end offset when no record is that late).
   Result<Offset> offset_for_time(const TopicName& topic, PartitionId partition, OffsetQuery query);
+  // What Kafka's ListOffsets answers: the offset (nullopt when no record
+  // matches a time or the log is empty) and, for a record found by time
+  // or as the largest timestamp, its timestamp (-1 for the edges).
+  struct ListedOffset {
+    std::optional<Offset> offset;
+    int64_t timestamp = -1;
+  };
+  Result<ListedOffset> list_offset(const TopicName& topic, PartitionId partition, OffsetQuery query);
 
   // Long poll: `wake` runs (once) after the next append to the partition.
   uint64_t watch(const TopicName& topic, PartitionId partition, std::function<void()> wake);
@@ -145,6 +169,10 @@ class Broker {
   // Removes the name's orphaned directories and every record in them.
   Status remove_orphans(const TopicName& name);
 
+  // A producer id never given out before (InitProducerId), from a counter
+  // in meta.db: committed at once, durable when when_meta_durable says so.
+  Result<int64_t> new_producer_id();
+
   // A random id made on first use and kept in meta.db: the Kafka cluster id.
   Result<std::string> cluster_id();
 
@@ -153,6 +181,7 @@ class Broker {
   GroupRegistry& group_registry() { return *group_registry_; }
   Groups& groups() { return *groups_; }
   KafkaGroups& kafka_groups() { return *kafka_groups_; }
+  ConsumerGroups& consumer_groups() { return *consumer_groups_; }  // KIP-848
   int64_t now_ms() const { return clock_.now_ms(); }
 
   uint64_t total_bytes() const;
@@ -179,6 +208,7 @@ class Broker {
     std::map<uint64_t, std::function<void()>> watchers;
     int64_t last_flush_ms = 0;
     bool deleted = false;
+    ProducerState producers;  // idempotent producers (broker_producers.cc)
   };
   struct Topic {
     meta::TopicMeta meta;
@@ -198,6 +228,15 @@ class Broker {
   void request_flush(const std::shared_ptr<Partition>& p, Offset upto,
                      storage::GroupCommit::Callback done);
   void wake(Partition& p);
+  // Idempotent producers (broker_producers.cc).
+  void load_producers(Partition& p);
+  void save_producers(Partition& p, int64_t offset, bool durable);
+  // The duplicate's first answer when `records` repeats a cached batch;
+  // kOutOfOrderSequence / kInvalidProducerEpoch / kInvalidArgument when
+  // refused; empty when it may be appended.
+  Result<std::optional<storage::AppendResult>> check_producers(Partition& p, std::string_view records);
+  void record_producers(Partition& p, std::string_view records, const storage::AppendResult& r);
+  void expire_producers(Partition& p, int64_t now_ms);
 
   BrokerOptions options_;
   Executor* executor_;
@@ -208,6 +247,7 @@ class Broker {
   std::unique_ptr<GroupRegistry> group_registry_;  // outlives the protocols below
   std::unique_ptr<Groups> groups_;
   std::unique_ptr<KafkaGroups> kafka_groups_;
+  std::unique_ptr<ConsumerGroups> consumer_groups_;
   std::map<std::string, Topic> topics_;
   std::map<uint64_t, std::pair<std::shared_ptr<Partition>, uint64_t>> watch_index_;
   uint64_t next_watch_ = 1;

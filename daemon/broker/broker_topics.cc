@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "daemon/broker/broker.h"
+#include "daemon/broker/config_catalog.h"
 #include "daemon/broker/logging.h"
 #include "daemon/storage/file.h"
 
@@ -24,7 +25,8 @@ Status Broker::check_partition_budget(int64_t adding) const {
 
 OffsetQuery offset_query_from_wire(int64_t timestamp) {
   if (timestamp == -1) return LogEdge::kEnd;
-  if (timestamp == -2) return LogEdge::kStart;
+  if (timestamp == -2 || timestamp == -4) return LogEdge::kStart;
+  if (timestamp == -3) return LogEdge::kMaxTimestamp;
   return AtTime{timestamp};
 }
 
@@ -103,10 +105,14 @@ Status Broker::alter_topic(const TopicName& topic, const ConfigMap& set,
   auto it = topics_.find(name);
   if (it == topics_.end()) return Status::NotFound("topic '" + name + "' does not exist");
   Topic& t = it->second;
-  KS_RETURN_IF_ERROR(validate_configs(set));
   for (const auto& k : unset)
-    if (!default_configs().count(k))
-      return Status::InvalidArgument("unknown topic config '" + k + "'");
+    if (!find_topic_config(k)) return Status::InvalidArgument("Unknown topic config name: " + k);
+  // The topic's overrides as they will be, checked as a whole (values that
+  // must agree, like the compaction lags).
+  ConfigMap next(t.meta.configs.begin(), t.meta.configs.end());
+  for (const auto& k : unset) next.erase(k);
+  for (const auto& [k, v] : set) next[k] = v;
+  KS_RETURN_IF_ERROR(validate_configs(next));
   if (partitions) {
     if (*partitions < t.meta.partitions)
       return Status::InvalidArgument("topic '" + name + "' has " + std::to_string(t.meta.partitions) +

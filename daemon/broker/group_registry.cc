@@ -71,7 +71,7 @@ Result<Broker::Offsets> offsets_of(Broker* broker, const TopicPartition& tp) {
 }  // namespace
 
 Status GroupRegistry::reset(const std::string& group, const std::vector<OffsetEntry>& offsets, int64_t now_ms) {
-  KS_RETURN_IF_ERROR(validate_name(group, "group", kMaxGroupName));
+  KS_RETURN_IF_ERROR(validate_group_id(group));
   KS_RETURN_IF_ERROR(in_use_if_live(group, "resetting offsets"));
   for (const auto& o : offsets) {
     auto se = offsets_of(broker_, o.tp);

@@ -15,6 +15,7 @@
 #include <compare>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -93,7 +94,6 @@ class GroupMembers {
 
 class GroupRegistry {
  public:
-  static constexpr size_t kMaxGroupName = meta::kMaxGroupNameLength;
 
   // `broker` (partition counts and log ends, for lag) and `meta` must
   // outlive the registry.
@@ -119,6 +119,14 @@ class GroupRegistry {
   Status reset(const std::string& group, const std::vector<OffsetEntry>& offsets, int64_t now_ms);
   // Forgets the group and its offsets; kGroupInUse while it has live members.
   Status remove(const std::string& group);
+  // Kafka's OffsetDelete (group_registry_admin.cc). Whether the group
+  // exists: it has stored offsets or a protocol knows it.
+  Result<bool> exists(const std::string& group) const;
+  // The topics the group's live members subscribe to; empty when none are live.
+  std::set<std::string> subscribed_topics(const std::string& group) const;
+  // Removes the committed offsets of `partitions` (those it has); the
+  // caller leaves out the topics live members subscribe to.
+  Status delete_offsets(const std::string& group, const std::vector<TopicPartition>& partitions);
   Result<GroupInfo> describe(const std::string& group);
   Result<std::vector<GroupInfo>> list();
 

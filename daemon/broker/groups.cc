@@ -45,7 +45,7 @@ Status Groups::refuse_if_elsewhere(const std::string& group) const {
 }
 
 Result<JoinResult> Groups::join(const JoinRequest& req, int64_t now_ms) {
-  KS_RETURN_IF_ERROR(validate_name(req.group, "group", GroupRegistry::kMaxGroupName));
+  KS_RETURN_IF_ERROR(validate_group_id(req.group));
   if (req.topics.empty()) return Status::InvalidArgument("a group member needs at least one topic");
   KS_RETURN_IF_ERROR(refuse_if_elsewhere(req.group));
   for (const auto& t : req.topics) {
@@ -193,7 +193,7 @@ Status Groups::commit_entries(const std::string& group, const std::vector<Offset
 
 Status Groups::commit(const std::string& group, const std::string& member_id,
                       const std::vector<OffsetEntry>& offsets, int64_t now_ms) {
-  KS_RETURN_IF_ERROR(validate_name(group, "group", GroupRegistry::kMaxGroupName));
+  KS_RETURN_IF_ERROR(validate_group_id(group));
   if (member_id.empty()) {
     if (has_members(group))
       return Status::GroupInUse("group '" + group + "' has live members; only they commit");

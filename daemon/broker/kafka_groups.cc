@@ -80,6 +80,7 @@ KafkaJoinResult KafkaGroups::join_result(const Group& g, const Member& m) const 
     for (const Member* o : g.by_age()) {
       const std::string* meta = o->metadata_for(g.protocol);
       r.members.emplace_back(o->id, meta != nullptr ? *meta : std::string());
+      r.member_instances.push_back(o->instance_id);
     }
   }
   return r;
@@ -100,6 +101,7 @@ void KafkaGroups::join(const KafkaJoinRequest& req, int64_t now_ms, JoinCallback
     log_warn("kafka group %s: join refused, the group has live ks members", req.group.c_str());
     return fail(kafka::kInconsistentGroupProtocol, req.member_id);
   }
+  if (req.instance_id && join_static(req, now_ms, done, out)) return;
   Group* existing = find(req.group);
   auto group = [&]() -> Group& {
     auto& slot = groups_[req.group];
@@ -158,6 +160,8 @@ void KafkaGroups::add_member(Group& g, const std::string& id, const KafkaJoinReq
   Member& m = g.members[id];
   m.id = id;
   m.seq = next_member_++;
+  m.instance_id = req.instance_id;
+  if (req.instance_id) g.statics[*req.instance_id] = id;
   update_member(m, req, now_ms, std::move(done), out);
   if (g.leader.empty()) g.leader = id;
   log_info("kafka group %s: member %s joined (client %s at %s)", g.name.c_str(), id.c_str(),
@@ -284,6 +288,10 @@ void KafkaGroups::remove_member(Group& g, const std::string& id, int64_t now_ms,
   Member m = std::move(it->second);
   g.members.erase(it);
   g.awaiting_sync.erase(id);
+  if (m.instance_id) {
+    auto st = g.statics.find(*m.instance_id);
+    if (st != g.statics.end() && st->second == id) g.statics.erase(st);
+  }
   log_info("kafka group %s: member %s %s", g.name.c_str(), id.c_str(), reason);
   if (m.join_cb) {
     KafkaJoinResult r;
@@ -360,12 +368,20 @@ int16_t KafkaGroups::heartbeat(const std::string& group, int32_t generation, con
   return g->state == State::kPreparingRebalance ? kafka::kRebalanceInProgress : kafka::kNone;
 }
 
-int16_t KafkaGroups::leave(const std::string& group, const std::string& member_id, int64_t now_ms) {
+int16_t KafkaGroups::leave(const std::string& group, const std::string& member_id, int64_t now_ms,
+                           const std::optional<std::string>& instance_id) {
   if (!valid_group(group)) return kafka::kInvalidGroupId;
   Group* g = find(group);
-  if (g == nullptr || !g->members.count(member_id)) return kafka::kUnknownMemberId;
+  std::string id = member_id;
+  if (instance_id && g != nullptr) {
+    auto st = g->statics.find(*instance_id);
+    if (st == g->statics.end()) return kafka::kUnknownMemberId;
+    if (!member_id.empty() && member_id != st->second) return kafka::kFencedInstanceId;
+    id = st->second;
+  }
+  if (g == nullptr || !g->members.count(id)) return kafka::kUnknownMemberId;
   Outbox out;
-  remove_member(*g, member_id, now_ms, "left the group", out);
+  remove_member(*g, id, now_ms, "left the group", out);
   return kafka::kNone;
 }
 

@@ -48,8 +48,11 @@ struct KafkaJoinRequest {
   int32_t session_timeout_ms = 10000;
   int32_t rebalance_timeout_ms = 10000;  // v0: the session timeout
   std::vector<std::pair<std::string, std::string>> protocols;  // name, metadata
-  // JoinGroup v4+: a new member first gets MEMBER_ID_REQUIRED with its id.
+  // JoinGroup v4+: a new member first gets MEMBER_ID_REQUIRED with its id
+  // (never a static member, which Kafka admits at once).
   bool require_known_member_id = false;
+  // JoinGroup v5+: group.instance.id (KIP-345, static membership).
+  std::optional<std::string> instance_id = {};
 };
 
 struct KafkaJoinResult {
@@ -60,6 +63,8 @@ struct KafkaJoinResult {
   std::string member_id;
   // Every member's metadata for the chosen protocol: only to the leader.
   std::vector<std::pair<std::string, std::string>> members;
+  // Each member's group.instance.id, parallel to `members`.
+  std::vector<std::optional<std::string>> member_instances = {};
 };
 
 struct KafkaSyncResult {
@@ -72,6 +77,7 @@ struct KafkaCommitEntry {
   int32_t partition;
   int64_t offset;
   std::string metadata = {};  // the client's string, returned by fetch_offsets
+  int32_t leader_epoch = -1;  // OffsetCommit v6+; returned by fetch_offsets
 };
 
 struct KafkaCommittedOffset {
@@ -80,10 +86,12 @@ struct KafkaCommittedOffset {
   int64_t offset;  // -1: none
   int16_t error = 0;
   std::string metadata = {};
+  int32_t leader_epoch = -1;
 };
 
 struct KafkaMemberInfo {
   std::string member_id, client_id, client_host;
+  std::optional<std::string> instance_id;
   std::string metadata;    // for the group's protocol
   std::string assignment;  // from the last sync
 };
@@ -95,6 +103,9 @@ struct KafkaGroupInfo {
   std::string protocol_type, protocol;
   std::vector<KafkaMemberInfo> members;
   int32_t generation = 0;
+  // Why a Dead group is not described: DescribeGroups v6+ answers it as
+  // GROUP_ID_NOT_FOUND with this message, as Kafka does; "" otherwise.
+  std::string not_found;
 };
 
 // Kafka's initial rebalance delay (group.initial.rebalance.delay.ms, 3 s in
@@ -136,13 +147,27 @@ class KafkaGroups final : public GroupMembers {
             const std::vector<std::pair<std::string, std::string>>& assignments, int64_t now_ms,
             SyncCallback done);
   int16_t heartbeat(const std::string& group, int32_t generation, const std::string& member_id, int64_t now_ms);
-  int16_t leave(const std::string& group, const std::string& member_id, int64_t now_ms);
+  // With `instance_id` (LeaveGroup v3+): the static member of that
+  // instance leaves; an empty member id matches it, another one is
+  // FENCED_INSTANCE_ID.
+  int16_t leave(const std::string& group, const std::string& member_id, int64_t now_ms,
+                const std::optional<std::string>& instance_id = std::nullopt);
+  // Static membership: FENCED_INSTANCE_ID when `instance_id` belongs to
+  // another member id of the group (a newer instance took it over), else
+  // 0. SyncGroup, Heartbeat and OffsetCommit ask this first, as Kafka does.
+  int16_t check_instance(const std::string& group, const std::optional<std::string>& instance_id,
+                         const std::string& member_id) const;
 
   // Generation -1 with an empty member id: a consumer that assigns
   // partitions itself; accepted while the group has no members.
   // One error code per entry, in order.
   std::vector<int16_t> commit(const std::string& group, int32_t generation, const std::string& member_id,
                               const std::vector<KafkaCommitEntry>& entries, int64_t now_ms);
+  // Stores offsets whose committer was checked elsewhere (a member of a
+  // consumer-protocol group): UNKNOWN_TOPIC_OR_PARTITION per missing
+  // partition, the rest durable as meta.db is.
+  std::vector<int16_t> store_offsets(const std::string& group, const std::vector<KafkaCommitEntry>& entries,
+                                     int64_t now_ms);
   // The named partitions, or (tps empty and all=true) every committed one.
   Result<std::vector<KafkaCommittedOffset>> fetch_offsets(
       const std::string& group, const std::vector<std::pair<std::string, int32_t>>& tps, bool all);
@@ -194,6 +219,13 @@ class KafkaGroups final : public GroupMembers {
   bool supports(const Group* g, const KafkaJoinRequest& req, const std::string& self) const;
   void add_member(Group& g, const std::string& id, const KafkaJoinRequest& req, int64_t now_ms,
                   JoinCallback done, Outbox& out);
+  // A join carrying group.instance.id (kafka_groups_static.cc). True when
+  // it was answered or parked; false: go on as a known member's rejoin.
+  bool join_static(const KafkaJoinRequest& req, int64_t now_ms, JoinCallback& done, Outbox& out);
+  // A known instance comes back with a new member id: the old id is
+  // fenced, the member keeps its place and its assignment.
+  void replace_static(Group& g, const std::string& old_id, const KafkaJoinRequest& req, int64_t now_ms,
+                      JoinCallback done, Outbox& out);
   // Takes the request's protocols and timeouts; `done` waits for the
   // rebalance.
   void update_member(Member& m, const KafkaJoinRequest& req, int64_t now_ms, JoinCallback done, Outbox& out);

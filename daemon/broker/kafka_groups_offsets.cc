@@ -41,6 +41,12 @@ std::vector<int16_t> KafkaGroups::commit(const std::string& group, int32_t gener
     if (g->state == State::kCompletingRebalance) return fail_all(kafka::kRebalanceInProgress);
     g->members.at(member_id).last_seen_ms = now_ms;
   }
+  return store_offsets(group, entries, now_ms);
+}
+
+std::vector<int16_t> KafkaGroups::store_offsets(const std::string& group, const std::vector<KafkaCommitEntry>& entries,
+                                                int64_t now_ms) {
+  std::vector<int16_t> errors(entries.size(), kafka::kNone);
   std::vector<meta::CommitEntry> rows;
   std::vector<size_t> stored;
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -51,7 +57,7 @@ std::vector<int16_t> KafkaGroups::commit(const std::string& group, int32_t gener
       errors[i] = kafka::kUnknownTopicOrPartition;
       continue;
     }
-    rows.push_back({e.topic, e.partition, e.offset, e.metadata, now_ms});
+    rows.push_back({e.topic, e.partition, e.offset, e.metadata, now_ms, e.leader_epoch});
     stored.push_back(i);
   }
   if (rows.empty()) return errors;
@@ -70,7 +76,8 @@ Result<std::vector<KafkaCommittedOffset>> KafkaGroups::fetch_offsets(
   std::vector<KafkaCommittedOffset> out;
   if (tps.empty()) {
     if (all)
-      for (const auto& c : *committed) out.push_back({c.topic, c.partition, c.offset, kafka::kNone, c.metadata});
+      for (const auto& c : *committed)
+        out.push_back({c.topic, c.partition, c.offset, kafka::kNone, c.metadata, c.leader_epoch});
     return out;
   }
   std::map<std::pair<std::string, int32_t>, const meta::CommitEntry*> index;
@@ -80,7 +87,8 @@ Result<std::vector<KafkaCommittedOffset>> KafkaGroups::fetch_offsets(
     if (it == index.end())
       out.push_back({tp.first, tp.second, -1, kafka::kNone, ""});
     else
-      out.push_back({tp.first, tp.second, it->second->offset, kafka::kNone, it->second->metadata});
+      out.push_back({tp.first, tp.second, it->second->offset, kafka::kNone, it->second->metadata,
+                     it->second->leader_epoch});
   }
   return out;
 }
@@ -90,10 +98,16 @@ KafkaGroupInfo KafkaGroups::describe(const std::string& group) {
   info.group = group;
   info.state = "Dead";
   if (const GroupMembers* other = registry_->live_protocol(group); other != nullptr && other != this) {
+    // A consumer-protocol group is not described by this API (Kafka:
+    // Dead, or GROUP_ID_NOT_FOUND from v6); ConsumerGroupDescribe is.
+    if (other->kind() == kind()) {
+      info.not_found = "Group " + group + " is not a classic group.";
+      return info;
+    }
     info.state = "Stable";
     info.protocol_type = std::string(other->kind());
     if (auto v = other->view(group))
-      for (const auto& m : v->members) info.members.push_back({m.id, "", m.host, "", ""});
+      for (const auto& m : v->members) info.members.push_back({m.id, "", m.host, std::nullopt, "", ""});
     return info;
   }
   if (const Group* g = find(group)) {
@@ -103,7 +117,7 @@ KafkaGroupInfo KafkaGroups::describe(const std::string& group) {
     const bool stable = g->state == State::kStable;
     if (stable) info.protocol = g->protocol;
     for (const Member* m : g->by_age()) {
-      KafkaMemberInfo mi{m->id, m->client_id, m->client_host, "", ""};
+      KafkaMemberInfo mi{m->id, m->client_id, m->client_host, m->instance_id, "", ""};
       if (stable) {
         const std::string* meta = m->metadata_for(g->protocol);
         if (meta != nullptr) mi.metadata = *meta;
@@ -113,16 +127,23 @@ KafkaGroupInfo KafkaGroups::describe(const std::string& group) {
     }
     return info;
   }
-  if (!valid_group(group)) return info;
+  if (!valid_group(group)) {
+    info.not_found = "Group " + group + " not found.";
+    return info;
+  }
   auto names = registry_->stored_names();
   if (!names.ok()) {
     info.error = kafka::kCoordinatorNotAvailable;
     return info;
   }
   if (std::binary_search(names->begin(), names->end(), group)) {
+    // Known by its committed offsets alone: Kafka describes such a group
+    // with no protocol type (a simple consumer's group).
     info.state = "Empty";
-    info.protocol_type = "consumer";
+    info.protocol_type = "";
+    return info;
   }
+  info.not_found = "Group " + group + " not found.";
   return info;
 }
 
@@ -136,7 +157,7 @@ std::optional<KafkaGroupInfo> KafkaGroups::inspect(const std::string& group) con
   info.protocol = g->protocol;
   info.generation = g->generation;
   for (const Member* m : g->by_age()) {
-    KafkaMemberInfo mi{m->id, m->client_id, m->client_host, "", m->assignment};
+    KafkaMemberInfo mi{m->id, m->client_id, m->client_host, m->instance_id, "", m->assignment};
     const std::string* meta = m->metadata_for(g->protocol);
     if (meta == nullptr && !m->protocols.empty()) meta = &m->protocols.front().second;
     if (meta != nullptr) mi.metadata = *meta;
@@ -147,14 +168,20 @@ std::optional<KafkaGroupInfo> KafkaGroups::inspect(const std::string& group) con
 
 std::vector<std::pair<std::string, std::string>> KafkaGroups::list() {
   std::map<std::string, std::string> all;
+  // A group known only by its committed offsets lists with no protocol
+  // type, as Kafka lists a simple consumer's group.
   auto names = registry_->stored_names();
   if (names.ok())
-    for (const auto& n : *names) all[n] = "consumer";
+    for (const auto& n : *names) all[n] = "";
   else
     log_error("listing groups: %s", names.status().to_string().c_str());
   for (const auto& [name, g] : groups_) all[name] = g->protocol_type.empty() ? "consumer" : g->protocol_type;
-  for (const auto& [name, kind] : registry_->live_groups())
+  for (const auto& [name, kind] : registry_->live_groups()) {
+    // Another "kafka" protocol is the consumer protocol (KIP-848), whose
+    // groups Kafka lists with protocol type "consumer".
     if (kind != this->kind()) all[name] = std::string(kind);
+    else if (!has_members(name)) all[name] = "consumer";
+  }
   return {all.begin(), all.end()};
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -32,7 +33,7 @@ inline const char* state_name(State s) {
 }
 
 inline bool valid_group(const std::string& name) {
-  return validate_name(name, "group", meta::kMaxGroupNameLength).ok();
+  return validate_group_id(name).ok();
 }
 
 }  // namespace ks::server::kafka_groups_detail
@@ -44,6 +45,7 @@ using kafka_groups_detail::State;
 
 struct KafkaGroups::Member {
   std::string id, client_id, client_host;
+  std::optional<std::string> instance_id;  // static members (KIP-345)
   std::vector<std::pair<std::string, std::string>> protocols;  // in preference order
   int32_t session_timeout_ms = 10000;
   int32_t rebalance_timeout_ms = 10000;
@@ -70,6 +72,8 @@ struct KafkaGroups::Group {
   std::string protocol;       // chosen when a rebalance completes
   std::string leader;
   std::map<std::string, Member> members;
+  // Static members: group.instance.id -> current member id.
+  std::map<std::string, std::string> statics;
   // Ids handed out with MEMBER_ID_REQUIRED, until their session timeout;
   // a rebalance waits for them as if they were members.
   std::map<std::string, int64_t> pending;

@@ -1,48 +1,41 @@
 #include "daemon/broker/topic_config.h"
 
-#include <charconv>
+#include <algorithm>
 
 #include "common/topic_defaults.h"
+#include "daemon/broker/config_catalog.h"
 
 namespace ks::server {
 namespace {
 
-struct Key {
-  const char* name;
-  int64_t min;
-  int64_t fallback;
-};
-
-// Kafka's names; the defaults are common/topic_defaults.h's. -1 means "no
-// limit" where Kafka allows it.
-constexpr Key kKeys[] = {
-    {"retention.ms", -1, topic_defaults::kRetentionMs},
-    {"retention.bytes", -1, topic_defaults::kRetentionBytes},
-    {"segment.bytes", 1024, topic_defaults::kSegmentBytes},
-    {"segment.ms", 1, topic_defaults::kSegmentMs},
-    {"max.message.bytes", 0, topic_defaults::kMaxMessageBytes},
-    {"flush.ms", -1, topic_defaults::kFlushMs},
-    {"flush.messages", -1, topic_defaults::kFlushMessages},
-};
-
-bool parse_int(const std::string& s, int64_t* v) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
-  return ec == std::errc() && p == s.data() + s.size();
+// ks's earlier spelling of "no scheduled flush", still accepted.
+bool is_ks_no_flush(const std::string& key, const std::string& value) {
+  int64_t v = 0;
+  return (key == "flush.ms" || key == "flush.messages") && parse_long(value, &v) && v == -1;
 }
 
-std::string known_keys() {
-  std::string s;
-  for (const Key& k : kKeys) s += std::string(s.empty() ? "" : ", ") + k.name;
-  return s + ", cleanup.policy";
+bool has_delete_policy(const std::string& policy) {
+  auto items = split_list(policy);
+  return std::find(items.begin(), items.end(), "delete") != items.end();
 }
+
+int64_t long_of(const ConfigMap& all, const char* key) {
+  int64_t v = 0;
+  auto it = all.find(key);
+  if (it != all.end()) parse_long(it->second, &v);
+  return v;
+}
+
+// Kafka's Long.MAX_VALUE flush defaults mean "never": ks's -1.
+int64_t flush_value(int64_t v) { return v == INT64_MAX ? -1 : v; }
 
 }  // namespace
 
 const ConfigMap& default_configs() {
   static const ConfigMap m = [] {
     ConfigMap d;
-    for (const Key& k : kKeys) d[k.name] = std::to_string(k.fallback);
-    d["cleanup.policy"] = topic_defaults::kCleanupPolicy;
+    for (const ConfigDef& c : topic_config_catalog())
+      if (!c.legacy) d[std::string(c.name)] = std::string(c.default_value);
     return d;
   }();
   return m;
@@ -50,45 +43,50 @@ const ConfigMap& default_configs() {
 
 Status validate_configs(const ConfigMap& configs) {
   for (const auto& [key, value] : configs) {
-    if (key == "cleanup.policy") {
-      if (value == "delete") continue;
-      if (value == "compact")
-        return Status::InvalidArgument("cleanup.policy=compact is not supported yet; use delete");
-      return Status::InvalidArgument("cleanup.policy must be delete, not '" + value + "'");
-    }
-    const Key* known = nullptr;
-    for (const Key& k : kKeys)
-      if (key == k.name) known = &k;
-    if (known == nullptr)
-      return Status::InvalidArgument("unknown topic config '" + key + "'; known: " + known_keys());
-    int64_t v;
-    if (!parse_int(value, &v))
-      return Status::InvalidArgument(key + " must be an integer, not '" + value + "'");
-    if (v < known->min)
-      return Status::InvalidArgument(key + " must be at least " + std::to_string(known->min) +
-                                     ", not " + value);
-    if (key == "segment.bytes" && v > INT32_MAX)
-      return Status::InvalidArgument("segment.bytes must be at most 2147483647");
+    const ConfigDef* def = find_topic_config(key);
+    if (def == nullptr)
+      return Status::InvalidArgument("Unknown topic config name: " + key +
+                                     " (ks accepts every topic config of Apache Kafka 4.4)");
+    if (is_ks_no_flush(key, value)) continue;
+    KS_RETURN_IF_ERROR(check_value(*def, value));
+    KS_RETURN_IF_ERROR(check_supported(*def, value));
   }
+  ConfigMap all = default_configs();
+  for (const auto& [k, v] : configs) all[k] = v;
+  int64_t min_lag = long_of(all, "min.compaction.lag.ms"), max_lag = long_of(all, "max.compaction.lag.ms");
+  if (min_lag > max_lag)
+    return Status::InvalidArgument("conflict topic config setting min.compaction.lag.ms (" +
+                                   std::to_string(min_lag) + ") > max.compaction.lag.ms (" +
+                                   std::to_string(max_lag) + ")");
   return Status::OK();
 }
 
 TopicPolicy policy_for(const ConfigMap& configs) {
   ConfigMap all = default_configs();
   for (const auto& [k, v] : configs) all[k] = v;
-  auto get = [&](const char* k) {
-    int64_t v = 0;
-    parse_int(all[k], &v);
-    return v;
-  };
   TopicPolicy p;
-  p.log.retention_ms = get("retention.ms");
-  p.log.retention_bytes = get("retention.bytes");
-  p.log.segment_bytes = get("segment.bytes");
-  p.log.segment_ms = get("segment.ms");
-  p.log.max_message_bytes = get("max.message.bytes");
-  p.flush_ms = get("flush.ms");
-  p.flush_messages = get("flush.messages");
+  p.log.retention_ms = long_of(all, "retention.ms");
+  p.log.retention_bytes = long_of(all, "retention.bytes");
+  // cleanup.policy=compact without delete: Kafka removes records only by
+  // compaction, never by retention. ks does not compact yet, so it keeps
+  // every record: what a reader of a compacted topic may always see (the
+  // latest value of each key is there; older ones may be too).
+  if (!has_delete_policy(all["cleanup.policy"])) p.log.retention_ms = p.log.retention_bytes = -1;
+  p.log.segment_bytes = long_of(all, "segment.bytes");
+  p.log.segment_ms = long_of(all, "segment.ms");
+  p.log.max_message_bytes = long_of(all, "max.message.bytes");
+  p.log.index_interval_bytes = static_cast<uint32_t>(long_of(all, "index.interval.bytes"));
+  p.log.log_append_time = trim(all["message.timestamp.type"]) == "LogAppendTime";
+  p.log.timestamp_before_max_ms = long_of(all, "message.timestamp.before.max.ms");
+  p.log.timestamp_after_max_ms = long_of(all, "message.timestamp.after.max.ms");
+  // Kafka 3's one limit stands in for a side the topic leaves unset.
+  if (configs.count("message.timestamp.difference.max.ms")) {
+    int64_t diff = long_of(all, "message.timestamp.difference.max.ms");
+    if (!configs.count("message.timestamp.before.max.ms")) p.log.timestamp_before_max_ms = diff;
+    if (!configs.count("message.timestamp.after.max.ms")) p.log.timestamp_after_max_ms = diff;
+  }
+  p.flush_ms = flush_value(long_of(all, "flush.ms"));
+  p.flush_messages = flush_value(long_of(all, "flush.messages"));
   return p;
 }
 

@@ -1,5 +1,6 @@
-// Topic configs: the keys ks understands, their validation, and how they
-// become a storage::LogConfig. Values travel as strings (as in Kafka).
+// Topic configs as a topic holds them: the overrides it sets (names and
+// values as given, like Kafka), their validation against the catalog
+// (config_catalog.h), and how they become a storage::LogConfig.
 #pragma once
 
 #include <map>
@@ -18,10 +19,12 @@ struct TopicPolicy {
   int64_t flush_messages = -1;  // -1: no count-based flush
 };
 
-// Checks every key and value; InvalidArgument naming the first bad one and
-// listing what is accepted.
+// Checks a topic's whole set of overrides: every name is a Kafka topic
+// config, every value valid as Kafka validates it, the values agree with
+// each other (min.compaction.lag.ms <= max.compaction.lag.ms), and ks can
+// honour them (check_supported). InvalidArgument naming the first bad one.
 Status validate_configs(const ConfigMap& configs);
-// Known keys with their default values, for describe output.
+// Every config with its default value (legacy names left out).
 const ConfigMap& default_configs();
 // Defaults overlaid with `configs` (already validated).
 TopicPolicy policy_for(const ConfigMap& configs);

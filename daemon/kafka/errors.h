@@ -34,6 +34,7 @@ enum ErrorCode : int16_t {
   kInvalidSessionTimeout = 26,
   kRebalanceInProgress = 27,
   kInvalidCommitOffsetSize = 28,
+  kInvalidTimestamp = 32,
   kUnsupportedVersion = 35,
   kTopicAlreadyExists = 36,
   kInvalidPartitions = 37,
@@ -43,10 +44,20 @@ enum ErrorCode : int16_t {
   kInvalidRequest = 42,
   kUnsupportedForMessageFormat = 43,
   kPolicyViolation = 44,
+  kOutOfOrderSequenceNumber = 45,
+  kDuplicateSequenceNumber = 46,
+  kInvalidProducerEpoch = 47,
+  kTransactionalIdAuthorizationFailed = 53,
   kKafkaStorageError = 56,
   kGroupIdNotFound = 69,
   kNonEmptyGroup = 68,
   kMemberIdRequired = 79,
+  kFencedInstanceId = 82,
+  kUnknownTopicId = 100,
+  kFencedMemberEpoch = 110,
+  kUnreleasedInstanceId = 111,
+  kUnsupportedAssignor = 112,
+  kStaleMemberEpoch = 113,
   kUnknownServerError = -1,
 };
 
@@ -68,5 +79,8 @@ static_assert(default_error(Code::kRebalanceInProgress) == kRebalanceInProgress)
 static_assert(default_error(Code::kGroupInUse) == kNonEmptyGroup);
 static_assert(default_error(Code::kRetryLater) == kUnknownServerError);
 static_assert(default_error(Code::kInterrupted) == kUnknownServerError);
+static_assert(default_error(Code::kInvalidTimestamp) == kInvalidTimestamp);
+static_assert(default_error(Code::kOutOfOrderSequence) == kOutOfOrderSequenceNumber);
+static_assert(default_error(Code::kInvalidProducerEpoch) == kInvalidProducerEpoch);
 
 }  // namespace ks::kafka

@@ -1,10 +1,13 @@
 // The Kafka requests and responses the ks listener implements, each
 // described once (see wire.h) for the versions in kApiRanges. Field layouts
 // follow Kafka's message schemas (shared/reference/kafka-protocol/messages);
-// fields of versions ks does not advertise are left out. None of the
-// advertised versions is flexible except ApiVersions v3.
+// fields of versions ks does not advertise are left out. Each range says
+// from which version the API is flexible (compact strings, tagged fields).
+// APIs added later keep their layouts in a header of their own
+// (messages_*.h) that includes this one.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,32 +35,63 @@ enum ApiKey : int16_t {
   kApiVersions = 18,
   kCreateTopics = 19,
   kDeleteTopics = 20,
+  kDeleteRecords = 21,
+  kInitProducerId = 22,
+  kOffsetForLeaderEpoch = 23,
+  kDescribeConfigs = 32,
+  kAlterConfigs = 33,
+  kDescribeLogDirs = 35,
+  kCreatePartitions = 37,
+  kDeleteGroups = 42,
+  kIncrementalAlterConfigs = 44,
+  kOffsetDelete = 47,
+  kDescribeCluster = 60,
+  kConsumerGroupHeartbeat = 68,
+  kConsumerGroupDescribe = 69,
 };
+
+inline constexpr int16_t kNeverFlexible = 0x7fff;
 
 struct ApiRange {
   int16_t key, min, max;
   const char* name;
+  int16_t flexible_from = kNeverFlexible;  // first flexible version (Kafka's schema)
 };
 
-// What ApiVersions advertises. Produce starts at 0 and Fetch reaches 10
-// because librdkafka enables compression codecs only then (NOTES.md §3).
+// The versions whose layouts are described. Produce reaches 7 and Fetch
+// 10 because librdkafka enables compression codecs only then (NOTES.md
+// §3); both start at 0 for pre-0.11 clients, whose magic 0/1 message sets
+// are converted (common/legacy_messages.h). A row with max < min has no layout yet and is not served.
 inline constexpr ApiRange kApiRanges[] = {
-    {kProduce, 0, 7, "Produce"},
-    {kFetch, 4, 11, "Fetch"},
-    {kListOffsets, 0, 5, "ListOffsets"},
-    {kMetadata, 0, 7, "Metadata"},
-    {kOffsetCommit, 0, 7, "OffsetCommit"},
-    {kOffsetFetch, 0, 5, "OffsetFetch"},
-    {kFindCoordinator, 0, 2, "FindCoordinator"},
-    {kJoinGroup, 0, 5, "JoinGroup"},
-    {kHeartbeat, 0, 3, "Heartbeat"},
-    {kLeaveGroup, 0, 3, "LeaveGroup"},
-    {kSyncGroup, 0, 3, "SyncGroup"},
-    {kDescribeGroups, 0, 4, "DescribeGroups"},
-    {kListGroups, 0, 2, "ListGroups"},
-    {kApiVersions, 0, 3, "ApiVersions"},
-    {kCreateTopics, 0, 4, "CreateTopics"},
-    {kDeleteTopics, 0, 3, "DeleteTopics"},
+    {kProduce, 0, 7, "Produce", 9},
+    {kFetch, 0, 11, "Fetch", 12},
+    {kListOffsets, 0, 10, "ListOffsets", 6},
+    {kMetadata, 0, 12, "Metadata", 9},
+    {kOffsetCommit, 0, 7, "OffsetCommit", 8},
+    {kOffsetFetch, 0, 5, "OffsetFetch", 6},
+    {kFindCoordinator, 0, 2, "FindCoordinator", 3},
+    {kJoinGroup, 0, 5, "JoinGroup", 6},
+    {kHeartbeat, 0, 3, "Heartbeat", 4},
+    {kLeaveGroup, 0, 3, "LeaveGroup", 4},
+    {kSyncGroup, 0, 3, "SyncGroup", 4},
+    {kDescribeGroups, 0, 6, "DescribeGroups", 5},
+    {kListGroups, 0, 5, "ListGroups", 3},
+    {kApiVersions, 0, 3, "ApiVersions", 3},
+    {kCreateTopics, 0, 4, "CreateTopics", 5},
+    {kDeleteTopics, 0, 3, "DeleteTopics", 4},
+    {kDeleteRecords, 0, 2, "DeleteRecords", 2},
+    {kInitProducerId, 0, 5, "InitProducerId", 2},
+    {kOffsetForLeaderEpoch, 0, 4, "OffsetForLeaderEpoch", 4},
+    {kDescribeConfigs, 0, 4, "DescribeConfigs", 4},
+    {kAlterConfigs, 0, 2, "AlterConfigs", 2},
+    {kDescribeLogDirs, 0, 4, "DescribeLogDirs", 2},
+    {kCreatePartitions, 0, 3, "CreatePartitions", 2},
+    {kDeleteGroups, 0, 2, "DeleteGroups", 2},
+    {kIncrementalAlterConfigs, 0, 1, "IncrementalAlterConfigs", 1},
+    {kOffsetDelete, 0, 0, "OffsetDelete"},
+    {kDescribeCluster, 0, 1, "DescribeCluster", 0},
+    {kConsumerGroupHeartbeat, 0, 1, "ConsumerGroupHeartbeat", 0},
+    {kConsumerGroupDescribe, 0, 0, "ConsumerGroupDescribe", 0},
 };
 
 // The advertised range of `key`, or nullptr.
@@ -69,7 +103,10 @@ inline const ApiRange* find_api(int16_t key) {
 
 // Whether a request (and its response) of this version uses the flexible
 // encoding.
-inline bool is_flexible(int16_t key, int16_t version) { return key == kApiVersions && version >= 3; }
+inline bool is_flexible(int16_t key, int16_t version) {
+  const ApiRange* r = find_api(key);
+  return r && version >= r->flexible_from;
+}
 
 template <class IO>
 void i32s(IO& io, std::vector<int32_t>& v) {
@@ -143,13 +180,44 @@ struct MetadataRequest {
   std::vector<std::string> topics;
   bool all_topics = false;  // v0: empty list; v1+: null list
   bool allow_auto_topic_creation = true;
+  bool include_cluster_ops = false, include_topic_ops = false;  // v8+
+  // v10+: topics asked for by id (a null name); ks answers UNKNOWN_TOPIC_ID.
+  std::vector<Uuid> ids_without_name;
 };
 template <class IO>
 void serde(IO& io, MetadataRequest& m, int16_t v) {
   bool null = v >= 1 && m.all_topics && m.topics.empty();
-  io.array(m.topics, [&](std::string& t) { io.str(t); }, &null);
+  if (v < 10) {
+    io.array(m.topics, [&](std::string& t) {
+      io.str(t);
+      io.tags();
+    }, &null);
+  } else {
+    // Each topic is {id, nullable name}; a named topic is sent with a zero id.
+    struct Entry {
+      Uuid id;
+      std::optional<std::string> name;
+    };
+    std::vector<Entry> entries;
+    if constexpr (!IO::kDecoding)
+      for (const auto& t : m.topics) entries.push_back({Uuid{}, t});
+    io.array(entries, [&](Entry& e) {
+      io.uuid(e.id);
+      io.nstr(e.name);
+      io.tags();
+    }, &null);
+    if constexpr (IO::kDecoding) {
+      for (auto& e : entries) {
+        if (e.name) m.topics.push_back(std::move(*e.name));
+        else m.ids_without_name.push_back(e.id);
+      }
+    }
+  }
   if constexpr (IO::kDecoding) m.all_topics = v == 0 ? m.topics.empty() : null;
   if (v >= 4) io.boolean(m.allow_auto_topic_creation);
+  if (v >= 8 && v <= 10) io.boolean(m.include_cluster_ops);
+  if (v >= 8) io.boolean(m.include_topic_ops);
+  io.tags();
 }
 
 struct MetadataResponse {
@@ -175,8 +243,11 @@ struct MetadataResponse {
     std::string name;
     bool is_internal = false;
     std::vector<Partition> partitions;
+    Uuid topic_id;  // v10+
+    int32_t authorized_operations = INT32_MIN;  // v8+
   };
   std::vector<Topic> topics;
+  int32_t cluster_authorized_operations = INT32_MIN;  // v8-10
 };
 template <class IO>
 void serde(IO& io, MetadataResponse& m, int16_t v) {
@@ -186,12 +257,14 @@ void serde(IO& io, MetadataResponse& m, int16_t v) {
     io.str(b.host);
     io.i32(b.port);
     if (v >= 1) io.nstr(b.rack);
+    io.tags();
   });
   if (v >= 2) io.nstr(m.cluster_id);
   if (v >= 1) io.i32(m.controller_id);
   io.array(m.topics, [&](MetadataResponse::Topic& t) {
     io.i16(t.error_code);
     io.str(t.name);
+    if (v >= 10) io.uuid(t.topic_id);
     if (v >= 1) io.boolean(t.is_internal);
     io.array(t.partitions, [&](MetadataResponse::Partition& p) {
       io.i16(p.error_code);
@@ -201,8 +274,13 @@ void serde(IO& io, MetadataResponse& m, int16_t v) {
       i32s(io, p.replicas);
       i32s(io, p.isr);
       if (v >= 5) i32s(io, p.offline);
+      io.tags();
     });
+    if (v >= 8) io.i32(t.authorized_operations);
+    io.tags();
   });
+  if (v >= 8 && v <= 10) io.i32(m.cluster_authorized_operations);
+  io.tags();
 }
 
 // ---- Produce (0) ---------------------------------------------------------------
@@ -385,7 +463,10 @@ struct ListOffsetsRequest {
     std::vector<Partition> partitions;
   };
   std::vector<Topic> topics;
+  int32_t timeout_ms = 0;  // v10: for remote (tiered) lookups, which ks has none of
 };
+// Timestamps -3 (v7+: the largest), -4 (v8+: earliest local), -5 (v9+:
+// latest tiered) are spelled in the same field as -1 and -2.
 template <class IO>
 void serde(IO& io, ListOffsetsRequest& m, int16_t v) {
   io.i32(m.replica_id);
@@ -397,8 +478,12 @@ void serde(IO& io, ListOffsetsRequest& m, int16_t v) {
       if (v >= 4) io.i32(p.current_leader_epoch);
       io.i64(p.timestamp);
       if (v == 0) io.i32(p.max_num_offsets);
+      io.tags();
     });
+    io.tags();
   });
+  if (v >= 10) io.i32(m.timeout_ms);
+  io.tags();
 }
 
 struct ListOffsetsResponse {
@@ -432,8 +517,11 @@ void serde(IO& io, ListOffsetsResponse& m, int16_t v) {
         io.i64(p.offset);
         if (v >= 4) io.i32(p.leader_epoch);
       }
+      io.tags();
     });
+    io.tags();
   });
+  io.tags();
 }
 
 // ---- FindCoordinator (10) ------------------------------------------------------
@@ -755,15 +843,25 @@ void serde(IO& io, OffsetFetchResponse& m, int16_t v) {
 
 // ---- ListGroups (16) / DescribeGroups (15) -------------------------------------
 
-struct ListGroupsRequest {};
+// v4 filters by state and v5 by type (KIP-518, KIP-848); empty filters
+// keep every group.
+struct ListGroupsRequest {
+  std::vector<std::string> states_filter, types_filter;
+};
 template <class IO>
-void serde(IO&, ListGroupsRequest&, int16_t) {}
+void serde(IO& io, ListGroupsRequest& m, int16_t v) {
+  if (v >= 4) strs(io, m.states_filter);
+  if (v >= 5) strs(io, m.types_filter);
+  io.tags();
+}
 
 struct ListGroupsResponse {
   int32_t throttle_time_ms = 0;
   int16_t error_code = 0;
   struct Group {
     std::string group_id, protocol_type;
+    std::string state;  // v4: Empty, Stable, ... as Kafka names them
+    std::string type;   // v5: "classic" or "consumer"
   };
   std::vector<Group> groups;
 };
@@ -774,7 +872,11 @@ void serde(IO& io, ListGroupsResponse& m, int16_t v) {
   io.array(m.groups, [&](ListGroupsResponse::Group& g) {
     io.str(g.group_id);
     io.str(g.protocol_type);
+    if (v >= 4) io.str(g.state);
+    if (v >= 5) io.str(g.type);
+    io.tags();
   });
+  io.tags();
 }
 
 struct DescribeGroupsRequest {
@@ -785,6 +887,7 @@ template <class IO>
 void serde(IO& io, DescribeGroupsRequest& m, int16_t v) {
   strs(io, m.groups);
   if (v >= 3) io.boolean(m.include_authorized_operations);
+  io.tags();
 }
 
 struct DescribeGroupsResponse {
@@ -796,6 +899,7 @@ struct DescribeGroupsResponse {
   };
   struct Group {
     int16_t error_code = 0;
+    std::optional<std::string> error_message;  // v6+
     std::string group_id, state, protocol_type, protocol_data;
     std::vector<Member> members;
     int32_t authorized_operations = INT32_MIN;
@@ -807,6 +911,7 @@ void serde(IO& io, DescribeGroupsResponse& m, int16_t v) {
   if (v >= 1) io.i32(m.throttle_time_ms);
   io.array(m.groups, [&](DescribeGroupsResponse::Group& g) {
     io.i16(g.error_code);
+    if (v >= 6) io.nstr(g.error_message);
     io.str(g.group_id);
     io.str(g.state);
     io.str(g.protocol_type);
@@ -818,9 +923,12 @@ void serde(IO& io, DescribeGroupsResponse& m, int16_t v) {
       io.str(x.client_host);
       io.bytes(x.metadata);
       io.bytes(x.assignment);
+      io.tags();
     });
     if (v >= 3) io.i32(g.authorized_operations);
+    io.tags();
   });
+  io.tags();
 }
 
 // ---- CreateTopics (19) / DeleteTopics (20) -------------------------------------

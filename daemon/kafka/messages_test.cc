@@ -46,11 +46,15 @@ void round_trip(T m, int16_t key, int16_t v) {
 TEST_CASE("every advertised range is sane and lists ApiVersions") {
   bool api_versions = false;
   for (const auto& r : kApiRanges) {
-    CHECK(r.min <= r.max);
     if (r.key == kApiVersions) api_versions = r.min == 0 && r.max == 3;
-    // Only ApiVersions v3 is flexible among the advertised versions.
-    for (int16_t v = r.min; v <= r.max; ++v) CHECK(is_flexible(r.key, v) == (r.key == kApiVersions && v >= 3));
+    CHECK(r.flexible_from >= 0);
+    for (int16_t v = r.min; v <= r.max; ++v) CHECK(is_flexible(r.key, v) == (v >= r.flexible_from));
   }
+  CHECK(is_flexible(kApiVersions, 3));
+  CHECK_FALSE(is_flexible(kApiVersions, 2));
+  CHECK(is_flexible(kDescribeCluster, 0));
+  CHECK_FALSE(is_flexible(kOffsetDelete, 0));
+  CHECK_FALSE(is_flexible(12345, 0));
   CHECK(api_versions);
   // librdkafka switches on RecordBatch v2 only with Produce 3 and Fetch 4,
   // and compression only with Produce 0 (and zstd with 7/10).
@@ -58,7 +62,7 @@ TEST_CASE("every advertised range is sane and lists ApiVersions") {
   CHECK(find_api(kProduce)->max >= 7);
   CHECK(find_api(kFetch)->min <= 4);
   CHECK(find_api(kFetch)->max >= 10);
-  CHECK(find_api(42) == nullptr);
+  CHECK(find_api(4) == nullptr);  // LeaderAndIsr: broker to broker
 }
 
 TEST_CASE("request header: classic and flexible") {
@@ -123,7 +127,7 @@ TEST_CASE("every message round-trips at every advertised version") {
     r.brokers = {{1, "localhost", 9092, std::nullopt}};
     r.cluster_id = "abc";
     r.controller_id = 1;
-    r.topics = {{0, "t", false, {{0, 0, 1, 0, {1}, {1}, {}}}}};
+    r.topics = {{0, "t", false, {{0, 0, 1, 0, {1}, {1}, {}}}, {}}};
     // Fields a version lacks come back as defaults: set them to those.
     if (v < 1) r.brokers[0].rack.reset();
     if (v < 2) r.cluster_id.reset();
@@ -235,8 +239,8 @@ TEST_CASE("every message round-trips at every advertised version") {
     r.topics = {{"t", {p}}};
     round_trip(r, kOffsetFetch, v);
   }
-  for (int16_t v = 0; v <= 2; ++v) round_trip(ListGroupsResponse{0, 0, {{"g", "consumer"}}}, kListGroups, v);
-  for (int16_t v = 0; v <= 4; ++v) {
+  for (int16_t v = 0; v <= 2; ++v) round_trip(ListGroupsResponse{0, 0, {{"g", "consumer", "", ""}}}, kListGroups, v);
+  for (int16_t v = 0; v <= 6; ++v) {
     round_trip(DescribeGroupsRequest{{"g", "h"}, false}, kDescribeGroups, v);
     DescribeGroupsResponse r;
     DescribeGroupsResponse::Group g;
@@ -245,7 +249,12 @@ TEST_CASE("every message round-trips at every advertised version") {
     g.protocol_type = "consumer";
     g.protocol_data = "range";
     g.members = {{"m", std::nullopt, "c", "/127.0.0.1", "meta", "assign"}};
-    r.groups = {g};
+    DescribeGroupsResponse::Group missing;
+    missing.error_code = v >= 6 ? kGroupIdNotFound : kNone;
+    if (v >= 6) missing.error_message = "Group x not found.";
+    missing.group_id = "x";
+    missing.state = "Dead";
+    r.groups = {g, missing};
     round_trip(r, kDescribeGroups, v);
   }
   for (int16_t v = 0; v <= 4; ++v) {

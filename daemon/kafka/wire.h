@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <compare>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -23,6 +24,14 @@
 #include <vector>
 
 namespace ks::kafka {
+
+// Kafka's uuid type (topic ids): 16 bytes, the most significant half first.
+// All zeros is "no id".
+struct Uuid {
+  uint64_t hi = 0, lo = 0;
+  bool zero() const { return hi == 0 && lo == 0; }
+  auto operator<=>(const Uuid&) const = default;
+};
 
 class Decoder {
  public:
@@ -47,6 +56,10 @@ class Decoder {
   void i32(int32_t& v) { v = static_cast<int32_t>(fixed<uint32_t>()); }
   void i64(int64_t& v) { v = static_cast<int64_t>(fixed<uint64_t>()); }
   void boolean(bool& v) { v = fixed<uint8_t>() != 0; }
+  void uuid(Uuid& v) {
+    v.hi = fixed<uint64_t>();
+    v.lo = fixed<uint64_t>();
+  }
   uint32_t uvarint();
 
   // A string that may not be null.
@@ -161,6 +174,10 @@ class Encoder {
   void i32(const int32_t& v) { fixed<uint32_t>(static_cast<uint32_t>(v)); }
   void i64(const int64_t& v) { fixed<uint64_t>(static_cast<uint64_t>(v)); }
   void boolean(const bool& v) { fixed<uint8_t>(v ? 1 : 0); }
+  void uuid(const Uuid& v) {
+    fixed<uint64_t>(v.hi);
+    fixed<uint64_t>(v.lo);
+  }
   void uvarint(uint32_t v) {
     while (v >= 0x80) {
       out_->push_back(static_cast<char>(v | 0x80));

@@ -57,6 +57,11 @@ constexpr const char* kMigrations[] = {
         value TEXT
       );
     )sql",
+    // 2: the leader epoch a Kafka client commits with each offset (OffsetCommit
+    // v6+), answered by OffsetFetch v5+; -1 where none was given.
+    R"sql(
+      ALTER TABLE group_offsets ADD COLUMN leader_epoch INTEGER NOT NULL DEFAULT -1;
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
               "kSchemaVersion must equal the number of migration steps");
@@ -406,7 +411,7 @@ Status MetaStore::set_log_start_offset(const std::string& topic, int32_t partiti
 
 Status MetaStore::commit_offsets(const std::string& group,
                                  const std::vector<CommitEntry>& entries) {
-  KS_RETURN_IF_ERROR(validate_name(group, "group", kMaxGroupNameLength));
+  KS_RETURN_IF_ERROR(validate_group_id(group));
   for (const CommitEntry& e : entries) {
     Result<TopicName> topic = TopicName::Parse(e.topic);
     if (!topic.ok()) return topic.take_status().prepend("committing offsets for group '" + group + "'");
@@ -427,16 +432,18 @@ Status MetaStore::commit_offsets(const std::string& group,
     for (const CommitEntry& e : entries) {
       KS_RETURN_IF_ERROR(
           db_->query("INSERT INTO group_offsets(group_name, topic, partition, committed_offset, "
-                     "metadata, commit_ms) VALUES (?, ?, ?, ?, ?, ?) "
+                     "metadata, commit_ms, leader_epoch) VALUES (?, ?, ?, ?, ?, ?, ?) "
                      "ON CONFLICT(group_name, topic, partition) DO UPDATE SET "
                      "committed_offset = excluded.committed_offset, "
-                     "metadata = excluded.metadata, commit_ms = excluded.commit_ms")
+                     "metadata = excluded.metadata, commit_ms = excluded.commit_ms, "
+                     "leader_epoch = excluded.leader_epoch")
               .bind(group)
               .bind(e.topic)
               .bind(e.partition)
               .bind(e.offset)
               .bind(e.metadata)
               .bind(e.commit_ms)
+              .bind(e.leader_epoch)
               .run());
     }
     return tx.commit();
@@ -447,12 +454,12 @@ Result<std::vector<CommitEntry>> MetaStore::fetch_offsets(const std::string& gro
   return annotate("fetching offsets of group", group, [&]() -> Result<std::vector<CommitEntry>> {
     std::vector<CommitEntry> entries;
     Query q = db_->query(
-        "SELECT topic, partition, committed_offset, metadata, commit_ms FROM group_offsets "
+        "SELECT topic, partition, committed_offset, metadata, commit_ms, leader_epoch FROM group_offsets "
         "WHERE group_name = ? ORDER BY topic, partition");
     q.bind(group);
     KS_RETURN_IF_ERROR(for_each_row(q, [&](const Query& row) {
       entries.push_back({row.text(0), static_cast<int32_t>(row.int64(1)), row.int64(2),
-                         row.text(3), row.int64(4)});
+                         row.text(3), row.int64(4), static_cast<int32_t>(row.int64(5))});
     }));
     return entries;
   });

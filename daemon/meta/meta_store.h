@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -19,9 +20,8 @@ namespace ks::meta {
 class Connection;
 
 // Raising it is a schema migration (see kMigrations in meta_store.cc).
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 inline constexpr int32_t kMaxPartitionsPerTopic = 10000;
-inline constexpr size_t kMaxGroupNameLength = 255;
 
 struct TopicMeta {
   std::string name;
@@ -36,6 +36,7 @@ struct CommitEntry {
   int64_t offset = 0;
   std::string metadata;
   int64_t commit_ms = 0;
+  int32_t leader_epoch = -1;  // the leader epoch a Kafka client committed with; -1: none
 };
 
 // One SQLite database file in WAL mode, owned through one connection.
@@ -86,7 +87,7 @@ class MetaStore {
   Result<int64_t> log_start_offset(const std::string& topic, int32_t partition);
   Status set_log_start_offset(const std::string& topic, int32_t partition, int64_t offset);
 
-  // ---- Consumer groups. Names: validate_name(name, "group", 255).
+  // ---- Consumer groups. Ids: validate_group_id (any non-empty UTF-8 string).
 
   // Upserts every entry in one transaction, creating the group if needed.
   // The topics are not checked against the topic table.
@@ -95,6 +96,10 @@ class MetaStore {
   Result<std::vector<CommitEntry>> fetch_offsets(const std::string& group);
   Result<std::vector<std::string>> list_groups();  // sorted
   Status delete_group(const std::string& name);    // with its offsets
+  // OffsetDelete: removes the group's committed offsets of these partitions
+  // (those it has; the group itself stays), in one transaction
+  // (meta_offsets_delete.cc).
+  Status delete_offsets(const std::string& group, const std::vector<std::pair<std::string, int32_t>>& partitions);
 
   // ---- Settings: small strings that must outlive restarts.
 

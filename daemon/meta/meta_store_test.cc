@@ -1,4 +1,5 @@
 #include "daemon/meta/meta_store.h"
+#include "common/types.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -254,6 +255,44 @@ TEST_CASE("a later commit overwrites the earlier offset of the same partition") 
   CHECK(got->at(2).commit_ms == 1000);
 }
 
+TEST_CASE("the leader epoch a client commits with is kept, and a later commit without one clears it") {
+  TempDir dir;
+  auto store = open_store(dir.db());
+  CommitEntry e = entry("orders", 0, 10, "", 1000);
+  e.leader_epoch = 4;
+  REQUIRE(store->commit_offsets("billing", {e, entry("orders", 1, 20, "", 1000)}).ok());
+  auto got = store->fetch_offsets("billing");
+  REQUIRE(got.ok());
+  REQUIRE(got->size() == 2);
+  CHECK(got->at(0).leader_epoch == 4);
+  CHECK(got->at(1).leader_epoch == -1);
+
+  REQUIRE(store->commit_offsets("billing", {entry("orders", 0, 11, "", 2000)}).ok());
+  got = store->fetch_offsets("billing");
+  REQUIRE(got.ok());
+  CHECK(got->at(0).offset == 11);
+  CHECK(got->at(0).leader_epoch == -1);
+}
+
+TEST_CASE("a schema 1 database is migrated: its offsets stay and answer no leader epoch") {
+  TempDir dir;
+  {
+    auto store = open_store(dir.db());
+    REQUIRE(store->commit_offsets("billing", {entry("orders", 0, 10, "m", 1000)}).ok());
+  }
+  // What ks wrote before schema 2: the table without the column, version 1.
+  raw_sql(dir.db(), "ALTER TABLE group_offsets DROP COLUMN leader_epoch");
+  raw_sql(dir.db(), "PRAGMA user_version = 1");
+  auto store = open_store(dir.db());
+  CHECK(raw_sql(dir.db(), "PRAGMA user_version") == std::to_string(kSchemaVersion));
+  auto got = store->fetch_offsets("billing");
+  REQUIRE(got.ok());
+  REQUIRE(got->size() == 1);
+  CHECK(got->at(0).offset == 10);
+  CHECK(got->at(0).metadata == "m");
+  CHECK(got->at(0).leader_epoch == -1);
+}
+
 TEST_CASE("groups are listed and deleted with their offsets and unknown groups have none") {
   TempDir dir;
   auto store = open_store(dir.db());
@@ -274,12 +313,12 @@ TEST_CASE("groups are listed and deleted with their offsets and unknown groups h
   CHECK(store->delete_group("zeta").code() == Code::kNotFound);
 }
 
-TEST_CASE("invalid group names, topic names and partitions are refused before anything is written") {
+TEST_CASE("invalid group ids, topic names and partitions are refused before anything is written") {
   TempDir dir;
   auto store = open_store(dir.db());
   CHECK(store->commit_offsets("", {entry("orders", 0, 1)}).code() == Code::kInvalidArgument);
-  CHECK(store->commit_offsets("a/b", {entry("orders", 0, 1)}).code() == Code::kInvalidArgument);
-  CHECK(store->commit_offsets(std::string(256, 'g'), {entry("orders", 0, 1)}).code() ==
+  CHECK(store->commit_offsets("bad\xff", {entry("orders", 0, 1)}).code() == Code::kInvalidArgument);
+  CHECK(store->commit_offsets(std::string(ks::kMaxGroupIdLength + 1, 'g'), {entry("orders", 0, 1)}).code() ==
         Code::kInvalidArgument);
   // One bad entry spoils the whole commit.
   CHECK(store->commit_offsets("g", {entry("orders", 0, 1), entry("orders", -1, 1)}).code() ==
@@ -288,7 +327,11 @@ TEST_CASE("invalid group names, topic names and partitions are refused before an
         Code::kInvalidArgument);
   CHECK(store->list_groups()->empty());
   CHECK(raw_sql(dir.db(), "SELECT count(*) FROM group_offsets") == "0");
-  CHECK(store->commit_offsets(std::string(255, 'g'), {entry("orders", 0, 1)}).ok());
+  // Kafka takes any non-empty string as a group id.
+  for (std::string id : {std::string(ks::kMaxGroupIdLength, 'g'), std::string("roundrobin,range"),
+                         std::string("team/app 1"), std::string("\xe6\x97\xa5\xe6\x9c\xac")})
+    CHECK(store->commit_offsets(id, {entry("orders", 0, 1)}).ok());
+  CHECK(store->list_groups()->size() == 4);
 }
 
 TEST_CASE("deleting a topic removes its configs, partitions and committed offsets but no other topic's") {

@@ -73,6 +73,10 @@ inline constexpr const char* kLogSuffix = ".log";
 inline constexpr const char* kIndexSuffix = ".index";
 inline constexpr const char* kTimeIndexSuffix = ".timeindex";
 inline constexpr const char* kCleanShutdownFile = ".clean-shutdown";
+// The log start offset when DeleteRecords moved it inside a segment: the
+// offset in decimal and a newline, replaced atomically and fsynced
+// (log_start.cc). Absent: the log starts at its first segment's base.
+inline constexpr const char* kLogStartFile = "log-start-offset";
 inline constexpr uint32_t kDefaultIndexIntervalBytes = 4096;
 inline constexpr size_t kIndexSealSize = 44;
 static_assert(kIndexSealSize == 4 + sizeof(uint64_t) + sizeof(int64_t) + sizeof(uint32_t) +

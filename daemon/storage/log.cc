@@ -6,6 +6,7 @@
 #include "common/crc32c.h"
 #include "common/record_batch.h"
 #include "daemon/storage/format.h"
+#include "daemon/storage/timestamp_policy.h"
 
 namespace ks::storage {
 
@@ -25,7 +26,7 @@ Result<std::unique_ptr<Log>> Log::Open(const std::string& dir, const LogConfig& 
 
 Log::~Log() = default;
 
-Offset Log::start_offset() const { return Offset(segments_.front()->base_offset()); }
+Offset Log::start_offset() const { return Offset(std::max(segments_.front()->base_offset(), start_)); }
 Offset Log::end_offset() const { return Offset(active()->next_offset()); }
 
 uint64_t Log::size_bytes() const {
@@ -96,7 +97,12 @@ Result<AppendResult> Log::append(char* data, size_t n) {
                                      std::to_string(h.records_count) + " records");
     if (h.is_control())
       return Status::InvalidArgument(context() + " is a control batch (transactions are not supported)");
-    if (h.compression() == batch::Compression::kNone && info->max_timestamp != h.max_timestamp) {
+    auto stamped = apply_timestamp_policy(data + pos, *info, config_, clock_->now_ms());
+    if (!stamped.ok()) return Status(stamped.status()).prepend(context());
+    if (config_.log_append_time) {
+      info->max_timestamp = *stamped;
+      result.log_append_time_ms = *stamped;
+    } else if (h.compression() == batch::Compression::kNone && info->max_timestamp != h.max_timestamp) {
       // The time index relies on the header; fix a producer's wrong value.
       put_be64(data + pos + batch::kMaxTimestampPos, static_cast<uint64_t>(info->max_timestamp));
       put_be32(data + pos + batch::kCrcPos,
@@ -116,8 +122,10 @@ Result<AppendResult> Log::append(char* data, size_t n) {
     batch::stamp_base_offset(data + p.offset_in_buffer, p.base_offset);
     batch::stamp_leader_epoch(data + p.offset_in_buffer, 0);
   }
-  if (should_roll(n) || next - 1 - active()->base_offset() > INT32_MAX)
+  if (should_roll(n) || next - 1 - active()->base_offset() > INT32_MAX) {
     KS_RETURN_IF_ERROR(roll(plan_.front().base_offset));
+    result.rolled = true;
+  }
   KS_RETURN_IF_ERROR(active()->append(data, n, plan_, clock_->now_ms()));
   result.last_offset = Offset(next - 1);
   result.batches = static_cast<int32_t>(plan_.size());
@@ -142,12 +150,27 @@ Result<ReadResult> Log::read(Offset from, uint64_t max_bytes) const {
 }
 
 Result<Offset> Log::offset_for_time(int64_t ts) const {
+  auto hit = record_at_time(ts);
+  if (!hit.ok()) return hit.status();
+  return *hit ? Offset((*hit)->offset) : end_offset();
+}
+
+Result<std::optional<TimestampOffset>> Log::record_at_time(int64_t ts) const {
   for (const auto& seg : segments_) {
     auto o = seg->offset_for_time(ts, start_offset().value());
-    if (!o.ok()) return o.status();
-    if (*o) return Offset(**o);
+    if (!o.ok() || *o) return o;
   }
-  return end_offset();
+  return std::optional<TimestampOffset>();
+}
+
+Result<std::optional<TimestampOffset>> Log::record_with_max_timestamp() const {
+  const Segment* best = nullptr;
+  for (const auto& seg : segments_) {
+    if (seg->next_offset() <= start_offset().value() || !seg->max_timestamp()) continue;
+    if (!best || *seg->max_timestamp() > *best->max_timestamp()) best = seg.get();
+  }
+  if (!best) return std::optional<TimestampOffset>();
+  return best->offset_for_time(*best->max_timestamp(), start_offset().value());
 }
 
 FlushJob Log::prepare_flush() {
@@ -184,26 +207,26 @@ Status Log::flush() {
   return s;
 }
 
+Status Log::drop_oldest() {
+  Segment& s = *segments_.front();
+  KS_RETURN_IF_ERROR(s.remove_files());
+  segments_.erase(segments_.begin());
+  // Durable one segment at a time, oldest first: a power cut can then
+  // bring back only a prefix of what was deleted, never a segment with a
+  // hole before it; and the caller may record the new start offset.
+  return sync_dir(dir_);
+}
+
 Result<int> Log::apply_retention() {
   const int64_t now = clock_->now_ms();
   int deleted = 0;
-  auto drop_oldest = [&]() -> Status {
-    Segment& s = *segments_.front();
-    KS_RETURN_IF_ERROR(s.remove_files());
-    segments_.erase(segments_.begin());
-    // Durable one segment at a time, oldest first: a power cut can then
-    // bring back only a prefix of what was deleted, never a segment with a
-    // hole before it; and the caller may record the new start offset.
-    KS_RETURN_IF_ERROR(sync_dir(dir_));
-    ++deleted;
-    return Status::OK();
-  };
   if (config_.retention_ms >= 0) {
     while (segments_.size() > 1) {
       const Segment& s = *segments_.front();
       int64_t newest = s.max_timestamp().value_or(INT64_MIN);
       if (newest >= now - config_.retention_ms) break;
       KS_RETURN_IF_ERROR(drop_oldest());
+      ++deleted;
     }
   }
   if (config_.retention_bytes >= 0) {
@@ -212,6 +235,7 @@ Result<int> Log::apply_retention() {
            total - segments_.front()->size() >= static_cast<uint64_t>(config_.retention_bytes)) {
       total -= segments_.front()->size();
       KS_RETURN_IF_ERROR(drop_oldest());
+      ++deleted;
     }
   }
   return deleted;

@@ -15,13 +15,17 @@
 //    entry in its parent is on disk before it returns.
 //  - apply_retention(): each deleted segment is gone durably before the
 //    next one is deleted and before it returns.
+//  - advance_start() returning OK: the new start offset is on disk (it
+//    survives a power cut), then the segments wholly below it are deleted.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "common/record_batch.h"
 #include "common/status.h"
 #include "common/topic_defaults.h"
 #include "common/types.h"
@@ -40,6 +44,15 @@ struct LogConfig {
   int64_t retention_bytes = topic_defaults::kRetentionBytes;  // -1: no size limit
   int64_t max_message_bytes = topic_defaults::kMaxMessageBytes;
   uint32_t index_interval_bytes = kDefaultIndexIntervalBytes;
+  // message.timestamp.type=LogAppendTime: each batch is stamped with the
+  // append time (timestamp type bit set, max timestamp = now).
+  bool log_append_time = false;
+  // With CreateTime, a batch holding a record further behind / ahead of
+  // the clock than these is refused with kInvalidTimestamp. No limits
+  // here: a topic's policy (daemon/broker/topic_config.cc) sets Kafka's
+  // defaults (topic_defaults.h).
+  int64_t timestamp_before_max_ms = INT64_MAX;
+  int64_t timestamp_after_max_ms = INT64_MAX;
 };
 
 struct AppendResult {
@@ -48,6 +61,10 @@ struct AppendResult {
   int32_t batches = 0;
   int64_t records = 0;
   uint64_t bytes = 0;
+  bool rolled = false;  // a new segment starts at base_offset
+  // The time the records were stamped with on a LogAppendTime log (the
+  // Produce answer's log_append_time_ms); -1 on a CreateTime log.
+  int64_t log_append_time_ms = -1;
 };
 
 // A byte range of whole batches in one segment file. `file` keeps the
@@ -103,7 +120,23 @@ class Log {
   // The first offset whose record timestamp is >= ts; end_offset() when
   // there is none.
   Result<Offset> offset_for_time(int64_t ts) const;
+  // The first record whose timestamp is >= ts, with its timestamp; nullopt
+  // when there is none.
+  Result<std::optional<TimestampOffset>> record_at_time(int64_t ts) const;
+  // The first record with the largest timestamp in the log (Kafka's
+  // MAX_TIMESTAMP lookup: the first segment holding that timestamp, its
+  // first record carrying it); nullopt when the log has no records.
+  Result<std::optional<TimestampOffset>> record_with_max_timestamp() const;
 
+  // Calls `fn` with the header of every batch holding an offset at or
+  // after `from`, oldest first, reading headers only (what rebuilding
+  // idempotent-producer state needs). A segment's batches past damage are
+  // skipped: they cannot be read either.
+  Status for_each_header(Offset from, const std::function<void(const batch::BatchHeader&)>& fn) const;
+
+  // The first offset a read may ask for (Kafka's log start offset, the
+  // low watermark): the first segment's base, or later when
+  // advance_start() moved it inside a segment.
   Offset start_offset() const;
   Offset end_offset() const;  // high watermark: the next offset to assign
   uint64_t size_bytes() const;
@@ -126,6 +159,13 @@ class Log {
   // timestamp) and, oldest first, while the log exceeds retention.bytes.
   // The active segment is never deleted. Returns segments deleted.
   Result<int> apply_retention();
+
+  // DeleteRecords: moves the start offset up to `to` (at most
+  // end_offset(), else kOutOfRange), durably, then deletes every closed
+  // segment wholly below it. A `to` at or below the current start changes
+  // nothing. Records from the old start to `to` may stay in the file (the
+  // segment holding `to` is kept) but are never read again. Blocking.
+  Status advance_start(Offset to);
 
   // Flushes, writes indexes and marks the directory clean. The log must
   // not be used afterwards.
@@ -153,6 +193,10 @@ class Log {
   // last segment could hold, so none is given out twice.
   Status roll_past_damage();
   Status roll(int64_t base_offset);
+  // Reads kLogStartFile at open; rolls past a start beyond the end (log_start.cc).
+  Status load_start();
+  // Deletes the oldest segment, durably (retention, advance_start).
+  Status drop_oldest();
   Segment* active() const { return segments_.back().get(); }
   bool should_roll(size_t incoming) const;
   // Index of the segment that may hold `offset` (largest base <= offset).
@@ -164,6 +208,7 @@ class Log {
   // Before segments_: segments report index repairs into it.
   RecoveryReport report_;
   std::vector<std::unique_ptr<Segment>> segments_;
+  int64_t start_ = 0;  // from kLogStartFile; start_offset() is at least this
   Offset durable_{0};
   bool dir_dirty_ = false;
   bool closed_ = false;

@@ -15,6 +15,7 @@ Status Log::load() {
   KS_RETURN_IF_ERROR(make_dir(dir_));
   auto bases = list_segments();
   if (!bases.ok()) return bases.status();
+  KS_RETURN_IF_ERROR(load_start());
   const std::string marker = dir_ + "/" + kCleanShutdownFile;
   const bool clean = path_exists(marker);
   if (!clean && !bases->empty())
@@ -29,10 +30,18 @@ Status Log::load() {
   report_offset_gaps();
   if (!segments_.empty() && active()->damaged_to_end()) KS_RETURN_IF_ERROR(roll_past_damage());
   if (segments_.empty()) {
-    auto seg = Segment::Create(dir_, 0, config_.index_interval_bytes);
+    auto seg = Segment::Create(dir_, start_, config_.index_interval_bytes);
     if (!seg.ok()) return seg.status();
     segments_.push_back(std::move(*seg));
     dir_dirty_ = true;
+  }
+  if (start_ > end_offset().value()) {
+    // The records up to the start were lost (a power cut took the tail of
+    // an acks=1 log) after it had moved: new records go past it, so no
+    // offset below the start is ever given out again.
+    report_.messages.push_back(dir_ + ": log start offset " + std::to_string(start_) + " is past the end " +
+                               std::to_string(end_offset().value()) + "; rolling a segment at the start");
+    KS_RETURN_IF_ERROR(roll(start_));
   }
   if (clean) {
     // From here on a crash must lead to recovery, even after power loss.

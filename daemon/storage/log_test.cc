@@ -199,6 +199,24 @@ TEST_CASE("a batch over max.message.bytes is refused with the limit in the messa
   CHECK(log->end_offset() == Offset(0));
 }
 
+TEST_CASE("an append answers the time it stamped on a LogAppendTime log, and -1 on a CreateTime log") {
+  TempDir tmp;
+  ManualClock clock(kT0 + 5000);
+  LogConfig c;
+  c.log_append_time = true;
+  auto log = open_log(tmp.log_dir(), c, &clock);
+  auto r = append(*log, make_batch(0, 3, kT0));
+  CHECK(r.log_append_time_ms == kT0 + 5000);
+  auto read = log->read(Offset(0), 1 << 20);
+  REQUIRE(read.ok());
+  auto h = batch::read_header(read_range(*read));
+  CHECK(h->max_timestamp == kT0 + 5000);
+
+  TempDir tmp2;
+  auto create_time = open_log(tmp2.log_dir(), LogConfig{}, &clock);
+  CHECK(append(*create_time, make_batch(0, 3, kT0)).log_append_time_ms == -1);
+}
+
 TEST_CASE("a wrong maxTimestamp from a producer is corrected in the stored batch") {
   TempDir tmp;
   ManualClock clock(kT0);

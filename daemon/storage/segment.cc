@@ -214,9 +214,9 @@ Result<std::optional<SegmentRange>> Segment::read(int64_t from, uint64_t max_byt
   return std::optional<SegmentRange>(SegmentRange{first, stop - first});
 }
 
-Result<std::optional<int64_t>> Segment::offset_for_time(int64_t ts, int64_t min_offset) const {
-  if (!max_timestamp_ || *max_timestamp_ < ts || next_offset_ <= min_offset)
-    return std::optional<int64_t>();
+Result<std::optional<TimestampOffset>> Segment::offset_for_time(int64_t ts, int64_t min_offset) const {
+  using Hit = std::optional<TimestampOffset>;
+  if (!max_timestamp_ || *max_timestamp_ < ts || next_offset_ <= min_offset) return Hit();
   int64_t from = std::max(min_offset, base_offset_);
   if (auto rel = time_index_.last_older_than(ts))
     from = std::max(from, base_offset_ + static_cast<int64_t>(*rel) + 1);
@@ -236,17 +236,18 @@ Result<std::optional<int64_t>> Segment::offset_for_time(int64_t ts, int64_t min_
           return Status::Corruption(where(log_path(), hole->position) +
                                     ": damaged bytes; cannot tell whether they hold a record at "
                                     "or after timestamp " + std::to_string(ts));
-        return std::optional<int64_t>();
+        return Hit();
       }
       if (step == BatchScanner::Step::kIOError) return scan.status();
       if (step != BatchScanner::Step::kBatch) break;
       if (b.header.last_offset() < from || b.header.max_timestamp < ts) continue;
-      if (b.header.compression() != batch::Compression::kNone)
-        return std::optional<int64_t>(std::max(from, b.header.base_offset));
       batch::RecordReader reader(b.bytes);
       batch::Record r;
+      const bool log_append_time = (b.header.attributes & batch::kTimestampTypeBit) != 0;
       while (reader.next(&r)) {
-        if (r.offset >= from && r.timestamp >= ts) return std::optional<int64_t>(r.offset);
+        // LogAppendTime: every record carries the batch's time.
+        int64_t t = log_append_time ? b.header.max_timestamp : r.timestamp;
+        if (r.offset >= from && t >= ts) return Hit(TimestampOffset{r.offset, t});
       }
       if (!reader.status().ok())
         return Status::Corruption(where(log_path(), b.position) + ": " + reader.status().message());

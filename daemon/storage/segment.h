@@ -38,6 +38,12 @@ struct PlannedBatch {
   int64_t max_timestamp;
 };
 
+// A record found by its timestamp: its offset and its timestamp.
+struct TimestampOffset {
+  int64_t offset = 0;
+  int64_t timestamp = 0;
+};
+
 // A byte range of whole batches in one segment file.
 struct SegmentRange {
   uint64_t position = 0;
@@ -106,8 +112,10 @@ class Segment {
   // segment has no offset >= from.
   Result<std::optional<SegmentRange>> read(int64_t from, uint64_t max_bytes) const;
 
-  // The first offset >= `min_offset` whose record timestamp is >= `ts`.
-  Result<std::optional<int64_t>> offset_for_time(int64_t ts, int64_t min_offset) const;
+  // The first record at an offset >= `min_offset` whose timestamp is >=
+  // `ts`, with that timestamp. Compressed batches are decompressed to find
+  // the record, as Kafka does.
+  Result<std::optional<TimestampOffset>> offset_for_time(int64_t ts, int64_t min_offset) const;
 
   // Writes both indexes to their files, sealed (at roll and at clean
   // close). `durable` fsyncs each file and the directory.

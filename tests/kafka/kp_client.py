@@ -18,6 +18,10 @@ saw as JSON, one object per line, for the calling test to check.
       a KafkaConsumer that assign()s the partition itself (no group
       membership: generation -1) commits OFFSET, prints {"committed": N}
       as committed() reads it back.
+  kp_client.py --broker B offsets-for-times TOPIC PARTITION TS...
+      KafkaConsumer.offsets_for_times (ListOffsets v1+) for each time;
+      prints {"ts", "offset", "timestamp"} (null offset and timestamp when
+      no record is that late).
   kp_client.py --broker B admin create TOPIC PARTITIONS | list | delete TOPIC...
       | groups | group-offsets GROUP | describe-group GROUP
 
@@ -138,6 +142,18 @@ def commit_assigned(a):
     c.close(autocommit=False)
 
 
+def offsets_for_times(a):
+    from kafka import TopicPartition
+    c = KafkaConsumer(bootstrap_servers=a.broker, **TIMEOUTS)
+    try:
+        tp = TopicPartition(a.topic, a.partition)
+        for ts in a.times:
+            found = c.offsets_for_times({tp: ts})[tp]
+            emit({"ts": ts, "offset": found and found.offset, "timestamp": found and found.timestamp})
+    finally:
+        c.close()
+
+
 def admin(a):
     ad = KafkaAdminClient(bootstrap_servers=a.broker, client_id="kp-admin", **TIMEOUTS)
     try:
@@ -195,6 +211,10 @@ def main():
     m.add_argument("partition", type=int)
     m.add_argument("offset", type=int)
     m.add_argument("--group", required=True)
+    t = sub.add_parser("offsets-for-times")
+    t.add_argument("topic")
+    t.add_argument("partition", type=int)
+    t.add_argument("times", type=int, nargs="+")
     d = sub.add_parser("admin")
     d.add_argument("op")
     d.add_argument("args", nargs="*")
@@ -202,7 +222,8 @@ def main():
     # A sanitizer build gets more time (KS_IT_TIMEOUT_SCALE, tests/CMakeLists.txt).
     if hasattr(a, "max_seconds"):
         a.max_seconds *= int(os.environ.get("KS_IT_TIMEOUT_SCALE", "1"))
-    {"produce": produce, "consume": consume, "commit-assigned": commit_assigned, "admin": admin}[a.cmd](a)
+    {"produce": produce, "consume": consume, "commit-assigned": commit_assigned, "admin": admin,
+     "offsets-for-times": offsets_for_times}[a.cmd](a)
 
 
 if __name__ == "__main__":

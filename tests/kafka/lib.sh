@@ -234,3 +234,15 @@ lines_at_least() { [[ $(count_lines "$1") -ge $2 ]]; }
 
 # Lines of FILE sorted bytewise into FILE.sorted.
 sort_file() { LC_ALL=C sort "$1" >"$1.sorted"; }
+
+# ------------------------------------------------------- the reference
+
+# The bootstrap address (127.0.0.1:PORT) of the Apache Kafka 4.4.0 broker
+# the ctest fixture apache_kafka started (tests/kafka/apache/): a test
+# registered with ks_requires_apache_kafka gets KS_APACHE_KAFKA_DIR; run
+# by hand, the default is <build>/apache-kafka beside $KS (start one with
+# `bash tests/kafka/apache/kafka.sh start build/apache-kafka`).
+apache_bootstrap() {
+  local dir=${KS_APACHE_KAFKA_DIR:-$(dirname "$(realpath "$KS")")/apache-kafka}
+  bash "$KAFKA_DIR/apache/kafka.sh" bootstrap "$dir"
+}

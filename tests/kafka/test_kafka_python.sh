@@ -175,4 +175,36 @@ case_admin_create_list_delete() {
   json_check "d.get('error') == 'UnknownTopicOrPartitionError'" "delete_topics of a missing topic" <"$T/o"
 }
 
-run_cases producer_send_flush_read_by_ks:40 consumer_commit_and_resume:60 admin_create_list_delete:40
+# Times in one gzip batch (the lookup decompresses it, as Kafka does); the
+# largest time twice, so -3 must name the first record carrying it.
+case_offsets_for_times_and_max_timestamp() {
+  assert_exit 0 ks topic create kpt -p 1
+  for ts in 1000 5000 3000 5000 2000; do printf '{"value": "at %s", "timestamp": %s, "partition": 0}\n' "$ts" "$ts"; done |
+    kp produce kpt --json --compression gzip >"$T/o" 2>"$T/err" || fail "produce exited $?: $(tail -c 1500 "$T/err")"
+  kp offsets-for-times kpt 0 0 1000 1001 4000 5000 5001 >"$T/o" 2>"$T/err" ||
+    fail "offsets_for_times exited $?: $(tail -c 1500 "$T/err")"
+  assert_eq '0 0 1000
+1000 0 1000
+1001 1 5000
+4000 1 5000
+5000 1 5000
+5001 None None' "$("$PY" -c '
+import json, sys
+for l in sys.stdin: d = json.loads(l); print(d["ts"], d["offset"], d["timestamp"])' <"$T/o")" "offsets_for_times: offset and timestamp of the first record at or after each time"
+  # -1 the end, -2 the start, -3 the largest time, -4 earliest local,
+  # -5 latest tiered (none); a time: its record and that record's time.
+  local v times want
+  for v in 1 7; do
+    # -3, -4 and -5 exist from v7, v8 and v9; a v1 client cannot ask them.
+    times='-1 -2 2500' want=$'0 -1 5\n0 -1 0\n0 5000 1'
+    [[ $v == 7 ]] && times='-1 -2 -3 -4 -5 2500' want=$'0 -1 5\n0 -1 0\n0 5000 1\n0 -1 0\n0 -1 -1\n0 5000 1'
+    # shellcheck disable=SC2086
+    "$PY" "$KAFKA_DIR/list_offsets.py" "$BROKER" "$v" kpt 0 $times >"$T/o" 2>"$T/err" ||
+      fail "ListOffsets v$v exited $?: $(tail -c 1500 "$T/err")"
+    assert_eq "$want" "$("$PY" -c '
+import json, sys
+for l in sys.stdin: d = json.loads(l); print(d["error"], d["timestamp"], d["offset"])' <"$T/o")" "ListOffsets v$v: error, timestamp, offset"
+  done
+}
+
+run_cases offsets_for_times_and_max_timestamp:40 producer_send_flush_read_by_ks:40 consumer_commit_and_resume:60 admin_create_list_delete:40

@@ -86,18 +86,23 @@ case_topic_names() {
 case_group_names() {
   fresh_daemon
   echo v | assert_exit 0 ks --no-autostart produce g
+  # Kafka takes any non-empty string as a group id; ks too, if it is UTF-8
+  # without NUL and at most 32767 bytes.
   local name long
-  long=$(printf 'g%.0s' $(seq 1 256))
-  for name in '../g' 'a/b' '..' "$long" 'sp ace'; do
+  long=$(head -c 32768 /dev/zero | tr '\0' g)
+  for name in "$long" $'bad\xff'; do
     assert_exit 2 timeout 20 "$KS" --no-autostart consume g -g "$name" -e
-    assert_matches "$(cat "$ERR")" "name" "consume -g '$name': message"
+    assert_matches "$(cat "$ERR")" "group id" "consume -g of a bad id: message"
   done
   wire request '{"op": "join_group", "group": "a\u0000b", "topics": ["g"]}'
-  json_check 'd.get("error", {}).get("code") == "invalid_argument"' "join_group with a NUL in the name" <"$OUT"
-  wire request '{"op": "commit_offsets", "group": "../../x", "offsets": [{"topic": "g", "partition": 0, "offset": 1}]}'
-  json_check 'd.get("error", {}).get("code") == "invalid_argument"' "commit_offsets to a bad group name" <"$OUT"
+  json_check 'd.get("error", {}).get("code") == "invalid_argument"' "join_group with a NUL in the id" <"$OUT"
   assert_exit 0 ks --no-autostart group list
-  assert_file_empty "$OUT" "groups after refused names"
+  assert_file_empty "$OUT" "groups after refused ids"
+  for name in '../g' 'sp ace' 'roundrobin,range'; do
+    assert_exit 0 timeout 20 "$KS" --no-autostart consume g -g "$name" -e
+  done
+  assert_exit 0 ks --no-autostart group list
+  assert_contains "$(cat "$OUT")" "roundrobin,range" "a group id with a comma is listed"
 }
 
 case_partition_count() {

@@ -3,6 +3,9 @@
 // where its record set goes: the records are written from the buffer they
 // were read into, never copied into the response.
 #include <algorithm>
+#include <cstring>
+
+#include "common/legacy_messages.h"
 
 #include "daemon/kafka/errors.h"
 #include "daemon/kafka/handlers/handler.h"
@@ -11,6 +14,8 @@ namespace ks::kafka {
 namespace {
 
 constexpr int64_t kMaxWaitMs = 5 * 60 * 1000;
+// The last Fetch version whose clients read magic 0/1 message sets.
+constexpr int16_t kLastMessageSetFetch = 3;
 
 // An Encoder that writes a record set's length and, instead of its bytes,
 // a splice of them (they lie in the answer's tail, starting at `tail`).
@@ -112,12 +117,54 @@ net::FetchPlan::Planned KafkaFetch::plan(uint64_t limit) {
   return out;
 }
 
+// Fetch v0-v3 clients read message sets (magic 0 for v0-v1, magic 1 for
+// v2-v3), uncompressed and without headers: the stored batches are
+// converted into a buffer of their own, which becomes the tail. Only old
+// clients pay for this copy; v4+ answers splice the stored bytes. Each
+// partition gets at most its max_bytes of messages (whole ones, at least
+// one), and v3 the whole answer at most the request's max_bytes.
+net::Bytes down_convert(FetchResponse& response, const FetchRequest& req, int16_t version, uint64_t limit) {
+  const int8_t magic = version <= 1 ? 0 : 1;
+  std::string out;
+  std::vector<std::pair<FetchResponse::Partition*, size_t>> converted;  // partition, where its set starts
+  for (size_t ti = 0; ti < response.topics.size(); ++ti) {
+    for (size_t pi = 0; pi < response.topics[ti].partitions.size(); ++pi) {
+      FetchResponse::Partition& rp = response.topics[ti].partitions[pi];
+      if (rp.records.empty()) continue;
+      const FetchRequest::Partition& p = req.topics[ti].partitions[pi];  // plan() answers them one to one
+      const uint64_t room = out.size() >= limit ? 0 : limit - out.size();
+      const uint64_t cap = std::min<uint64_t>(static_cast<uint64_t>(std::max<int32_t>(p.max_bytes, 0)), room);
+      const size_t start = out.size();
+      if (room == 0 && start > 0) {
+        rp.records = {};
+        continue;
+      }
+      auto n = legacy::to_message_set(rp.records, magic, p.fetch_offset, cap, &out);
+      if (!n.ok()) {
+        out.resize(start);
+        rp.error_code = kKafkaStorageError;
+      }
+      converted.emplace_back(&rp, start);
+    }
+  }
+  net::Bytes tail;
+  tail.allocate(out.size());
+  if (!out.empty()) std::memcpy(tail.data.get(), out.data(), out.size());
+  for (size_t i = 0; i < converted.size(); ++i) {
+    const size_t start = converted[i].second;
+    const size_t end = i + 1 < converted.size() ? converted[i + 1].second : out.size();
+    converted[i].first->records = std::string_view(tail.data.get() + start, end - start);
+  }
+  return tail;
+}
+
 net::Answer KafkaFetch::encode(net::Bytes tail) {
   for (const auto& r : reads_) {
     FetchResponse::Partition* rp = parts_[r.part];
     if (r.read) rp->records = std::string_view(tail.data.get() + r.tail_at, r.range.size);
     else if (!r.status.ok()) rp->error_code = kKafkaStorageError;
   }
+  if (version_ <= kLastMessageSetFetch) tail = down_convert(response_, req_, version_, limit_);
   net::Answer a;
   a.head.append(4, '\0');
   SplicingEncoder e(&a.head, is_flexible(kFetch, version_), tail.data.get(), &a.splices);

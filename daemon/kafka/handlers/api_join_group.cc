@@ -16,6 +16,7 @@ void handle_join_group(Context& cx) {
   jr.rebalance_timeout_ms = req.rebalance_timeout_ms >= 0 ? req.rebalance_timeout_ms : req.session_timeout_ms;
   for (auto& p : req.protocols) jr.protocols.emplace_back(std::move(p.name), std::move(p.metadata));
   jr.require_known_member_id = cx.version() >= 4;
+  if (req.group_instance_id && !req.group_instance_id->empty()) jr.instance_id = req.group_instance_id;
   auto answer = later<JoinGroupResponse>(cx);
   server::Broker& broker = cx.broker();
   broker.kafka_groups().join(jr, broker.now_ms(), [answer](const server::KafkaJoinResult& res) {
@@ -25,7 +26,10 @@ void handle_join_group(Context& cx) {
     r.protocol_name = res.protocol_name;
     r.leader = res.leader;
     r.member_id = res.member_id;
-    for (const auto& [id, meta] : res.members) r.members.push_back({id, std::nullopt, meta});
+    for (size_t i = 0; i < res.members.size(); ++i) {
+      auto instance = i < res.member_instances.size() ? res.member_instances[i] : std::nullopt;
+      r.members.push_back({res.members[i].first, std::move(instance), res.members[i].second});
+    }
     answer(r);
   });
 }

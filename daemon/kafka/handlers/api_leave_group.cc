@@ -14,7 +14,7 @@ void handle_leave_group(Context& cx) {
     r.error_code = groups.leave(req.group_id, req.member_id, now);
   } else {
     for (const auto& m : req.members)
-      r.members.push_back({m.member_id, m.group_instance_id, groups.leave(req.group_id, m.member_id, now)});
+      r.members.push_back({m.member_id, m.group_instance_id, groups.leave(req.group_id, m.member_id, now, m.group_instance_id)});
   }
   reply(cx, r);
 }

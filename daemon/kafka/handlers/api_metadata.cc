@@ -1,5 +1,6 @@
 // Metadata (3): this broker, and the partitions of the topics asked for
 // (created when the client allows it and the daemon auto-creates).
+#include "daemon/broker/topic_ids.h"
 #include "daemon/kafka/errors.h"
 #include "daemon/kafka/handlers/handler.h"
 
@@ -30,6 +31,8 @@ void handle_metadata(Context& cx) {
       t.error_code =
           count.status().code() == Code::kInvalidArgument ? kInvalidTopicException : kUnknownTopicOrPartition;
     } else {
+      // Topic ids (v10+): the consumer protocol names partitions by id.
+      if (cx.version() >= 10) t.topic_id = server::topic_id_of(broker, name).value_or(Uuid{});
       for (int32_t p = 0; p < *count; ++p) {
         MetadataResponse::Partition part;
         part.index = p;
@@ -39,6 +42,13 @@ void handle_metadata(Context& cx) {
         t.partitions.push_back(std::move(part));
       }
     }
+    r.topics.push_back(std::move(t));
+  }
+  // ks looks topics up by name only; one asked for by id alone is unknown.
+  for (const auto& id : req.ids_without_name) {
+    MetadataResponse::Topic t;
+    t.error_code = kUnknownTopicId;
+    t.topic_id = id;
     r.topics.push_back(std::move(t));
   }
   reply(cx, r);

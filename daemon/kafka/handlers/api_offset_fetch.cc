@@ -47,6 +47,7 @@ void handle_offset_fetch(Context& cx) {
     rp.index = o.partition;
     rp.offset = o.offset;
     rp.metadata = o.metadata;
+    rp.leader_epoch = o.leader_epoch;
     rp.error_code = o.error;
     r.topics[it->second].partitions.push_back(rp);
   }

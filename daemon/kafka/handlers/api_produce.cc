@@ -1,7 +1,9 @@
 // Produce (0): each partition's batches appended; answered when the last
 // append is (for acks=all, after its fsync). acks=0 answers nothing.
 #include <algorithm>
+#include <chrono>
 
+#include "common/legacy_messages.h"
 #include "common/record_batch.h"
 #include "daemon/kafka/errors.h"
 #include "daemon/kafka/handlers/handler.h"
@@ -10,10 +12,7 @@
 namespace ks::kafka {
 namespace {
 
-// The RecordBatch magic of the first batch, or -1 when there is none.
-int magic_of(std::string_view records) {
-  return records.size() > batch::kMagicPos ? static_cast<int8_t>(records[batch::kMagicPos]) : -1;
-}
+using legacy::magic_of;  // a v2 batch's magic sits where a message's does
 
 // The largest RecordBatch in `records`: what max.message.bytes limits.
 size_t largest_batch(std::string_view records) {
@@ -43,11 +42,12 @@ struct Pending {
   size_t left = 0;
   bool sent = false;
   std::function<void(ProduceResponse&)> answer;
-  void set(size_t ti, size_t pi, int16_t error, int64_t base, int64_t start) {
+  void set(size_t ti, size_t pi, int16_t error, int64_t base, int64_t start, int64_t append_time = -1) {
     auto& rp = response.topics[ti].partitions[pi];
     rp.error_code = error;
     rp.base_offset = base;
     rp.log_start_offset = start;
+    rp.log_append_time_ms = append_time;
     --left;
   }
   void finish() {
@@ -58,12 +58,59 @@ struct Pending {
 };
 
 // The error a partition's batches get before reaching the broker, or kNone.
-int16_t refuse(int16_t acks, std::string_view records) {
+int16_t refuse(int16_t acks, int16_t version, std::string_view records) {
   if (acks != 0 && acks != 1 && acks != -1) return kInvalidRequiredAcks;
   if (records.empty()) return kCorruptMessage;
-  // Magic 0/1 MessageSets (pre-0.11 clients) are not stored.
-  if (magic_of(records) != 2) return kUnsupportedForMessageFormat;
-  return kNone;
+  const int magic = magic_of(records);
+  // Magic 0/1 message sets (pre-0.11 clients) come only in Produce v0-v2,
+  // as Kafka 3 required; they are converted to a v2 batch.
+  if (magic == 2 || ((magic == 0 || magic == 1) && version <= 2)) return kNone;
+  return kUnsupportedForMessageFormat;
+}
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Appends one partition's records; `pending` hears the outcome.
+void produce_partition(server::Broker* broker, const std::shared_ptr<Pending>& pending, size_t ti, size_t pi,
+                       const std::string& topic, int32_t partition, server::Acks acks, bool silent,
+                       std::string_view records) {
+  // A message set is stored as the v2 batch it converts to; the copy lives
+  // until produce() returns, which is as long as the append reads it.
+  std::string converted;
+  if (magic_of(records) != 2) {
+    auto b = legacy::to_record_batch(records, now_ms());
+    if (!b.ok()) {
+      if (silent) server::log_warn("kafka acks=0 produce to %s-%d refused: %s", topic.c_str(), partition,
+                                   b.status().to_string().c_str());
+      pending->set(ti, pi, kCorruptMessage, -1, -1);
+      return;
+    }
+    converted = std::move(*b);
+    records = converted;
+  }
+  auto name = TopicName::Parse(topic);
+  const size_t largest = largest_batch(records);  // measured now: the request's bytes do not outlive this call
+  server::Broker::ProduceDone done = [broker, pending, ti, pi, topic, name, partition, silent,
+                                      largest](Result<storage::AppendResult> r) {
+    if (!r.ok()) {
+      if (silent)
+        server::log_warn("kafka acks=0 produce to %s-%d failed: %s", topic.c_str(), partition,
+                         r.status().to_string().c_str());
+      pending->set(ti, pi, name.ok() ? append_error(broker, *name, largest, r.status()) : default_error(r.status()),
+                   -1, -1);
+    } else {
+      auto se = broker->offsets(*name, PartitionId(partition));  // appended: the name is valid
+      pending->set(ti, pi, kNone, r->base_offset.value(), se.ok() ? se->start.value() : -1,
+                   r->log_append_time_ms);
+    }
+    pending->finish();
+  };
+  if (!name.ok()) return done(name.status());
+  broker->produce(*name, PartitionId(partition), acks, true, const_cast<char*>(records.data()), records.size(),
+                  std::move(done));
 }
 
 }  // namespace
@@ -88,34 +135,11 @@ void handle_produce(Context& cx) {
     const auto& t = req.topics[ti];
     for (size_t pi = 0; pi < t.partitions.size(); ++pi) {
       const auto& p = t.partitions[pi];
-      if (int16_t error = refuse(req.acks, p.records); error != kNone) {
+      if (int16_t error = refuse(req.acks, cx.version(), p.records); error != kNone) {
         pending->set(ti, pi, error, -1, -1);
         continue;
       }
-      std::string topic = t.name;
-      int32_t partition = p.index;
-      auto name = TopicName::Parse(topic);
-      const size_t largest = largest_batch(p.records);  // measured now: the request's bytes do not outlive this call
-      server::Broker::ProduceDone done = [broker, pending, ti, pi, topic, name, partition, silent,
-                                          largest](Result<storage::AppendResult> r) {
-        if (!r.ok()) {
-          if (silent)
-            server::log_warn("kafka acks=0 produce to %s-%d failed: %s", topic.c_str(), partition,
-                             r.status().to_string().c_str());
-          pending->set(ti, pi, name.ok() ? append_error(broker, *name, largest, r.status()) : default_error(r.status()),
-                       -1, -1);
-        } else {
-          auto se = broker->offsets(*name, PartitionId(partition));  // appended: the name is valid
-          pending->set(ti, pi, kNone, r->base_offset.value(), se.ok() ? se->start.value() : -1);
-        }
-        pending->finish();
-      };
-      if (!name.ok()) {
-        done(name.status());
-        continue;
-      }
-      broker->produce(*name, PartitionId(partition), acks, true, const_cast<char*>(p.records.data()),
-                      p.records.size(), std::move(done));
+      produce_partition(broker, pending, ti, pi, t.name, p.index, acks, silent, p.records);
     }
   }
   pending->finish();

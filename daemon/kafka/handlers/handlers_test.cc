@@ -20,7 +20,7 @@ TEST_CASE("every Kafka API row serves versions its message layouts describe, onc
     CHECK((a.handle != nullptr));
     CHECK(find_handler(a.range.key) == &a);
   }
-  CHECK(find_handler(42) == nullptr);
+  CHECK(find_handler(4) == nullptr);
 }
 
 TEST_CASE("ApiVersions answers from the handler table") {

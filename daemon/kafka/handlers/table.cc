@@ -24,6 +24,19 @@ void handle_list_groups(Context&);
 void handle_api_versions(Context&);
 void handle_create_topics(Context&);
 void handle_delete_topics(Context&);
+void handle_describe_configs(Context&);
+void handle_alter_configs(Context&);
+void handle_incremental_alter_configs(Context&);
+void handle_delete_records(Context&);
+void handle_offset_for_leader_epoch(Context&);
+void handle_describe_log_dirs(Context&);
+void handle_create_partitions(Context&);
+void handle_delete_groups(Context&);
+void handle_offset_delete(Context&);
+void handle_describe_cluster(Context&);
+void handle_init_producer_id(Context&);
+void handle_consumer_group_heartbeat(Context&);
+void handle_consumer_group_describe(Context&);
 
 namespace {
 
@@ -51,6 +64,19 @@ constexpr Api kApis[] = {
     {range_of(kApiVersions), handle_api_versions},
     {range_of(kCreateTopics), handle_create_topics},
     {range_of(kDeleteTopics), handle_delete_topics},
+    {range_of(kDescribeConfigs), handle_describe_configs},
+    {range_of(kAlterConfigs), handle_alter_configs},
+    {range_of(kIncrementalAlterConfigs), handle_incremental_alter_configs},
+    {range_of(kDeleteRecords), handle_delete_records},
+    {range_of(kOffsetForLeaderEpoch), handle_offset_for_leader_epoch},
+    {range_of(kDescribeLogDirs), handle_describe_log_dirs},
+    {range_of(kCreatePartitions), handle_create_partitions},
+    {range_of(kDeleteGroups), handle_delete_groups},
+    {range_of(kOffsetDelete), handle_offset_delete},
+    {range_of(kDescribeCluster), handle_describe_cluster},
+    {range_of(kInitProducerId), handle_init_producer_id},
+    {range_of(kConsumerGroupHeartbeat), handle_consumer_group_heartbeat},
+    {range_of(kConsumerGroupDescribe), handle_consumer_group_describe},
 };
 
 }  // namespace
