@@ -26,7 +26,7 @@ TEST_CASE("every code has a row with a wire name, words, a Kafka code and an exi
   }
 }
 
-TEST_CASE("name to code to name round-trips; an unknown name is no code") {
+TEST_CASE("name to code to name round-trips, an unknown name is no code") {
   for (const ErrorInfo& e : kErrorTable) {
     auto c = code_from_wire_name(e.wire_name);
     REQUIRE(c.has_value());

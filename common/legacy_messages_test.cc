@@ -152,7 +152,7 @@ TEST_CASE("stored batches down-convert to magic 1 with offsets and times, header
                    message(1, 0, 12, 1005, "k3", std::nullopt));
 }
 
-TEST_CASE("magic 0 down-conversion has no timestamps; it round-trips through the up-conversion") {
+TEST_CASE("magic 0 down-conversion has no timestamps, it round-trips through the up-conversion") {
   std::string set;
   REQUIRE(legacy::to_message_set(stored_batch(0), 0, 0, 1 << 20, &set).ok());
   const std::string first = message(0, 0, 0, 0, "k1", "one");

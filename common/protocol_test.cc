@@ -60,7 +60,7 @@ TEST_CASE("impossible or oversized frames are refused before buffering them") {
   CHECK(code(bad) == Code::kInvalidArgument);
 }
 
-TEST_CASE("error code names round trip; an unknown name is an I/O error") {
+TEST_CASE("error code names round trip, an unknown name is an I/O error") {
   for (size_t i = 1; i < kCodeCount; ++i) {
     Code c = static_cast<Code>(i);
     CHECK(error_code_from_name(error_code_name(c)) == c);

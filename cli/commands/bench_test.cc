@@ -143,7 +143,7 @@ TEST_CASE("bench --acks: all and -1 are -1 on the wire and read all in the repor
   CHECK(acks_name("0") == "0");
 }
 
-TEST_CASE("bench --records defaults by mode; consume of a named topic reads all of it") {
+TEST_CASE("bench --records defaults by mode, consume of a named topic reads all of it") {
   BenchOptions o;
   o.mode = Mode::kProduce;
   CHECK(records_wanted(o, false) == kDefaultRecords);

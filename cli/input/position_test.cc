@@ -178,7 +178,7 @@ TEST_CASE("resolving: +N counts from the start and stops at the end") {
   CHECK(resolve("+5", 40, 100) == 45);  // from the start that is, not from 0
 }
 
-TEST_CASE("resolving: @TIME is the daemon's answer, clamped; none means the end") {
+TEST_CASE("resolving: @TIME is the daemon's answer, clamped, none means the end") {
   CHECK(resolve("@1000", 0, 10, 4) == 4);
   CHECK(resolve("@1000", 0, 10, 10) == 10);
   // Past the newest record: the daemon says end (ks) or -1 (Kafka).

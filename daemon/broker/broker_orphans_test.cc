@@ -151,7 +151,7 @@ TEST_CASE("removing orphans deletes only them and frees the name") {
   CHECK(b->offsets(tn("gone"), PartitionId(0))->end == Offset(0));  // a fresh log, not the old records
 }
 
-TEST_CASE("a metadata change waits for one grouped sync; a clean store answers at once") {
+TEST_CASE("a metadata change waits for one grouped sync, a clean store answers at once") {
   Home h;
   std::deque<std::pair<std::function<Status()>, std::function<void(Status)>>> queue;
   struct Queue final : Executor {

@@ -84,7 +84,7 @@ TEST_CASE("produce with acks=all is answered only after the flush") {
   CHECK(b->offsets(tn("t"), PartitionId(0))->end == Offset(0));
 }
 
-TEST_CASE("acks=1 answers at once, or after the metadata sync when it created the topic; missing topics are created only when allowed") {
+TEST_CASE("acks=1 answers at once, or after the metadata sync when it created the topic, missing topics are created only when allowed") {
   Home h;
   ManualExecutor ex;
   auto b = open(h, &ex, /*auto_create=*/false);
@@ -164,7 +164,7 @@ TEST_CASE("the producer is answered before parked readers wake (acks 1), and aft
   CHECK(order == std::vector<std::string>{"reader", "producer"});
 }
 
-TEST_CASE("topics, configs and data survive a restart; deleted topics do not") {
+TEST_CASE("topics, configs and data survive a restart, deleted topics do not") {
   Home h;
   ManualExecutor ex;
   {

@@ -183,7 +183,7 @@ TEST_CASE("leaving with epoch -1 frees the partitions for the others") {
   CHECK(cg.describe("g")->members.size() == 1);
 }
 
-TEST_CASE("a static member leaves with -2 and comes back to its assignment; a second instance is refused") {
+TEST_CASE("a static member leaves with -2 and comes back to its assignment, a second instance is refused") {
   Fixture f;
   ConsumerGroups& cg = f.broker->consumer_groups();
   auto hb = join_hb("A1");

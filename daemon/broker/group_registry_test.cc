@@ -118,7 +118,7 @@ TEST_CASE("reset and remove are refused while any protocol has members, and Kafk
   CHECK(f.ks_members.forgotten.empty());
 }
 
-TEST_CASE("reset checks partitions and offsets; remove forgets the group in every protocol") {
+TEST_CASE("reset checks partitions and offsets, remove forgets the group in every protocol") {
   Fixture f;
   CHECK(f.registry->reset("g", {{{"t", 7}, Offset(1)}}, 1000).code() == Code::kNotFound);
   CHECK(f.registry->reset("g", {{{"t", 0}, Offset(-1)}}, 1000).code() == Code::kInvalidArgument);

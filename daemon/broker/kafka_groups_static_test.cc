@@ -131,7 +131,7 @@ TEST_CASE("the session timeout still removes a static member") {
   CHECK(f.kg().check_instance("g", std::string("i2"), "whatever") == 0);
 }
 
-TEST_CASE("LeaveGroup by instance id removes the static member; a wrong member id is fenced") {
+TEST_CASE("LeaveGroup by instance id removes the static member, a wrong member id is fenced") {
   Fixture f;
   StaticPair p(f.kg());
   CHECK(f.kg().leave("g", "other", kT0 + 1000, std::string("i2")) == kafka::kFencedInstanceId);

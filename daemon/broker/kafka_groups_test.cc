@@ -142,7 +142,7 @@ TEST_CASE("a follower asking again with unchanged metadata keeps the generation"
   CHECK(f.kg().heartbeat("g", 1, a, kT0 + 2000) == kafka::kRebalanceInProgress);
 }
 
-TEST_CASE("a member leaving triggers a rebalance; the last one leaves the group empty") {
+TEST_CASE("a member leaving triggers a rebalance, the last one leaves the group empty") {
   Fixture f;
   auto [a, b] = stable_pair(f.kg(), "g", kT0);
   CHECK(f.kg().leave("g", "nobody", kT0 + 1000) == kafka::kUnknownMemberId);
@@ -160,7 +160,7 @@ TEST_CASE("a member leaving triggers a rebalance; the last one leaves the group 
   CHECK(f.kg().describe("g").state == "Empty");
 }
 
-TEST_CASE("a silent member is removed after its session timeout; waiting joins are not") {
+TEST_CASE("a silent member is removed after its session timeout, waiting joins are not") {
   Fixture f;
   // Session 10 s, rebalance timeout 60 s.
   auto [a, b] = stable_pair(f.kg(), "g", kT0, 10000, 60000);
@@ -351,7 +351,7 @@ TEST_CASE("a rebalance waits for members that were given an id") {
   CHECK(jn.r.generation == 2);
 }
 
-TEST_CASE("inconsistent protocols are refused; the most wanted common protocol wins") {
+TEST_CASE("inconsistent protocols are refused, the most wanted common protocol wins") {
   Fixture f;
   JoinSlot a;
   f.kg().join(join_req("g", "", "a", {{"range", "x"}, {"roundrobin", "y"}}), kT0, a.cb());
@@ -401,7 +401,7 @@ TEST_CASE("invalid group ids and session timeouts are refused") {
   CHECK(f.kg().describe("").state == "Dead");
 }
 
-TEST_CASE("offset commits of simple consumers and of members; fetches") {
+TEST_CASE("offset commits of simple consumers and of members, fetches") {
   Fixture f;
   // A consumer that assigns itself partitions: generation -1, no member.
   auto errors = f.kg().commit("simple", -1, "",

@@ -64,7 +64,7 @@ TEST_CASE("sequence arithmetic wraps at INT32_MAX as Kafka's producer does") {
   CHECK(in_sequence(INT32_MAX, 0));
 }
 
-TEST_CASE("an unknown producer may start at any sequence; then batches must follow in order") {
+TEST_CASE("an unknown producer may start at any sequence, then batches must follow in order") {
   ProducerState s;
   auto v = s.check(hdr(7, 0, 42));
   REQUIRE(v.ok());
@@ -77,7 +77,7 @@ TEST_CASE("an unknown producer may start at any sequence; then batches must foll
   CHECK(behind.status().code() == Code::kOutOfOrderSequence);
 }
 
-TEST_CASE("a retried batch of the last five is a duplicate with its first offsets; older ones are out of order") {
+TEST_CASE("a retried batch of the last five is a duplicate with its first offsets, older ones are out of order") {
   ProducerState s;
   for (int i = 0; i < 7; ++i) s.record(hdr(1, 0, i * 2, 2, 10 * i, 500 + i));  // seqs [0,1],[2,3],...,[12,13]
   auto dup = s.check(hdr(1, 0, 12, 2));
@@ -127,7 +127,7 @@ TEST_CASE("sequences wrap: after INT32_MAX comes 0") {
   CHECK(s.check(hdr(9, 0, 2)).ok());
 }
 
-TEST_CASE("check_all: batches of one request are checked against each other; a duplicate answers for all") {
+TEST_CASE("check_all: batches of one request are checked against each other, a duplicate answers for all") {
   ProducerState s;
   std::string two = idem_batch(5, 0, 0, 3) + idem_batch(5, 0, 3, 2);
   REQUIRE(s.check_all(two).ok());
@@ -143,7 +143,7 @@ TEST_CASE("check_all: batches of one request are checked against each other; a d
   CHECK(s.check_all(plain.take()).ok());
 }
 
-TEST_CASE("expiry forgets idle producers by their last batch's timestamp; retention drops those wholly deleted") {
+TEST_CASE("expiry forgets idle producers by their last batch's timestamp, retention drops those wholly deleted") {
   ProducerState s;
   s.record(hdr(1, 0, 0, 1, 0, 1000));
   s.record(hdr(2, 0, 0, 1, 50, 5000));
@@ -155,7 +155,7 @@ TEST_CASE("expiry forgets idle producers by their last batch's timestamp; retent
   CHECK(s.size() == 0);
 }
 
-TEST_CASE("a snapshot decodes to the same state; a torn or altered one is refused") {
+TEST_CASE("a snapshot decodes to the same state, a torn or altered one is refused") {
   ProducerState s;
   for (int i = 0; i < 6; ++i) s.record(hdr(11, 2, i, 1, i, 100 + i));
   s.record(hdr(12, 0, 7, 4, 10, 200));

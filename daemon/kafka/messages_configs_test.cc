@@ -70,7 +70,7 @@ TEST_CASE("a flexible DescribeConfigs v4 request decodes from its bytes") {
   CHECK(req.include_synonyms);
 }
 
-TEST_CASE("AlterConfigs and IncrementalAlterConfigs round-trip; only the incremental one carries operations") {
+TEST_CASE("AlterConfigs and IncrementalAlterConfigs round-trip, only the incremental one carries operations") {
   AlterConfigsRequest req;
   req.resources.push_back({kResourceTopic, "t", {{"retention.ms", kOpSet, "1"}, {"cleanup.policy", kOpDelete, std::nullopt}}});
   req.validate_only = true;

@@ -89,7 +89,7 @@ TEST_CASE("ConsumerGroupDescribe round-trips") {
   round_trip(r, kConsumerGroupDescribe, 0);
 }
 
-TEST_CASE("Metadata v10-12 carries topic ids; a topic asked for by id alone keeps its id") {
+TEST_CASE("Metadata v10-12 carries topic ids, a topic asked for by id alone keeps its id") {
   MetadataRequest req;
   req.topics = {"a"};
   for (int16_t v = 9; v <= 12; ++v) round_trip(req, kMetadata, v);

@@ -30,7 +30,7 @@ struct TempDir {
 
 }  // namespace
 
-TEST_CASE("partition directories no topic owns are orphans; owned ones and deletions are not") {
+TEST_CASE("partition directories no topic owns are orphans, owned ones and deletions are not") {
   TempDir home;
   home.partition("orders-0", 10);
   home.partition("orders-1", 20);

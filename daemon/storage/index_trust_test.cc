@@ -131,7 +131,7 @@ TEST_CASE("zeroed and garbage offset indexes change no read and no time lookup")
   }
 }
 
-TEST_CASE("indexes of an older version of the segment are rebuilt; retention keeps the segment") {
+TEST_CASE("indexes of an older version of the segment are rebuilt, retention keeps the segment") {
   // The first segment's indexes as a clean close left them when it held
   // only old records; then it grew (newer records) and rolled, and the
   // power cut lost the rewrite of its indexes at roll.

@@ -205,7 +205,7 @@ TEST_CASE("a flipped byte in the middle of the tail segment is reported, the pre
   CHECK(*read_file(seg) == b);
 }
 
-TEST_CASE("damage that cannot be framed is kept and reported; reads before and after it work") {
+TEST_CASE("damage that cannot be framed is kept and reported, reads before and after it work") {
   TempDir tmp;
   ManualClock clock(kT0);
   auto expect = write_and_crash(tmp.log_dir(), LogConfig{}, 10, &clock);
