@@ -87,12 +87,13 @@ Status Broker::load() {
   group_registry_->add_protocol(kafka_groups_.get());
   consumer_groups_ = std::make_unique<ConsumerGroups>(this, group_registry_.get());
   group_registry_->add_protocol(consumer_groups_.get());
+  KS_RETURN_IF_ERROR(load_dynamic_configs());
   auto list = meta_->list_topics();
   if (!list.ok()) return list.status();
   for (auto& tm : *list) {
     Topic t;
     t.meta = tm;
-    t.policy = policy_for(tm.configs);
+    t.policy = policy_for(tm.configs, topic_defaults_);
     for (int32_t i = 0; i < tm.partitions; ++i) {
       auto p = open_partition(tm.name, i, t.policy);
       if (!p.ok()) return Status(p.status()).prepend("topic " + tm.name);

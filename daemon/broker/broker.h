@@ -21,6 +21,7 @@
 #include "daemon/meta/meta_sync.h"
 #include "daemon/meta/orphans.h"
 #include "daemon/broker/consumer_group.h"
+#include "daemon/broker/dynamic_configs.h"
 #include "daemon/broker/group_registry.h"
 #include "daemon/broker/groups.h"
 #include "daemon/broker/kafka_groups.h"
@@ -116,6 +117,15 @@ class Broker {
   void delete_records(const TopicName& name, PartitionId partition, int64_t offset,
                       std::function<void(Result<Offset>)> done);
 
+  // Dynamic broker configs (dynamic_configs.h, broker_configs.cc): the
+  // cluster-wide and node 1 layers of topic defaults.
+  const DynamicConfigs& dynamic_configs() const { return dynamic_; }
+  // Replaces one layer (node: "1", else the cluster default ""), after
+  // validate_dynamic(); the change is in meta.db (durable when
+  // when_meta_durable says so) and applied to every topic at once.
+  // validate_only: checks, changes nothing.
+  Status set_dynamic_configs(bool node, const ConfigMap& layer, bool validate_only);
+
   // All topics (names empty) or the named ones (kNotFound for a missing one).
   Result<std::vector<TopicInfo>> topics(const std::vector<TopicName>& names, bool detail);
   // Partition count, creating the topic when allowed.
@@ -199,6 +209,7 @@ class Broker {
   // kAlreadyExists when an orphan of `name` has a partition in [from, to).
   Status refuse_orphans(const std::string& name, int32_t from, int32_t to) const;
   Status find_orphans_at_start();
+  Status load_dynamic_configs();
 
   struct Partition {
     std::string topic;
@@ -248,6 +259,8 @@ class Broker {
   std::unique_ptr<Groups> groups_;
   std::unique_ptr<KafkaGroups> kafka_groups_;
   std::unique_ptr<ConsumerGroups> consumer_groups_;
+  DynamicConfigs dynamic_;
+  ConfigMap topic_defaults_;  // topic_defaults(dynamic_)
   std::map<std::string, Topic> topics_;
   std::map<uint64_t, std::pair<std::shared_ptr<Partition>, uint64_t>> watch_index_;
   uint64_t next_watch_ = 1;

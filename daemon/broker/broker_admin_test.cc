@@ -101,3 +101,33 @@ TEST_CASE("delete_records moves the start after fsyncing what lies below it, and
   CHECK(*delete_records(*b, "t", 0, -1) == Offset(10));
   CHECK(b->offsets(tn("t"), PartitionId(0))->start == Offset(10));
 }
+
+TEST_CASE("dynamic broker configs apply to every topic at once and survive reopening the home") {
+  TempHome h;
+  InlineExecutor ex;
+  {
+    auto b = open_home(h, &ex);
+    CHECK(b->dynamic_configs().cluster == ConfigMap{{"min.insync.replicas", "1"}});
+    REQUIRE(b->create_topic(tn("t"), 1, {}).ok());
+    REQUIRE(b->create_topic(tn("own"), 1, {{"max.message.bytes", "9000"}}).ok());
+    CHECK(*b->max_message_bytes(tn("t")) == 1048588);
+    CHECK(b->set_dynamic_configs(false, {{"num.partitions", "3"}}, false).code() == Code::kInvalidArgument);
+    REQUIRE(b->set_dynamic_configs(false, {{"message.max.bytes", "2000"}}, true).ok());
+    CHECK(*b->max_message_bytes(tn("t")) == 1048588);  // validate_only changed nothing
+    REQUIRE(b->set_dynamic_configs(false, {{"message.max.bytes", "2000"}}, false).ok());
+    CHECK(*b->max_message_bytes(tn("t")) == 2000);
+    CHECK(*b->max_message_bytes(tn("own")) == 9000);  // its own override wins
+    REQUIRE(b->set_dynamic_configs(true, {{"message.max.bytes", "3000"}}, false).ok());
+    CHECK(*b->max_message_bytes(tn("t")) == 3000);  // node 1 over the cluster
+    REQUIRE(b->create_topic(tn("later"), 1, {}).ok());
+    CHECK(*b->max_message_bytes(tn("later")) == 3000);
+    REQUIRE(b->close().ok());
+  }
+  auto b = open_home(h, &ex);
+  CHECK(b->dynamic_configs().cluster == ConfigMap{{"message.max.bytes", "2000"}});  // min.insync.replicas deleted
+  CHECK(b->dynamic_configs().node == ConfigMap{{"message.max.bytes", "3000"}});
+  CHECK(*b->max_message_bytes(tn("t")) == 3000);
+  REQUIRE(b->set_dynamic_configs(true, {}, false).ok());
+  CHECK(*b->max_message_bytes(tn("t")) == 2000);
+  REQUIRE(b->close().ok());
+}

@@ -55,7 +55,7 @@ Status Broker::make_topic(const std::string& name, int32_t partitions, const Con
   t.meta.partitions = partitions;
   t.meta.created_ms = clock_.now_ms();
   t.meta.configs = std::map<std::string, std::string>(configs.begin(), configs.end());
-  t.policy = policy_for(configs);
+  t.policy = policy_for(configs, topic_defaults_);
   for (int32_t i = 0; i < partitions; ++i) {
     auto p = open_partition(name, i, t.policy);
     if (!p.ok()) {
@@ -127,7 +127,7 @@ Status Broker::alter_topic(const TopicName& topic, const ConfigMap& set,
     KS_RETURN_IF_ERROR(meta_->set_topic_configs(name, std::map<std::string, std::string>(set.begin(), set.end()), unset));
     for (const auto& k : unset) t.meta.configs.erase(k);
     for (const auto& [k, v] : set) t.meta.configs[k] = v;
-    t.policy = policy_for(ConfigMap(t.meta.configs.begin(), t.meta.configs.end()));
+    t.policy = policy_for(ConfigMap(t.meta.configs.begin(), t.meta.configs.end()), topic_defaults_);
     for (auto& p : t.partitions) p->log->set_config(t.policy.log);
   }
   if (partitions && *partitions > t.meta.partitions) return grow_partitions(name, *partitions);

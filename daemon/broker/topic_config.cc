@@ -61,8 +61,9 @@ Status validate_configs(const ConfigMap& configs) {
   return Status::OK();
 }
 
-TopicPolicy policy_for(const ConfigMap& configs) {
+TopicPolicy policy_for(const ConfigMap& configs, const ConfigMap& defaults) {
   ConfigMap all = default_configs();
+  for (const auto& [k, v] : defaults) all[k] = v;
   for (const auto& [k, v] : configs) all[k] = v;
   TopicPolicy p;
   p.log.retention_ms = long_of(all, "retention.ms");

@@ -26,7 +26,9 @@ struct TopicPolicy {
 Status validate_configs(const ConfigMap& configs);
 // Every config with its default value (legacy names left out).
 const ConfigMap& default_configs();
-// Defaults overlaid with `configs` (already validated).
-TopicPolicy policy_for(const ConfigMap& configs);
+// The catalog's defaults, overlaid with `defaults` (the broker-level ones
+// set dynamically, by topic config name: dynamic_configs.h), then with
+// `configs` (already validated).
+TopicPolicy policy_for(const ConfigMap& configs, const ConfigMap& defaults = {});
 
 }  // namespace ks::server

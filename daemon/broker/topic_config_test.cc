@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "daemon/broker/config_catalog.h"
+#include "daemon/broker/dynamic_configs.h"
 
 using namespace ks;
 using namespace ks::server;
@@ -115,7 +116,7 @@ TEST_CASE("values parse as Kafka parses them") {
   CHECK_FALSE(validate_configs({{"retention.ms", "9223372036854775808"}}).ok());
 }
 
-TEST_CASE("cleanup.policy=compact is accepted; without delete, retention never removes a record") {
+TEST_CASE("cleanup.policy=compact is accepted, without delete, retention never removes a record") {
   // ks does not compact yet: keeping every record is what a reader of a
   // compacted topic may always see (Kafka never compacts the head either).
   CHECK(validate_configs({{"cleanup.policy", "compact"}}).ok());
@@ -126,4 +127,40 @@ TEST_CASE("cleanup.policy=compact is accepted; without delete, retention never r
   auto both = policy_for({{"cleanup.policy", "delete,compact"}, {"retention.ms", "1000"}});
   CHECK(both.log.retention_ms == 1000);
   CHECK(policy_for({}).log.retention_ms == 604800000);
+}
+
+TEST_CASE("dynamic broker configs: only topic defaults, validated, node over cluster, under a topic's own") {
+  CHECK(dynamic_broker_config("log.retention.ms")->name == "retention.ms");
+  CHECK(dynamic_broker_config("message.max.bytes")->name == "max.message.bytes");
+  CHECK(dynamic_broker_config("log.roll.ms")->name == "segment.ms");
+  CHECK(dynamic_broker_config("num.partitions") == nullptr);
+  CHECK(dynamic_broker_config("log.retention.hours") == nullptr);  // read-only in Kafka too
+  CHECK(dynamic_broker_config("") == nullptr);
+
+  CHECK(validate_dynamic({{"log.retention.ms", "1000"}, {"log.cleanup.policy", "compact"}}).ok());
+  Status s = validate_dynamic({{"num.partitions", "3"}, {"no.such", "1"}});
+  CHECK(s.code() == Code::kInvalidArgument);
+  CHECK(s.message().find("Cannot update these configs dynamically: no.such, num.partitions") == 0);
+  s = validate_dynamic({{"log.retention.ms", "soon"}});
+  CHECK(s.message().find("log.retention.ms") != std::string::npos);  // the broker name, not retention.ms
+  CHECK_FALSE(validate_dynamic({{"compression.type", "gzip"}}).ok());  // ks does not recompress
+  CHECK_FALSE(validate_dynamic({{"min.insync.replicas", "0"}}).ok());
+
+  DynamicConfigs d;
+  d.cluster = {{"log.retention.ms", "1000"}, {"message.max.bytes", "2000"}};
+  d.node = {{"message.max.bytes", "3000"}};
+  ConfigMap defaults = server::topic_defaults(d);
+  CHECK(defaults == ConfigMap{{"max.message.bytes", "3000"}, {"retention.ms", "1000"}});
+  TopicPolicy p = policy_for({}, defaults);
+  CHECK(p.log.retention_ms == 1000);
+  CHECK(p.log.max_message_bytes == 3000);
+  p = policy_for({{"max.message.bytes", "500"}}, defaults);
+  CHECK(p.log.max_message_bytes == 500);
+
+  CHECK(initial_dynamic_configs().cluster == ConfigMap{{"min.insync.replicas", "1"}});
+  auto back = layer_from_json(layer_to_json(d.cluster));
+  REQUIRE(back.ok());
+  CHECK(*back == d.cluster);
+  CHECK_FALSE(layer_from_json("[1]").ok());
+  CHECK_FALSE(layer_from_json("{\"a\": 1}").ok());
 }

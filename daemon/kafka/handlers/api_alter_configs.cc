@@ -4,8 +4,10 @@
 // the topic's resulting overrides are validated as a whole (the catalog,
 // config_catalog.h), nothing changes with validate_only, and otherwise the
 // change is in meta.db (answered once synced) and applied to the topic's
-// partitions at once. Broker configs are read-only in ks. Errors are per
-// resource.
+// partitions at once. Broker resources ("" for the cluster-wide defaults,
+// "1" for node 1) take the dynamic broker configs, the broker-level
+// defaults of topic configs (daemon/broker/dynamic_configs.h), the same
+// way. Errors are per resource.
 #include <algorithm>
 #include <set>
 
@@ -27,7 +29,7 @@ struct Outcome {
 Outcome fail(int16_t code, std::string message) { return {code, std::move(message)}; }
 
 // APPEND / SUBTRACT on a LIST config, starting from its override or, when
-// the topic has none, its default (as Kafka does).
+// the resource has none, the topic config's default.
 Outcome change_list(const AlterConfigsRequest::Config& c, const server::ConfigDef& def, server::ConfigMap* next) {
   const char* verb = c.op == kOpAppend ? "append" : "subtract";
   if (def.type != server::ConfigType::kList)
@@ -45,24 +47,30 @@ Outcome change_list(const AlterConfigsRequest::Config& c, const server::ConfigDe
   return {};
 }
 
-// The topic's overrides after the request's changes to `current`.
+// The resource's configs after the request's changes to `current`: a
+// topic's overrides, or one level of dynamic broker configs (whose names
+// are checked afterwards, as a whole: server::validate_dynamic).
 Outcome next_configs(const Resource& res, bool incremental, const server::ConfigMap& current,
                      server::ConfigMap* next) {
+  const bool broker = res.type == kResourceBroker;
   *next = incremental ? current : server::ConfigMap{};
   std::set<std::string> seen;
   for (const auto& c : res.configs) {
     if (!seen.insert(c.name).second)
       return fail(kInvalidRequest, "Error due to duplicate config keys: " + c.name);
-    const server::ConfigDef* def = server::find_topic_config(c.name);
-    if (def == nullptr) return fail(kInvalidConfig, "Unknown topic config name: " + c.name);
+    const server::ConfigDef* def =
+        broker ? server::dynamic_broker_config(c.name) : server::find_topic_config(c.name);
+    if (def == nullptr && !broker) return fail(kInvalidConfig, "Unknown topic config name: " + c.name);
     if (c.op < kOpSet || c.op > kOpSubtract)
       return fail(kInvalidRequest, "unknown config operation " + std::to_string(c.op) + " for " + c.name);
     if (c.op == kOpDelete) {
       next->erase(c.name);
       continue;
     }
-    if (!c.value) return fail(kInvalidConfig, "Null value not supported for topic config: " + c.name);
-    if (c.op == kOpSet) {
+    if (!c.value)
+      return fail(kInvalidConfig, std::string("Null value not supported for ") + (broker ? "broker" : "topic") +
+                                      " config: " + c.name);
+    if (c.op == kOpSet || def == nullptr) {
       (*next)[c.name] = *c.value;
       continue;
     }
@@ -93,18 +101,35 @@ Outcome alter_topic(Context& cx, const Resource& res, bool incremental, bool val
   return {};
 }
 
+// A broker resource: "" is the cluster-wide level, "1" node 1's.
+Outcome alter_broker(Context& cx, const Resource& res, bool incremental, bool validate_only) {
+  const bool node = res.name == std::to_string(kNodeId);
+  if (!node && !res.name.empty())
+    return fail(kInvalidRequest, "ks is one broker, node " + std::to_string(kNodeId) + "; there is no broker '" +
+                                     res.name + "'");
+  const server::DynamicConfigs& dynamic = cx.broker().dynamic_configs();
+  const server::ConfigMap& current = node ? dynamic.node : dynamic.cluster;
+  server::ConfigMap next;
+  if (Outcome o = next_configs(res, incremental, current, &next); o.code != kNone) return o;
+  if (next == current && !validate_only) return {};
+  Status s = cx.broker().set_dynamic_configs(node, next, validate_only);
+  if (s.code() == Code::kInvalidArgument)
+    return fail(kInvalidRequest, "Invalid config value for broker resource '" + res.name + "': " + s.message());
+  if (!s.ok()) return fail(default_error(s), s.message());
+  return {};
+}
+
 Outcome alter_one(Context& cx, const Resource& res, bool incremental, bool validate_only) {
   switch (res.type) {
     case kResourceTopic:
       return alter_topic(cx, res, incremental, validate_only);
     case kResourceBroker:
-      if (res.configs.empty()) return {};
-      return fail(kInvalidRequest, "ks cannot change broker configs while it runs (" + res.configs.front().name +
-                                       "): they are read-only; set them with `ks daemon start` options");
+      return alter_broker(cx, res, incremental, validate_only);
     case kResourceBrokerLogger:
       return fail(kInvalidRequest, "ks has no broker loggers to change: its log level is fixed");
     default:
-      return fail(kInvalidRequest, "ks alters topic (2) configs, not resource type " + std::to_string(res.type));
+      return fail(kInvalidRequest,
+                  "ks alters topic (2) and broker (4) configs, not resource type " + std::to_string(res.type));
   }
 }
 

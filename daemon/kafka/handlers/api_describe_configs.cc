@@ -1,7 +1,7 @@
 // DescribeConfigs (32): a topic's configs (every Kafka topic config, the
-// ones it overrides as DYNAMIC_TOPIC_CONFIG, the rest as DEFAULT_CONFIG,
-// with the broker config each falls back to as a synonym), and the broker
-// configs of node 1 (broker_configs.h). Errors are per resource.
+// ones it overrides as DYNAMIC_TOPIC_CONFIG, the rest from the broker
+// config each falls back to, listed as synonyms), and the broker configs
+// of node 1 or the cluster-wide dynamic ones (broker_configs.h). Errors are per resource.
 #include <algorithm>
 
 #include "daemon/broker/config_catalog.h"
@@ -43,12 +43,14 @@ const BrokerConfig* find_broker(const std::vector<BrokerConfig>& all, std::strin
   return nullptr;
 }
 
-// A broker config's synonyms, most specific first: a cluster-wide dynamic
-// default hides the static default below it, and Kafka lists both.
-void add_broker_synonyms(Config& c, const BrokerConfig& b) {
-  if (!b.value) return;
-  c.synonyms.push_back({b.name, b.value, b.source});
-  if (b.source == kSourceDynamicDefaultBroker) c.synonyms.push_back({b.name, b.value, kSourceDefault});
+// The broker config a topic config's default is described from when no
+// dynamic value is set, in the units Kafka reports.
+std::string_view fallback_of(const server::ConfigDef& d) {
+  if (d.name == "retention.ms") return "log.retention.hours";
+  if (d.name == "segment.ms") return "log.roll.hours";
+  if (d.name == "segment.jitter.ms") return "log.roll.jitter.hours";
+  if (d.name == "flush.ms") return "log.flush.scheduler.interval.ms";
+  return d.broker_name;
 }
 
 void describe_topic(Context& cx, const Want& w, DescribeConfigsResponse::Result& r) {
@@ -60,48 +62,52 @@ void describe_topic(Context& cx, const Want& w, DescribeConfigsResponse::Result&
     return;
   }
   const server::ConfigMap& set = info->front().configs;
-  auto brokers = broker_configs(cx.options());
+  auto brokers = broker_configs(cx.options(), cx.broker().dynamic_configs());
   for (const auto& d : server::topic_config_catalog()) {
     auto it = set.find(std::string(d.name));
     bool overridden = it != set.end();
     if ((d.legacy && !overridden) || !w.wants(d.name)) continue;
     std::string value = overridden ? it->second : std::string(d.default_value);
-    // The broker config the default comes from, in the units Kafka
-    // reports (log.retention.hours for retention.ms).
-    std::string_view fallback = d.broker_name;
-    if (d.name == "retention.ms") fallback = "log.retention.hours";
-    if (d.name == "segment.ms") fallback = "log.roll.hours";
-    if (d.name == "segment.jitter.ms") fallback = "log.roll.jitter.hours";
-    if (d.name == "flush.ms") fallback = "log.flush.scheduler.interval.ms";
-    const BrokerConfig* b = find_broker(brokers, fallback);
-    // A default set on the broker (statically or cluster-wide) is the
-    // source of a topic value left unset, as in Kafka.
-    int8_t source = kSourceDefault;
-    if (overridden)
-      source = kSourceTopic;
-    else if (b && b->value)
-      source = b->source;
+    int8_t source = overridden ? kSourceTopic : kSourceDefault;
+    // The broker config the default comes from: set dynamically (which
+    // gives the value), else in the units Kafka reports (log.retention.hours
+    // for retention.ms) statically or by default.
+    const BrokerConfig* b = find_broker(brokers, d.broker_name);
+    if (b && b->value && (b->source == kSourceDynamicBroker || b->source == kSourceDynamicDefaultBroker)) {
+      if (!overridden) value = *b->value, source = b->source;
+    } else if (const BrokerConfig* base = find_broker(brokers, fallback_of(d)); base && base->value && !overridden) {
+      source = base->source;
+    }
     Config c = entry(std::string(d.name), value, source, d.type, d.doc, w);
     if (w.synonyms) {
       if (overridden) c.synonyms.push_back({c.name, value, kSourceTopic});
-      if (b) add_broker_synonyms(c, *b);
+      if (b) c.synonyms.insert(c.synonyms.end(), b->synonyms.begin(), b->synonyms.end());
     }
     r.configs.push_back(std::move(c));
   }
 }
 
+// Node 1 describes every broker config; the broker resource "" (the
+// cluster-wide defaults) only those set dynamically at that level.
 void describe_broker(Context& cx, const Want& w, DescribeConfigsResponse::Result& r) {
-  if (w.resource.name != std::to_string(kNodeId) && !w.resource.name.empty()) {
+  const bool cluster = w.resource.name.empty();
+  if (!cluster && w.resource.name != std::to_string(kNodeId)) {
     r.error_code = kInvalidRequest;
     r.error_message = "ks is one broker, node " + std::to_string(kNodeId) + "; there is no broker '" +
                       w.resource.name + "'";
     return;
   }
-  for (const auto& b : broker_configs(cx.options())) {
-    if (!w.wants(b.name)) continue;
-    Config c = entry(b.name, b.value, b.source, b.type, b.doc, w);
-    c.read_only = true;  // ks takes its settings at start
-    if (w.synonyms) add_broker_synonyms(c, b);
+  for (const auto& b : broker_configs(cx.options(), cx.broker().dynamic_configs())) {
+    if (!w.wants(b.name) || (cluster && !b.cluster_value)) continue;
+    Config c = cluster ? entry(b.name, b.cluster_value, kSourceDynamicDefaultBroker, b.type, b.doc, w)
+                       : entry(b.name, b.value, b.source, b.type, b.doc, w);
+    c.read_only = b.read_only;
+    if (w.synonyms) {
+      if (cluster)
+        c.synonyms.push_back({b.name, b.cluster_value, kSourceDynamicDefaultBroker});
+      else
+        c.synonyms = b.synonyms;
+    }
     r.configs.push_back(std::move(c));
   }
 }

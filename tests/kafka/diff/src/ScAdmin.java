@@ -16,6 +16,7 @@ final class ScAdmin {
     m.put("describe_topic_configs", ScAdmin::describeTopicConfigs);
     m.put("describe_broker_configs", ScAdmin::describeBrokerConfigs);
     m.put("alter_configs", ScAdmin::alterConfigs);
+    m.put("alter_broker_configs", ScAdmin::alterBrokerConfigs);
     m.put("create_partitions", ScAdmin::createPartitions);
     m.put("delete_records", ScAdmin::deleteRecords);
   }
@@ -136,14 +137,79 @@ final class ScAdmin {
   // node (offsets.topic.replication.factor=1 shows as STATIC_BROKER_CONFIG).
   static final Set<String> BROKER_KEYS = Set.of("num.partitions", "default.replication.factor",
       "auto.create.topics.enable", "message.max.bytes", "log.retention.hours", "log.retention.ms",
-      "log.segment.bytes", "group.initial.rebalance.delay.ms",
-      "delete.topic.enable", "log.message.timestamp.type", "compression.type", "min.insync.replicas");
+      "log.segment.bytes", "delete.topic.enable", "log.message.timestamp.type", "compression.type",
+      "min.insync.replicas", "log.cleanup.policy", "log.roll.ms", "log.flush.interval.ms");
+
+  static ConfigResource nodeResource(Admin a) throws Exception {
+    int id = a.describeCluster().nodes().get().iterator().next().id();
+    return new ConfigResource(ConfigResource.Type.BROKER, String.valueOf(id));
+  }
 
   static void describeBrokerConfigs(Ctx c) throws Exception {
     Admin a = c.admin();
-    int id = a.describeCluster().nodes().get().iterator().next().id();
-    ConfigResource r = new ConfigResource(ConfigResource.Type.BROKER, String.valueOf(id));
+    ConfigResource r = nodeResource(a);
     c.observe("configs", () -> configs(a, r, BROKER_KEYS), "broker", "the node");
+    // Kept apart: ks's shorter initial rebalance delay is an allowed difference.
+    c.observe("configs", () -> configs(a, r, Set.of("group.initial.rebalance.delay.ms")), "broker",
+        "group.initial.rebalance.delay.ms");
+    c.observe("configs", () -> configs(a, new ConfigResource(ConfigResource.Type.BROKER, ""), null), "broker",
+        "cluster default");
+  }
+
+  /** Describes until `key` of `r` has `value` (a broker applies dynamic
+   *  configs asynchronously), then observes `keys`. */
+  static void settled(Ctx c, Admin a, ConfigResource r, String key, String value, Set<String> keys, String what)
+      throws Exception {
+    for (int i = 0; i < 100; i++) {
+      Config cfg = a.describeConfigs(List.of(r)).all().get().get(r);
+      ConfigEntry e = cfg.get(key);
+      if (e != null && Objects.equals(e.value(), value)) break;
+      Thread.sleep(100);
+    }
+    c.observe("configs", () -> configs(a, r, keys), "after", what);
+  }
+
+  static void alterBrokerConfigs(Ctx c) throws Exception {
+    Admin a = c.admin();
+    ConfigResource node = nodeResource(a);
+    ConfigResource cluster = new ConfigResource(ConfigResource.Type.BROKER, "");
+    String t = c.topic("t");
+    ScProduce.create(c, a, t, 1, null);
+    ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, t);
+    Set<String> topicKeys = Set.of("retention.ms", "max.message.bytes", "cleanup.policy");
+    Set<String> nodeKeys = Set.of("log.retention.ms", "message.max.bytes", "log.cleanup.policy");
+    try {
+      alter(c, a, cluster, "cluster retention", List.of(
+          new AlterConfigOp(new ConfigEntry("log.retention.ms", "3600000"), AlterConfigOp.OpType.SET)));
+      settled(c, a, topic, "retention.ms", "3600000", topicKeys, "cluster retention");
+      c.observe("configs", () -> configs(a, node, nodeKeys), "after", "cluster retention");
+      alter(c, a, node, "node retention and size", List.of(
+          new AlterConfigOp(new ConfigEntry("log.retention.ms", "7200000"), AlterConfigOp.OpType.SET),
+          new AlterConfigOp(new ConfigEntry("message.max.bytes", "200000"), AlterConfigOp.OpType.SET)));
+      settled(c, a, topic, "retention.ms", "7200000", topicKeys, "node retention");
+      c.observe("configs", () -> configs(a, node, nodeKeys), "after", "node retention");
+      alter(c, a, cluster, "append cleanup policy", List.of(
+          new AlterConfigOp(new ConfigEntry("log.cleanup.policy", "compact"), AlterConfigOp.OpType.APPEND)));
+      settled(c, a, topic, "cleanup.policy", "delete,compact", topicKeys, "append cleanup policy");
+      alter(c, a, cluster, "read-only config", List.of(
+          new AlterConfigOp(new ConfigEntry("num.partitions", "3"), AlterConfigOp.OpType.SET)));
+      alter(c, a, cluster, "unknown name", List.of(
+          new AlterConfigOp(new ConfigEntry("no.such.config", "1"), AlterConfigOp.OpType.SET)));
+      alter(c, a, cluster, "bad value", List.of(
+          new AlterConfigOp(new ConfigEntry("log.retention.ms", "soon"), AlterConfigOp.OpType.SET)));
+      alter(c, a, node, "validate only", List.of(
+          new AlterConfigOp(new ConfigEntry("log.segment.bytes", "2000000"), AlterConfigOp.OpType.SET)), true);
+      c.observe("configs", () -> configs(a, node, Set.of("log.segment.bytes")), "after", "validate only");
+    } finally {
+      alter(c, a, node, "delete node", List.of(
+          new AlterConfigOp(new ConfigEntry("log.retention.ms", ""), AlterConfigOp.OpType.DELETE),
+          new AlterConfigOp(new ConfigEntry("message.max.bytes", ""), AlterConfigOp.OpType.DELETE)));
+      alter(c, a, cluster, "delete cluster", List.of(
+          new AlterConfigOp(new ConfigEntry("log.retention.ms", ""), AlterConfigOp.OpType.DELETE),
+          new AlterConfigOp(new ConfigEntry("log.cleanup.policy", ""), AlterConfigOp.OpType.DELETE),
+          new AlterConfigOp(new ConfigEntry("no.such.config", ""), AlterConfigOp.OpType.DELETE)));
+    }
+    settled(c, a, topic, "retention.ms", "604800000", topicKeys, "deleted");
   }
 
   static void alterConfigs(Ctx c) {
@@ -167,7 +233,14 @@ final class ScAdmin {
   }
 
   static void alter(Ctx c, Admin a, ConfigResource r, String what, List<AlterConfigOp> ops) {
-    c.observe("alter_configs", () -> { a.incrementalAlterConfigs(Map.of(r, ops)).all().get(); return "altered"; }, "what", what);
+    alter(c, a, r, what, ops, false);
+  }
+
+  static void alter(Ctx c, Admin a, ConfigResource r, String what, List<AlterConfigOp> ops, boolean validateOnly) {
+    c.observe("alter_configs", () -> {
+      a.incrementalAlterConfigs(Map.of(r, ops), new AlterConfigsOptions().validateOnly(validateOnly)).all().get();
+      return "altered";
+    }, "what", what);
   }
 
   static void createPartitions(Ctx c) throws Exception {
