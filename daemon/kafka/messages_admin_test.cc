@@ -6,37 +6,12 @@
 #include <doctest/doctest.h>
 
 #include "daemon/kafka/errors.h"
+#include "daemon/kafka/messages_test_util.h"
 
 namespace ks::kafka {
 namespace {
 
-template <class T>
-std::string body_of(T& m, int16_t key, int16_t v) {
-  std::string out;
-  Encoder e(&out, is_flexible(key, v));
-  serde(e, m, v);
-  return out;
-}
-
-template <class T>
-void round_trip_all(T m, int16_t key) {
-  const ApiRange* r = find_api(key);
-  REQUIRE(r != nullptr);
-  REQUIRE(r->max >= r->min);
-  for (int16_t v = r->min; v <= r->max; ++v) {
-    CAPTURE(key);
-    CAPTURE(v);
-    std::string bytes = body_of(m, key, v);
-    T back;
-    const char* why = nullptr;
-    REQUIRE(decode(bytes, key, v, &back, &why));
-    CHECK(body_of(back, key, v) == bytes);
-    for (size_t cut = 0; cut < bytes.size(); ++cut) {
-      T partial;
-      CHECK_FALSE(decode(std::string_view(bytes.data(), cut), key, v, &partial, &why));
-    }
-  }
-}
+using test::round_trip_all;
 
 }  // namespace
 

@@ -2,35 +2,13 @@
 
 #include <doctest/doctest.h>
 
+#include "daemon/kafka/messages_test_util.h"
+
 namespace ks::kafka {
 namespace {
 
-template <class T>
-std::string encode_body(T& m, int16_t key, int16_t v) {
-  std::string out;
-  Encoder e(&out, is_flexible(key, v));
-  serde(e, m, v);
-  return out;
-}
-
-// Encode → decode → encode gives the same bytes; no strict prefix decodes.
-template <class T>
-T round_trip(T m, int16_t key, int16_t v) {
-  CAPTURE(key);
-  CAPTURE(v);
-  std::string bytes = encode_body(m, key, v);
-  T back = m;  // keeps fields that are not on the wire (AlterConfigs' incremental)
-  const char* why = nullptr;
-  REQUIRE(decode(bytes, key, v, &back, &why));
-  CHECK(encode_body(back, key, v) == bytes);
-  for (size_t cut = 0; cut < bytes.size(); ++cut) {
-    T partial = m;
-    Decoder d(std::string_view(bytes.data(), cut), is_flexible(key, v));
-    serde(d, partial, v);
-    CHECK_FALSE((d.ok() && d.remaining() == 0));
-  }
-  return back;
-}
+using test::encode_body;
+using test::round_trip;
 
 TEST_CASE("DescribeConfigs requests and responses round-trip at every version") {
   DescribeConfigsRequest req;

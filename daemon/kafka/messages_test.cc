@@ -9,39 +9,13 @@
 #include <set>
 
 #include "daemon/kafka/errors.h"
+#include "daemon/kafka/messages_test_util.h"
 
 namespace ks::kafka {
 namespace {
 
-template <class T>
-std::string encode_body(T& m, int16_t key, int16_t v) {
-  std::string out;
-  Encoder e(&out, is_flexible(key, v));
-  serde(e, m, v);
-  return out;
-}
-
-// Encode → decode → encode gives the same bytes, and every strict prefix
-// of the bytes fails to decode (the decoder never reads past its input).
-template <class T>
-void round_trip(T m, int16_t key, int16_t v) {
-  CAPTURE(key);
-  CAPTURE(v);
-  std::string bytes = encode_body(m, key, v);
-  T back;
-  const char* why = nullptr;
-  REQUIRE(decode(bytes, key, v, &back, &why));
-  CHECK(encode_body(back, key, v) == bytes);
-  for (size_t cut = 0; cut < bytes.size(); ++cut) {
-    T partial;
-    Decoder d(std::string_view(bytes.data(), cut), is_flexible(key, v));
-    serde(d, partial, v);
-    bool complete = d.ok() && d.remaining() == 0;
-    // A prefix may only decode cleanly when the message ends in an
-    // optional-looking tail; with fixed layouts that never happens.
-    CHECK_FALSE(complete);
-  }
-}
+using test::encode_body;
+using test::round_trip;
 
 TEST_CASE("every advertised range is sane and lists ApiVersions") {
   bool api_versions = false;
