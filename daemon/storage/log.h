@@ -191,6 +191,7 @@ class Log {
   void report_offset_gaps();
   // Rolls a new segment past every offset the damage at the end of the
   // last segment could hold, so none is given out twice.
+  Status drop_empty_tail_past_gap();
   Status roll_past_damage();
   Status roll(int64_t base_offset);
   // Reads kLogStartFile at open; rolls past a start beyond the end (log_start.cc).

@@ -28,6 +28,7 @@ Status Log::load() {
     segments_.push_back(std::move(*seg));
   }
   report_offset_gaps();
+  if (!clean) KS_RETURN_IF_ERROR(drop_empty_tail_past_gap());
   if (!segments_.empty() && active()->damaged_to_end()) KS_RETURN_IF_ERROR(roll_past_damage());
   if (segments_.empty()) {
     auto seg = Segment::Create(dir_, start_, config_.index_interval_bytes);
@@ -112,6 +113,27 @@ void Log::report_offset_gaps() {
                                  "); reads of the overlap come from the later segment");
     }
   }
+}
+
+// A power cut can keep the file a roll created while losing the unsynced
+// tail of the segment before it (nothing acknowledged: an acks=all answer
+// waits for every segment's fsync). The empty segment would put the log's
+// end past offsets that no longer exist, and a reader there would wait for
+// ever. Kafka deletes the segments after one its recovery truncates; ks
+// drops such empty ones, so the end is the last record that survived.
+Status Log::drop_empty_tail_past_gap() {
+  while (segments_.size() > 1 && active()->empty() &&
+         segments_[segments_.size() - 2]->next_offset() < active()->base_offset()) {
+    const Segment& prev = *segments_[segments_.size() - 2];
+    report_.messages.push_back(active()->log_path() + ": empty, past offsets " +
+                               std::to_string(prev.next_offset()) + ".." +
+                               std::to_string(active()->base_offset() - 1) +
+                               " that a power cut took from " + prev.log_path() + "; removed");
+    KS_RETURN_IF_ERROR(segments_.back()->remove_files());
+    segments_.pop_back();
+    dir_dirty_ = true;
+  }
+  return Status::OK();
 }
 
 Status Log::roll_past_damage() {

@@ -514,3 +514,35 @@ TEST_CASE("an index entry pointing into a batch does not make a sound log look c
     f.check_reads_unchanged();
   }
 }
+
+TEST_CASE("an empty last segment past a tail a power cut took is removed, so the end is a record that survived") {
+  TempDir tmp;
+  ManualClock clock(kT0);
+  auto expect = write_and_crash(tmp.log_dir(), small_segments(), 100, &clock);
+  std::string prev, last;
+  int64_t last_base = 0;
+  {
+    auto log = open_log(tmp.log_dir(), small_segments(), &clock);
+    auto n = log->segments().size();
+    REQUIRE(n >= 3);
+    prev = log->segments()[n - 2]->log_path();
+    last = log->segments()[n - 1]->log_path();
+    last_base = log->segments()[n - 1]->base_offset();
+  }
+  // The roll's new file survived, empty; the previous segment lost its
+  // last batch (written, never synced).
+  write_whole(last, "");
+  auto bytes = *read_file(prev);
+  write_whole(prev, bytes.substr(0, bytes.size() - 10));
+  auto log = open_log(tmp.log_dir(), small_segments(), &clock);
+  const int64_t end = log->end_offset().value();
+  CHECK(end == last_base - 5);  // the truncated batch's first offset
+  CHECK_FALSE(path_exists(last));
+  // A reader gets every record up to the end, and then is at the end.
+  CHECK(read_all_until(*log, 0, end).size() == static_cast<size_t>(end));
+  auto at_end = log->read(Offset(end), 1 << 10);
+  REQUIRE(at_end.ok());
+  CHECK(at_end->size == 0);
+  // The next record takes the first offset that no longer exists.
+  CHECK(append(*log, make_batch(0, 1, kT0, 30)).base_offset.value() == end);
+}
