@@ -107,43 +107,28 @@ constexpr size_t kFixed = 4 + 2 + 8 + 4;  // magic, version, offset, count
 constexpr size_t kEntryFixed = 8 + 2 + 8 + 1;
 constexpr size_t kBatchSize = 4 + 4 + 8 + 8 + 8;
 
-void put16(std::string* s, uint16_t v) {
-  char b[2];
-  put_be16(b, v);
-  s->append(b, 2);
-}
-void put32(std::string* s, uint32_t v) {
-  char b[4];
-  put_be32(b, v);
-  s->append(b, 4);
-}
-void put64(std::string* s, uint64_t v) {
-  char b[8];
-  put_be64(b, v);
-  s->append(b, 8);
-}
 
 }  // namespace
 
 std::string ProducerState::encode(int64_t offset) const {
   std::string out(kMagic, 4);
-  put16(&out, kVersion);
-  put64(&out, static_cast<uint64_t>(offset));
-  put32(&out, static_cast<uint32_t>(producers_.size()));
+  append_be16(&out, kVersion);
+  append_be64(&out, static_cast<uint64_t>(offset));
+  append_be32(&out, static_cast<uint32_t>(producers_.size()));
   for (const auto& [id, e] : producers_) {
-    put64(&out, static_cast<uint64_t>(id));
-    put16(&out, static_cast<uint16_t>(e.epoch));
-    put64(&out, static_cast<uint64_t>(e.last_timestamp));
+    append_be64(&out, static_cast<uint64_t>(id));
+    append_be16(&out, static_cast<uint16_t>(e.epoch));
+    append_be64(&out, static_cast<uint64_t>(e.last_timestamp));
     out.push_back(static_cast<char>(e.batches.size()));
     for (const ProducerBatch& b : e.batches) {
-      put32(&out, static_cast<uint32_t>(b.first_seq));
-      put32(&out, static_cast<uint32_t>(b.last_seq));
-      put64(&out, static_cast<uint64_t>(b.first_offset));
-      put64(&out, static_cast<uint64_t>(b.last_offset));
-      put64(&out, static_cast<uint64_t>(b.timestamp));
+      append_be32(&out, static_cast<uint32_t>(b.first_seq));
+      append_be32(&out, static_cast<uint32_t>(b.last_seq));
+      append_be64(&out, static_cast<uint64_t>(b.first_offset));
+      append_be64(&out, static_cast<uint64_t>(b.last_offset));
+      append_be64(&out, static_cast<uint64_t>(b.timestamp));
     }
   }
-  put32(&out, crc32c::value(out.data(), out.size()));
+  append_be32(&out, crc32c::value(out.data(), out.size()));
   return out;
 }
 
