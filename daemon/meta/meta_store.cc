@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "common/types.h"
+#include "daemon/meta/meta_annotate.h"
 #include "daemon/meta/meta_sync.h"
 #include "daemon/meta/sqlite.h"
 
@@ -69,29 +70,6 @@ static_assert(std::size(kMigrations) == kSchemaVersion,
 constexpr const char* kUpsertConfig =
     "INSERT INTO topic_configs(topic, key, value) VALUES (?, ?, ?) "
     "ON CONFLICT(topic, key) DO UPDATE SET value = excluded.value";
-
-Status error_of(Status s) { return s; }
-template <typename T>
-Status error_of(Result<T>&& r) {
-  return r.take_status();
-}
-
-// Runs `body` and, if it fails, puts the operation in front of the message,
-// so "database or disk is full" says what could not be done.
-template <typename Body>
-auto annotate(std::string_view op, Body&& body) -> decltype(body()) {
-  auto r = body();
-  if (r.ok()) return r;
-  return error_of(std::move(r)).prepend(op);
-}
-
-// As above, naming the object: "<op> '<name>': <message>".
-template <typename Body>
-auto annotate(std::string_view op, std::string_view name, Body&& body) -> decltype(body()) {
-  auto r = body();
-  if (r.ok()) return r;
-  return error_of(std::move(r)).prepend(std::string(op) + " '" + std::string(name) + "'");
-}
 
 // Calls `on_row` for each row; stops at the first error.
 template <typename OnRow>
@@ -480,30 +458,6 @@ Status MetaStore::delete_group(const std::string& name) {
     KS_RETURN_IF_ERROR(db_->query("DELETE FROM groups WHERE name = ?").bind(name).run());
     if (db_->changes() == 0) return Status::NotFound("no such group");
     return Status::OK();
-  });
-}
-
-// ---- Settings
-
-Result<std::optional<std::string>> MetaStore::get_setting(const std::string& key) {
-  return annotate("reading setting", key, [&]() -> Result<std::optional<std::string>> {
-    Query q = db_->query("SELECT value FROM settings WHERE key = ?");
-    q.bind(key);
-    Result<bool> row = q.step();
-    if (!row.ok()) return row.take_status();
-    if (!*row) return std::optional<std::string>();
-    return std::optional<std::string>(q.text(0));
-  });
-}
-
-Status MetaStore::put_setting(const std::string& key, const std::string& value) {
-  return annotate("writing setting", key, [&]() -> Status {
-    return db_
-        ->query("INSERT INTO settings(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-        .bind(key)
-        .bind(value)
-        .run();
   });
 }
 
