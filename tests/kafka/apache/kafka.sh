@@ -6,9 +6,16 @@
 #                           emptied first; prints its bootstrap address
 #   kafka.sh stop DIR       stop it (TERM, then KILL after 20 s)
 #   kafka.sh bootstrap DIR  print its bootstrap address (127.0.0.1:PORT)
+#   kafka.sh classpath broker|tools
+#                           print the classpath of the broker (pom.xml) or
+#                           of Kafka's command-line tools, kafka-tools and
+#                           the Java client (tools/pom.xml), resolving it
+#                           first if need be
 #
 # DIR after start: server.properties, data/ (the log dirs), server.log
-# (log4j2, INFO), kafka.out (the JVM's stdout/stderr), pid, bootstrap.
+# (log4j2, INFO), kafka.out (the JVM's stdout/stderr), pid, bootstrap,
+# launched_at (the time, epoch seconds, just before the broker's JVM was
+# launched, for scripts/bench.sh's cold-start figure).
 #
 # The jars come from Maven Central through `mvn` into ~/.m2, as pom.xml
 # pins them; the resulting classpath is cached in
@@ -23,6 +30,11 @@
 # rebalance.delay.ms keeps its default (3000), auto.create.topics.enable
 # its default (true), num.partitions its default (1).
 # KS_APACHE_KAFKA_HEAP (default 512m) sets -Xmx.
+# KS_APACHE_KAFKA_JVM_OPTS, when set, replaces the other JVM options (by
+# default ones that start the broker fast for tests: C1 JIT only, 128 MiB
+# initial heap); scripts/bench.sh passes Kafka's own kafka-run-class ones.
+# KS_APACHE_KAFKA_PORT, when set, is the broker's port instead of a free
+# one chosen at start.
 set -euo pipefail
 
 HERE=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
@@ -56,11 +68,11 @@ ensure_tools() {
   [[ "${major%%.*}" -ge 17 ]] 2>/dev/null || die "$(java_bin) is Java $major; Apache Kafka $KAFKA_VERSION's broker needs 17+"
 }
 
-# The broker's classpath (one line, ':'-separated), resolved once per
-# pom.xml; every jar in it must still be in ~/.m2.
-classpath() {
-  local key file cp jar ok=1
-  key=$(sha256sum "$HERE/pom.xml" | cut -c1-16)
+# The classpath of POM (one line, ':'-separated; default pom.xml, the
+# broker), resolved once per pom; every jar in it must still be in ~/.m2.
+classpath() {  # [POM]
+  local pom=${1:-$HERE/pom.xml} key file cp jar ok=1
+  key=$(sha256sum "$pom" | cut -c1-16)
   file=$CACHE/classpath-$key.txt
   if [[ -s "$file" ]]; then
     cp=$(cat "$file")
@@ -70,10 +82,10 @@ classpath() {
   fi
   mkdir -p "$CACHE"
   command -v mvn >/dev/null 2>&1 || ensure_tools
-  echo "kafka.sh: resolving Apache Kafka $KAFKA_VERSION jars with mvn (cached in ~/.m2)" >&2
-  mvn -B -q -f "$HERE/pom.xml" dependency:build-classpath \
+  echo "kafka.sh: resolving Apache Kafka $KAFKA_VERSION jars ($pom) with mvn (cached in ~/.m2)" >&2
+  mvn -B -q -f "$pom" dependency:build-classpath \
       -Dmdep.outputFile="$file.tmp" </dev/null >"$CACHE/mvn.log" 2>&1 ||
-    { tail -n 30 "$CACHE/mvn.log" >&2; die "mvn could not resolve the broker's jars (log: $CACHE/mvn.log)"; }
+    { tail -n 30 "$CACHE/mvn.log" >&2; die "mvn could not resolve the jars of $pom (log: $CACHE/mvn.log)"; }
   mv "$file.tmp" "$file"
   cat "$file"
 }
@@ -151,18 +163,20 @@ stop() {  # DIR
 # up (its log is printed, it is killed).
 start_once() {  # DIR CLASSPATH JAVA
   local dir=$1 cp=$2 java=$3 port cport i pid
-  rm -rf "$dir/data" "$dir/server.log" "$dir/kafka.out" "$dir/bootstrap"
-  port=$(free_port)
+  rm -rf "$dir/data" "$dir/server.log" "$dir/kafka.out" "$dir/bootstrap" "$dir/launched_at"
+  port=${KS_APACHE_KAFKA_PORT:-$(free_port)}
   cport=$(free_port)
   [[ $port != "$cport" ]] || cport=$(free_port)
   write_config "$dir" "$port" "$cport"
   "$java" -cp "$cp" -Dlog4j2.configurationFile="$dir/log4j2.properties" \
       kafka.tools.StorageTool format -t "$(cluster_id)" -c "$dir/server.properties" \
       >"$dir/format.out" 2>&1 || { cat "$dir/format.out" >&2; die "formatting the log dirs failed"; }
+  local -a jvm_opts
+  read -ra jvm_opts <<<"${KS_APACHE_KAFKA_JVM_OPTS:--Xms128m -XX:+UseG1GC -XX:TieredStopAtLevel=1 -Xss1m}"
+  echo "$EPOCHREALTIME" >"$dir/launched_at"
   # setsid: the broker outlives this script (a ctest fixture step) and
   # does not get the terminal's signals.
-  setsid "$java" -Xmx"${KS_APACHE_KAFKA_HEAP:-512m}" -Xms128m -XX:+UseG1GC \
-      -XX:TieredStopAtLevel=1 -Xss1m -Djava.awt.headless=true \
+  setsid "$java" -Xmx"${KS_APACHE_KAFKA_HEAP:-512m}" "${jvm_opts[@]}" -Djava.awt.headless=true \
       -Dlog4j2.configurationFile="$dir/log4j2.properties" \
       -cp "$cp" kafka.Kafka "$dir/server.properties" \
       </dev/null >"$dir/kafka.out" 2>&1 &
@@ -204,11 +218,21 @@ start() {  # DIR
   die "could not start Apache Kafka $KAFKA_VERSION in $dir"
 }
 
-[[ $# -eq 2 ]] || die "usage: kafka.sh start|stop|bootstrap DIR"
+usage="usage: kafka.sh start|stop|bootstrap DIR, or kafka.sh classpath broker|tools"
+[[ $# -eq 2 ]] || die "$usage"
+if [[ $1 == classpath ]]; then
+  ensure_tools
+  case $2 in
+    broker) classpath "$HERE/pom.xml" ;;
+    tools) classpath "$HERE/tools/pom.xml" ;;
+    *) die "$usage" ;;
+  esac
+  exit 0
+fi
 dir=$(realpath -m "$2")
 case $1 in
   start) start "$dir" ;;
   stop) stop "$dir" ;;
   bootstrap) [[ -s "$dir/bootstrap" ]] || die "no broker started in $dir"; cat "$dir/bootstrap" ;;
-  *) die "usage: kafka.sh start|stop|bootstrap DIR" ;;
+  *) die "$usage" ;;
 esac
