@@ -80,7 +80,7 @@ peers_sh=$root/../shared/peers/peers.sh
 e2e_samples=20000 lag_target=1000000000 idle_conns=1000
 partition_counts=(1 10 100 1000)
 kafka_records=1000000 kafka_e2e_samples=5000
-keyed_records=1000000 keyed_keys=100000 keyed_partitions=(1 100 1000 10000)
+keyed_records=1000000 keyed_keys=100000 keyed_partitions=(1 100 1000 10000) startup_partitions=10000
 concurrency_levels=(1 2 4 8)
 value_sizes=(10 100 1024 10240 102400) size_bytes=200000000
 scale_small=1000000 scale_big=10000000
@@ -88,7 +88,8 @@ load_records=30000000
 if [[ $quick == 1 ]]; then
   e2e_samples=2000 lag_target=100000000
   kafka_records=100000 kafka_e2e_samples=500
-  keyed_records=100000 keyed_keys=10000
+  # 10,000 partitions take minutes to create and to stop on a loaded machine.
+  keyed_records=100000 keyed_keys=10000 keyed_partitions=(1 100 1000) startup_partitions=1000
   size_bytes=20000000 scale_small=100000 scale_big=1000000 load_records=5000000
 fi
 if has peers && [[ ! -x $peers_sh ]]; then
@@ -186,12 +187,12 @@ rows_round() {
   daemon_restart
   if has file; then say "  ks produce < file, cat file > file"; fig_file; fi
   if has keyed; then say "  keyed produce and consume, partitions ${keyed_partitions[*]}"; fig_keyed; fi
-  if has startup; then say "  start-up with 10,000 partitions"; fig_startup; fi
+  if has startup; then say "  stop and start-up with $startup_partitions partitions"; fig_startup; fi
   if has concurrency; then say "  concurrent producers, consumers ${concurrency_levels[*]}"; fig_concurrency; fi
   if has sizes; then say "  value sizes ${value_sizes[*]}"; fig_sizes; fi
   if has scale; then say "  $scale_small against $scale_big records"; fig_scale; fi
   if has e2eload; then say "  end-to-end latency under a saturating producer"; fig_e2e_load; fi
-  ks daemon stop >/dev/null
+  daemon_stop
 }
 [[ $e2e_tool == follow_latency ]] &&
   say "'ks bench' is not in this build: end-to-end latency comes from $follow_latency"
@@ -216,7 +217,7 @@ for ((round = 1; round <= runs; round++)); do
     daemon_restart
     fig_lag
   fi
-  if [[ -S $home/ks.sock ]]; then ks daemon stop >/dev/null; fi
+  daemon_stop
   if has keyed || has startup || has concurrency || has sizes || has scale || has e2eload || has file; then
     say "round $round/$runs: more ks rows (fresh daemon)"
     rows_round
@@ -230,7 +231,7 @@ for ((round = 1; round <= runs; round++)); do
     fig_peers
   fi
 done
-if [[ -S $home/ks.sock ]]; then ks daemon stop >/dev/null; fi
+daemon_stop
 
 meta=$work/meta.tsv
 {
@@ -268,6 +269,7 @@ meta=$work/meta.tsv
   printf 'keyed_records\t%s\n' "$keyed_records"
   printf 'keyed_keys\t%s\n' "$keyed_keys"
   printf 'keyed_partitions\t%s\n' "${keyed_partitions[*]}"
+  printf 'startup_partitions\t%s\n' "$startup_partitions"
   printf 'concurrency_levels\t%s\n' "${concurrency_levels[*]}"
   printf 'value_sizes\t%s\n' "${value_sizes[*]}"
   printf 'size_bytes\t%s\n' "$size_bytes"

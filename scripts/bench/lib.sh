@@ -10,18 +10,33 @@ ks() { "$ksbin" --home "$home" --no-autostart "$@"; }
 # put FIGURE VALUE: one value of this round.
 put() { printf '%s\t%s\t%s\n' "$1" "$round" "$2" >>"$results"; }
 
+# Stops the daemon of $home, if one runs, and waits until its process is
+# gone: `ks daemon stop` gives up after 30 s, and a daemon with many
+# partitions can take minutes to write their state on the way out.
+daemon_stop() {
+  [[ -S $home/ks.sock ]] || return 0
+  local pid i
+  pid=$(ks daemon status -o json 2>/dev/null | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
+  ks daemon stop >/dev/null 2>&1 || true
+  for ((i = 0; i < 18000; i++)); do  # 30 min
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  die "the daemon of $home (pid $pid) did not exit within 30 min of 'ks daemon stop'"
+}
+
 # A fresh daemon in $home (its data kept), with the extra start flags given
 # (e.g. --kafka 127.0.0.1:PORT); sets dpid.
 dpid=
 daemon_restart() {
-  if [[ -S $home/ks.sock ]]; then ks daemon stop >/dev/null; fi
+  daemon_stop
   ks daemon start "$@" >/dev/null
   dpid=$(ks daemon status -o json | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
   [[ -n $dpid && -d /proc/$dpid ]] || die "daemon did not start (see $home/daemon.log)"
 }
 # An empty home for the next figure: the daemon stopped, its data removed.
 home_reset() {
-  if [[ -S $home/ks.sock ]]; then ks daemon stop >/dev/null; fi
+  daemon_stop
   rm -rf "$home"
   mkdir -m 700 "$home"
 }

@@ -73,13 +73,16 @@ def more_rows(meta):
     ]
     parts = meta.get("keyed_partitions", "").split()
     for p in parts:
-        tgt = (">=", 0.5) if p == "10000" and "1" in parts else None
+        tgt = (">=", 0.5) if p == "10000" and "1" in parts else None  # the target is for 10,000
         rows.append((f"keyed_produce_{p}", f"keyed produce (`-K :`), {p} partition{'s' if p != '1' else ''}",
                      "rec/s", "keyed_produce_1" if p != "1" else None, tgt))
     for p in parts:
         rows.append((f"keyed_consume_{p}", f"consume of that keyed topic, {p} partition{'s' if p != '1' else ''}",
                      "rec/s", "keyed_consume_1" if p != "1" else None, None))
-    rows.append(("startup_10k_ms", "start-up with a 10,000-partition topic, until it answers", "ms", None, None))
+    sp = f"{int(meta.get('startup_partitions', 10000)):,}"
+    rows.append(("shutdown_many_ms", f"`ks daemon stop` with a {sp}-partition topic, until the process is gone",
+                 "ms", None, None))
+    rows.append(("startup_many_ms", f"start-up with a {sp}-partition topic, until it answers", "ms", None, None))
     for c in meta.get("concurrency_levels", "").split():
         rows.append((f"concurrent_produce_{c}", f"{c} concurrent producers, one 8-partition topic (all records)",
                      "rec/s", "concurrent_produce_1" if c != "1" else None, None))
@@ -160,7 +163,8 @@ def plain(header, rows, title):
 
 def markdown(w, header, rows):
     w("| " + " | ".join(header) + " |")
-    w("|---|---|" + "---:|" * (len(header) - 2))
+    tail = 2 if header[-1] == "met" else 0  # target, met: text
+    w("|---|---|" + "---:|" * (len(header) - 2 - tail) + "---|" * tail)
     for r in rows:
         w("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |")
     w("")
@@ -193,9 +197,10 @@ def write_markdown(w, vals, meta):
         w("How each is measured:")
         w("")
         w("- ProducerPerformance: `org.apache.kafka.tools.ProducerPerformance --topic T --num-records N "
-          "--record-size 100 --throughput -1 --producer-props bootstrap.servers=B acks=1` (then `acks=all`), "
-          "the tool's own records/sec (the Java client's defaults otherwise; the topic is auto-created, one "
-          "partition).")
+          "--record-size 100 --throughput -1 --command-property bootstrap.servers=B acks=1` (then `acks=all`), "
+          "the tool's own records/sec (the Java client's defaults otherwise). Every topic of these workloads "
+          "is created right after the broker starts, before anything is timed, by a Metadata request that "
+          "allows auto-creation (`scripts/bench/kafka_meta.py create`): one partition, both brokers' default.")
         w("- ConsumerPerformance: `org.apache.kafka.tools.ConsumerPerformance --bootstrap-server B --topic T "
           "--num-records N` on the acks=1 topic; the figure is its `fetch.nMsg.sec`, which leaves out the "
           "consumer group join (`rebalance.time.ms`, shown apart; Kafka's `group.initial.rebalance.delay.ms` "
@@ -209,7 +214,7 @@ def write_markdown(w, vals, meta):
         w("- Broker RSS: `VmRSS` of the broker process after all the workloads above, and its `VmHWM`.")
         w("- Broker CPU per record: the broker's utime + stime (`/proc/PID/stat`, 10 ms ticks) over the "
           "acks=1 ProducerPerformance run, divided by its records.")
-        w("- Cold start: `scripts/bench/coldstart.py` sends a Kafka Metadata request (v8) to the port every "
+        w("- Cold start: `scripts/bench/kafka_meta.py wait` sends a Kafka Metadata request (v8) to the port every "
           "2 ms from before the broker is launched; the figure is from launching the process (Kafka: the "
           "moment `kafka.sh` execs the JVM, after formatting the log dirs; ks: `ks daemon start`) to the "
           "first answer that lists a broker.")
@@ -217,11 +222,13 @@ def write_markdown(w, vals, meta):
           "records.")
         w("")
     header, rows = more_table(f, meta)
+    sp = f"{int(meta.get('startup_partitions', 10000)):,}"
     if rows:
         w("## More ks rows")
         w("")
-        w("Native clients (`ks produce`, `ks consume`) against one daemon started in an empty home for these "
-          "rows. `against` names the figure a ratio divides by.")
+        w("Native clients (`ks produce`, `ks consume`) against a daemon with a home of its own for these rows, "
+          "restarted each round; every topic is created for the figure and deleted after it. `against` names "
+          "the figure a ratio divides by.")
         w("")
         markdown(w, header, rows)
         w("How each is measured:")
@@ -234,8 +241,9 @@ def write_markdown(w, vals, meta):
               f"{int(meta['keyed_keys']):,} distinct keys, `ks produce T -K : < file` into a topic of P "
               "partitions (murmur2 of the key picks the partition); then `ks consume T -e > /dev/null`. "
               "Creating the topic is not timed.")
-        w("- Start-up with 10,000 partitions: the 10,000-partition keyed topic kept, `ks daemon stop`, then "
-          "the time from `ks daemon start` to the first `ks offsets T` that succeeds.")
+        w(f"- Stop and start-up with {sp} partitions: the {sp}-partition keyed topic kept, the time from "
+          "`ks daemon stop` until the daemon's process is gone, then the time from `ks daemon start` to the "
+          "first `ks offsets T` that succeeds.")
         w("- Concurrent clients: the input split into C pieces, C `ks produce T < piece` at once into one "
           "topic of 8 partitions (records/s of all of them, until the last exits); then C `ks consume T -e "
           "> /dev/null` at once, each reading the whole topic (C × N records).")

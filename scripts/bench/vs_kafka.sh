@@ -6,7 +6,7 @@
 #
 # Figures are "<broker>.<name>" with broker ks or kafka:
 #   cold_start_ms        process start to the first Metadata answer listing
-#                        a broker (scripts/bench/coldstart.py)
+#                        a broker (scripts/bench/kafka_meta.py wait)
 #   java_produce_acks1   ProducerPerformance, 100-byte records, acks=1 (rec/s,
 #   java_produce_acksall   the tool's own figure); and acks=all
 #   java_consume         ConsumerPerformance fetch.nMsg.sec (rec/s, without
@@ -73,7 +73,7 @@ free_port() {
 kafka_start() {
   local which=$1 port probe t0 t1
   port=$(free_port)
-  python3 "$bench_dir/coldstart.py" "$port" 180 >"$work/coldstart.out" &
+  python3 "$bench_dir/kafka_meta.py" wait "$port" 180 >"$work/coldstart.out" &
   probe=$!
   bg_pids+=("$probe")
   if [[ $which == ks ]]; then
@@ -93,10 +93,13 @@ kafka_start() {
   t1=$(cat "$work/coldstart.out")
   put "$which.cold_start_ms" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')"
   kbroker=127.0.0.1:$port
+  # The workloads' topics, created now (one partition: both brokers'
+  # default) so that no timed run waits for an auto-creation.
+  python3 "$bench_dir/kafka_meta.py" create "$port" jp1 jpa je2e kc || die "$which: could not create the topics"
 }
 
 kafka_stop() {
-  if [[ $1 == ks ]]; then ks daemon stop >/dev/null; else bash "$kafka_sh" stop "$kafka_dir"; fi
+  if [[ $1 == ks ]]; then daemon_stop; else bash "$kafka_sh" stop "$kafka_dir"; fi
 }
 
 # The number after LABEL in the tool's last summary line.
