@@ -191,9 +191,12 @@ for k in sorted(k for k in vals if k.startswith(("redis.", "nats."))):
     run_row(f"peer `{k}`", k)
 # The rows of report_more's tables, by figure name.
 listed = {r[0] for r in ROWS}
-for k in sorted(k for k in vals if k.startswith(("ks.", "kafka.")) or
-                k.split("_")[0] in ("keyed", "concurrent", "size", "scale", "startup", "file") or
-                k.startswith("e2e_load")):
+def side_by_side(k):  # ks.X next to kafka.X
+    head, _, tail = k.partition(".")
+    return (tail, head) if head in ("ks", "kafka") else (k, "")
+for k in sorted((k for k in vals if k.startswith(("ks.", "kafka.")) or
+                 k.split("_")[0] in ("keyed", "concurrent", "size", "scale", "startup", "shutdown", "file") or
+                 k.startswith("e2e_load")), key=side_by_side):
     if k not in listed and not k.endswith((".wall_s", ".client_cpu_s", ".daemon_cpu_s")):
         run_row(f"`{k}`", k)
 # The same ratios round by round: noise on a shared machine often hits ks

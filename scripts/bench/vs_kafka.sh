@@ -16,9 +16,10 @@
 #   java_e2e_p50_ms ...  average (µs) and its percentiles (whole ms: the tool
 #                        truncates them to milliseconds)
 #   kcat_produce         `kcat -P < file` (rec/s, wall time)
-#   kcat_consume         `kcat -C -o beginning -c N -e > /dev/null`
+#   kcat_consume         `kcat -C -o beginning -c N -e > /dev/null`, fastest of 3
 #   cpu_ns_per_record    broker CPU (utime + stime) during the acks=1
-#                        ProducerPerformance run, divided by its records
+#                        ProducerPerformance run, divided by its records;
+#   java_client_cpu_ns_per_record  and the tool's own (the JVM's) CPU
 #   disk_bytes_per_record the segment files (*.log) of that topic, divided
 #                        by its records
 #   rss_mib, rss_peak_mib the broker's VmRSS after the workloads, and VmHWM
@@ -113,15 +114,16 @@ fig_java_produce() {  # BROKER
   measured_pid=$kpid run_timed java_produce jp1 1
   line=$(grep 'records sent' "$work/jtool.out" | tail -1)
   [[ $line == "$kafka_records records sent"* ]] || die "$b: ProducerPerformance acks=1: $line"
-  put "$b.java_produce_acks1" "$(sed 's/.* records sent, \([0-9.]*\) records\/sec.*/\1/' <<<"$line")"
+  put "$b.java_produce_acks1" "$(sed 's/.* records sent, \([0-9]*\)[0-9.]* records\/sec.*/\1/' <<<"$line")"
   put "$b.cpu_ns_per_record" "$(awk -v s="$T_DAEMON" -v n="$kafka_records" 'BEGIN { printf "%.0f", s * 1e9 / n }')"
+  put "$b.java_client_cpu_ns_per_record" "$(awk -v s="$T_CLIENT" -v n="$kafka_records" 'BEGIN { printf "%.0f", s * 1e9 / n }')"
   put "$b.disk_bytes_per_record" "$(find "$kdata/jp1-0" -name '*.log' -printf '%s\n' |
     awk -v n="$kafka_records" '{ s += $1 } END { printf "%.1f", s / n }')"
 
   java_produce jpa all
   line=$(grep 'records sent' "$work/jtool.out" | tail -1)
   [[ $line == "$kafka_records records sent"* ]] || die "$b: ProducerPerformance acks=all: $line"
-  put "$b.java_produce_acksall" "$(sed 's/.* records sent, \([0-9.]*\) records\/sec.*/\1/' <<<"$line")"
+  put "$b.java_produce_acksall" "$(sed 's/.* records sent, \([0-9]*\)[0-9.]* records\/sec.*/\1/' <<<"$line")"
 }
 
 # start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg,
@@ -161,8 +163,14 @@ fig_kcat() {  # BROKER
   local b=$1
   run_timed kcat_produce
   put "$b.kcat_produce" "$(rate "$kafka_records" "$T_WALL")"
-  run_timed kcat_consume
-  put "$b.kcat_consume" "$(rate "$kafka_records" "$T_WALL")"
+  # The fastest of 3: now and then librdkafka waits out its fetch.wait.max.ms
+  # (500 ms) once during the read, against either broker.
+  local i best=
+  for i in 1 2 3; do
+    run_timed kcat_consume
+    best=$(awk -v a="${best:-1e9}" -v b="$T_WALL" 'BEGIN { print (b < a ? b : a) }')
+  done
+  put "$b.kcat_consume" "$(rate "$kafka_records" "$best")"
 }
 
 # ks runs in a home of its own, emptied each round, so the other groups'
