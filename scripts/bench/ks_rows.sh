@@ -152,13 +152,17 @@ for k in ("p50", "p99", "p999", "max"): print(k, lat[k])' "$json")
 }
 
 # --- `ks produce < file` against `cat file > file` on the same bytes ---------------------
+# Each starts after a `sync`, so neither pays for the other's (or an input
+# file's) dirty pages.
 copy_cat() { cat "$input" >"$work/copy.txt"; }
 fig_file() {
   ks topic create "f$round" -p 1 >/dev/null
+  sync
   run_timed eval 'ks produce "f$round" <"$input"'
   check_records "f$round" "$records"
   put_timed file_produce "$records"
   rm -f "$work/copy.txt"
+  sync
   run_timed copy_cat
   put_timed file_cat "$records"
   rm -f "$work/copy.txt"

@@ -239,8 +239,8 @@ def write_markdown(w, vals, meta):
         w("How each is measured:")
         w("")
         w(f"- `ks produce T < file` against `cat file > file2`: the same {int(meta['records']):,} lines of 100 "
-          "bytes, the second copied to a file beside the daemon's home (same file system); the target is on "
-          "the ratio of their wall times.")
+          "bytes, the second copied to a file beside the daemon's home (same file system), each after a "
+          "`sync`; the target is on the ratio of their wall times.")
         if meta.get("keyed_records"):
             w(f"- Keyed produce: {int(meta['keyed_records']):,} lines `kI:VALUE` of 100 bytes with "
               f"{int(meta['keyed_keys']):,} distinct keys, `ks produce T -K : < file` into a topic of P "
