@@ -15,11 +15,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
+#include <vector>
 
 #include "common/coding.h"
 #include "common/home.h"
@@ -312,6 +314,29 @@ Status Client::write_all(const char* p, size_t n) {
   return Status::OK();
 }
 
+Status Client::write_all(std::span<iovec> iov) {
+  while (!iov.empty()) {
+    msghdr m{};
+    m.msg_iov = iov.data();
+    m.msg_iovlen = std::min<size_t>(iov.size(), IOV_MAX);
+    ssize_t w = ::sendmsg(fd_, &m, MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Status::Unavailable(std::string("lost the daemon: ") + std::strerror(errno));
+    }
+    auto n = static_cast<size_t>(w);
+    while (!iov.empty() && n >= iov.front().iov_len) {
+      n -= iov.front().iov_len;
+      iov = iov.subspan(1);
+    }
+    if (n > 0) {
+      iov.front().iov_base = static_cast<char*>(iov.front().iov_base) + n;
+      iov.front().iov_len -= n;
+    }
+  }
+  return Status::OK();
+}
+
 Status Client::read_exact(char* p, size_t n) {
   while (n > 0) {
     ssize_t r = ::recv(fd_, p, n, 0);
@@ -360,6 +385,29 @@ Result<uint64_t> Client::send(nlohmann::json request, std::string_view payload) 
     KS_RETURN_IF_ERROR(write_all(payload.data(), payload.size()));
   }
   return id;
+}
+
+Result<uint64_t> Client::send(nlohmann::json request, std::span<const std::string_view> pieces) {
+  uint64_t id = next_id_++;
+  request["id"] = id;
+  std::string header = request.dump();
+  size_t payload = 0;
+  for (auto p : pieces) payload += p.size();
+  std::string buf(protocol::kFramePrefix, '\0');
+  protocol::put_frame_prefix(buf.data(), header.size(), payload);
+  buf += header;
+  std::vector<iovec> iov;
+  iov.reserve(pieces.size() + 1);
+  iov.push_back({buf.data(), buf.size()});
+  for (auto p : pieces)
+    if (!p.empty()) iov.push_back({const_cast<char*>(p.data()), p.size()});
+  KS_RETURN_IF_ERROR(write_all(iov));
+  return id;
+}
+
+bool Client::readable_now() {
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0;
 }
 
 void Client::recycle(std::string payload) {

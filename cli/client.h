@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
+#include <sys/uio.h>
 
 #include "common/status.h"
 
@@ -46,6 +48,11 @@ class Client {
   // returns its id. A large payload is written without copying it into a
   // frame buffer first.
   Result<uint64_t> send(nlohmann::json request, std::string_view payload = {});
+  // send() with the payload in pieces (one per partition of a produce_many),
+  // written in order with sendmsg, not copied together first.
+  Result<uint64_t> send(nlohmann::json request, std::span<const std::string_view> pieces);
+  // Whether a response can be read now, without waiting.
+  bool readable_now();
   // The next response, in request order.
   Result<Response> receive();
   // Gives a response's payload buffer back for the next receive(), which
@@ -65,6 +72,7 @@ class Client {
  private:
   explicit Client(int fd) : fd_(fd) {}
   Status write_all(const char* p, size_t n);
+  Status write_all(std::span<iovec> iov);
   Status read_exact(char* p, size_t n);
 
   int fd_;

@@ -36,6 +36,13 @@
 //                  + payload of one or more RecordBatch v2  → {base_offset, last_offset}
 //                  acks 0 gets no response at all; -1 ("all") is answered
 //                  once the records are fsynced.
+//   produce_many   {topic, acks, auto_create?, batches: [[partition, bytes], ...]}
+//                  + payload: the first entry's bytes of record batches, then
+//                  the next entry's, ...                    → {offsets: [[base, last], ...],
+//                   errors?: [{index, partition, code, message}]}
+//                  (one entry per request entry, in order; [-1, -1] for one that
+//                  failed, which fails alone. Entries that do not add up to the
+//                  payload refuse the whole request.)
 //   fetch          {topic, partitions: [{partition, offset}], max_wait_ms,
 //                   min_bytes, max_bytes}                   → {partitions: [{partition,
 //                   start, end, bytes, error?}]} + payload: each partition's

@@ -71,6 +71,7 @@ void Splitter::fill() {
   }
   end_ += static_cast<size_t>(n);
   read_ += static_cast<uint64_t>(n);
+  ++reads_;
 }
 
 size_t Splitter::find() {

@@ -36,6 +36,8 @@ class Splitter {
   // Input bytes handed out as records (or skipped) so far.
   uint64_t consumed() const { return read_ - (end_ - pos_); }
   int error() const { return error_; }
+  // Reads that returned input so far: a new value means new input.
+  uint64_t reads() const { return reads_; }
 
  private:
   static constexpr size_t kChunk = 1 << 20;
@@ -53,6 +55,7 @@ class Splitter {
   uint64_t read_ = 0;  // bytes read from the input in all
   size_t scan_from_ = 0;
   size_t hit_ = std::string::npos;  // delimiter found by the last find()
+  uint64_t reads_ = 0;
   bool eof_ = false;
   int error_ = 0;
 };

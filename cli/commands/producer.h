@@ -1,7 +1,8 @@
 // What `ks produce` sends and how: its options, one input record, and the
-// Producer, which batches records per partition by size and linger,
-// compresses, pipelines the requests and tallies what was acknowledged.
-// The input side (lines, keys, envelopes) is in produce.cc.
+// Producer (producer.cc), which batches records per partition by size and
+// linger, compresses, packs the batches of many partitions into one
+// request, pipelines the requests and tallies what was acknowledged. The
+// input side (lines, keys, envelopes) is in produce.cc.
 #pragma once
 
 #include <deque>
@@ -54,81 +55,26 @@ struct InputRecord {
 class Producer {
  public:
   Producer(const ProduceOptions& o, Client* client, int32_t partitions, int64_t max_message_bytes, int acks,
-           Compression codec)
-      : o_(o), client_(client), partitions_(partitions), max_message_(max_message_bytes), acks_(acks),
-        sticky_(random_start_partition(partitions)) {
-    builders_.reserve(static_cast<size_t>(partitions));
-    for (int32_t p = 0; p < partitions; ++p) builders_.push_back(Pending{batch::BatchBuilder(codec), 0});
-  }
+           Compression codec);
 
   // Adds a record; false (with *error set) when it cannot be sent.
-  bool add(const InputRecord& r, Status* error) {
-    ++seen_;
-    int32_t p = r.partition;
-    if (p < 0) p = o_.partition;
-    const bool sticky = p < 0 && !r.key;
-    if (p < 0) p = r.key ? partition_for_key(*r.key, partitions_) : sticky_;
-    if (p >= partitions_) {
-      *error = Status::InvalidArgument("record " + std::to_string(r.line) + ": partition " + std::to_string(p) +
-                                       " does not exist (topic '" + o_.topic + "' has " +
-                                       std::to_string(partitions_) + ")");
-      return false;
-    }
-    Pending* b = &builders_[static_cast<size_t>(p)];
-    size_t rec = batch::BatchBuilder::record_size(r.key, r.value, r.headers, 0, 0) + 10;
-    if (batch::kHeaderSize + rec > static_cast<size_t>(max_message_)) {
-      *error = Status::InvalidArgument("record " + std::to_string(r.line) + " is about " +
-                                       std::to_string(batch::kHeaderSize + rec) +
-                                       " bytes, over the topic's max.message.bytes (" +
-                                       std::to_string(max_message_) + "); it and the records after it were not sent");
-      return false;
-    }
-    if (!b->builder.empty() && (b->builder.size() + rec > static_cast<size_t>(max_message_) ||
-                                b->builder.size() + rec > static_cast<size_t>(o_.batch_bytes))) {
-      if (!send(p, error)) return false;
-      // The sticky partition moved on with that batch; so does this record,
-      // and that partition's batch (keyed records may be waiting there) must
-      // have room for it too.
-      if (sticky) {
-        p = sticky_;
-        b = &builders_[static_cast<size_t>(p)];
-        if (!b->builder.empty() && (b->builder.size() + rec > static_cast<size_t>(max_message_) ||
-                                    b->builder.size() + rec > static_cast<size_t>(o_.batch_bytes))) {
-          if (!send(p, error)) return false;
-        }
-      }
-    }
-    if (b->builder.empty()) {
-      b->first_line = r.line;
-      if (!spare_.empty()) {
-        b->builder.adopt_buffer(std::move(spare_.back()));
-        spare_.pop_back();
-      }
-    }
-    if (pending_records_ == 0) oldest_pending_ms_ = steady_ms();
-    b->builder.add(r.key, r.value, r.timestamp, r.headers);
-    ++records_;
-    ++pending_records_;
-    if (b->builder.size() >= static_cast<size_t>(o_.batch_bytes)) return send(p, error);
-    return true;
-  }
+  bool add(const InputRecord& r, Status* error);
 
   bool has_pending() const { return pending_records_ > 0; }
-  // When the oldest record waiting in a batch was added (steady clock, ms).
-  int64_t oldest_pending_ms() const { return oldest_pending_ms_; }
+  // When the oldest batch still waiting got its first record (steady
+  // clock, ms); meaningful while has_pending().
+  int64_t oldest_pending_ms();
 
-  bool flush_all(Status* error) {
-    for (int32_t p = 0; p < partitions_; ++p)
-      if (!builders_[static_cast<size_t>(p)].builder.empty() && !send(p, error)) return false;
-    return true;
-  }
-
+  // Sends the batches whose linger has run out, as few requests as they
+  // fit in. While the daemon still works on earlier requests they stay
+  // and grow instead, as a Kafka producer's do while its requests are in
+  // flight, unless `idle` (the input has nothing for now, so waiting would
+  // only delay them); kMaxPendingBytes bounds how much they grow.
+  bool flush_due(bool idle, Status* error);
+  // Sends every batch with records.
+  bool flush_all(Status* error);
   // Waits for every answer; false on a lost connection.
-  bool drain(Status* error) {
-    while (!in_flight_.empty())
-      if (!receive_one(error)) return false;
-    return true;
-  }
+  bool drain(Status* error);
 
   int64_t records() const { return records_; }
   int64_t failed() const { return failed_; }
@@ -138,81 +84,45 @@ class Producer {
   const Status& lost() const { return lost_; }
   ProduceTally tally(bool input_left) const { return {acks_, seen_, acked_, failed_, input_left}; }
 
+  // One request carries at most this much (unless one batch is larger):
+  // Kafka's max.request.size. Batches for many partitions share requests.
+  static constexpr size_t kMaxRequestBytes = 1 << 20;
+  // Records waiting in batches past this are sent, oldest batch first,
+  // whether their linger ran out or not (Kafka's buffer.memory).
+  static constexpr size_t kMaxPendingBytes = 32 << 20;
+
  private:
   struct Pending {
     batch::BatchBuilder builder;
     int64_t first_line = 0;
+    int64_t first_ms = 0;  // steady clock, when the batch got its first record
+    uint32_t generation = 0;  // +1 per batch sent; tells stale entries of due_ apart
   };
-  struct Sent {
+  struct Part {
     int32_t partition;
     int64_t records;
     int64_t first_line;
   };
+  struct Sent {
+    std::vector<Part> parts;
+  };
 
-  bool send(int32_t p, Status* error) {
-    Pending& b = builders_[static_cast<size_t>(p)];
-    int64_t n = b.builder.record_count();
-    pending_records_ -= n;
-    if (pending_records_ > 0) oldest_pending_ms_ = steady_ms();  // conservative for the rest
-    std::string_view bytes = b.builder.finish();
-    nlohmann::json req = {{"op", "produce"}, {"topic", o_.topic}, {"partition", p}, {"acks", acks_}};
-    auto id = client_->send(std::move(req), bytes);
-    if (!id.ok()) {
-      *error = lose(id.status());
-      return false;
-    }
-    b.builder.clear();
-    // With many partitions, buffers go back to a small pool for the next
-    // batch: memory follows the partitions with records waiting, not the
-    // partition count (1000 partitions x 256 KiB would be 256 MB).
-    if (partitions_ > 1 && spare_.size() < 4) spare_.push_back(b.builder.release_buffer());
-    if (o_.partition < 0 && p == sticky_) sticky_ = (sticky_ + 1) % partitions_;
-    if (acks_ == 0) {
-      acked_ += n;
-      return true;
-    }
-    in_flight_.push_back({p, n, b.first_line});
-    while (in_flight_.size() >= static_cast<size_t>(o_.max_in_flight))
-      if (!receive_one(error)) return false;
-    return true;
-  }
-
-  bool receive_one(Status* error) {
-    auto r = client_->receive();
-    if (!r.ok()) {
-      *error = lose(r.status());
-      return false;
-    }
-    count(*r);
-    return true;
-  }
-
-  // The connection broke. Answers the daemon sent before it went may still
-  // be readable; each is exact, so the tally says what was acknowledged.
-  Status lose(const Status& why) {
-    if (lost_.ok()) lost_ = why;
-    while (!in_flight_.empty()) {
-      auto r = client_->receive();
-      if (!r.ok()) break;
-      count(*r);
-    }
-    return lost_;
-  }
-
-  void count(const Response& r) {
-    Sent s = in_flight_.front();
-    in_flight_.pop_front();
-    Status st = r.status();
-    if (st.ok()) {
-      acked_ += s.records;
-    } else {
-      failed_ += s.records;
-      if (first_failure_.ok())
-        first_failure_ = Status(st).prepend("records from " + std::to_string(s.first_line) + " (" +
-                                            std::to_string(s.records) + " records to partition " +
-                                            std::to_string(s.partition) + ")");
-    }
-  }
+  // Room for one more record in partition p's batch, sending it if not.
+  bool make_room(int32_t p, size_t rec, Status* error);
+  // Finishes p's batch into the request being built, which is sent once
+  // it reaches kMaxRequestBytes.
+  bool stage(int32_t p, Status* error);
+  // Sends the request being built, if any.
+  bool send_staged(Status* error);
+  // Stages the oldest batches until at most half of kMaxPendingBytes wait.
+  bool relieve(Status* error);
+  // The partition whose batch is oldest, dropping entries of batches sent.
+  std::optional<int32_t> oldest();
+  void take_answers();
+  bool receive_one(Status* error);
+  Status lose(const Status& why);
+  void count(const Response& r);
+  void fail(const Part& part, const Status& why);
 
   const ProduceOptions& o_;
   Client* client_;
@@ -220,12 +130,17 @@ class Producer {
   int64_t max_message_;
   int acks_;
   std::vector<Pending> builders_;
+  // Batches with records, oldest first: (partition, generation).
+  std::deque<std::pair<int32_t, uint32_t>> due_;
+  std::vector<Part> staged_;  // the request being built
+  std::vector<std::string_view> staged_bytes_;
+  size_t staged_size_ = 0;
   std::vector<std::string> spare_;  // released batch buffers, reused by the next batch
   std::deque<Sent> in_flight_;
   int32_t sticky_;
   int64_t seen_ = 0, records_ = 0, acked_ = 0, failed_ = 0;
   int64_t pending_records_ = 0;
-  int64_t oldest_pending_ms_ = 0;
+  size_t pending_bytes_ = 0;
   Status first_failure_;
   Status lost_;
 };

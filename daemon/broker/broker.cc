@@ -210,7 +210,7 @@ void Broker::produce(const TopicName& name, PartitionId partition_id, Acks acks,
   Offset upto = r->last_offset + 1;
   if (acks == Acks::kAll) {
     // Readers see the records now; the producer hears after the fsync.
-    wake(*p);
+    wake(p);
     storage::AppendResult result = *r;
     request_flush(p, upto, [done, result](const Status& s) {
       if (s.ok()) done(result);
@@ -232,7 +232,7 @@ void Broker::produce(const TopicName& name, PartitionId partition_id, Acks acks,
   // The readers lose at most one answer's write; the producer stops paying
   // for every reader.
   done(*r);
-  wake(*p);
+  wake(p);
 }
 
 Result<std::string> Broker::cluster_id() {
@@ -317,14 +317,24 @@ void Broker::unwatch(uint64_t id) {
   watch_index_.erase(it);
 }
 
-void Broker::wake(Partition& p) {
-  if (p.watchers.empty()) return;
-  auto watchers = std::move(p.watchers);
-  p.watchers.clear();
+void Broker::wake(const std::shared_ptr<Partition>& p) {
+  if (p->watchers.empty()) return;
+  if (wake_holds_ > 0) {
+    held_wakes_.push_back(p);
+    return;
+  }
+  auto watchers = std::move(p->watchers);
+  p->watchers.clear();
   for (auto& [id, fn] : watchers) {
     watch_index_.erase(id);
     fn();
   }
+}
+
+void Broker::release_wakes() {
+  auto held = std::move(held_wakes_);
+  held_wakes_.clear();
+  for (const auto& p : held) wake(p);  // a partition queued twice has no watchers left the second time
 }
 
 void Broker::tick() {

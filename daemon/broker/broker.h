@@ -139,6 +139,22 @@ class Broker {
   // figures), and before the fsync for acks all.
   void produce(const TopicName& topic, PartitionId partition, Acks acks, bool auto_create, char* data,
                size_t n, ProduceDone done);
+  // While one lives, appends queue the partitions whose readers they would
+  // wake; the last one to go wakes them. A request appending to many
+  // partitions (native produce_many) queues its answer first, as a single
+  // produce does.
+  class HeldWakes {
+   public:
+    explicit HeldWakes(Broker& b) : b_(b) { ++b_.wake_holds_; }
+    ~HeldWakes() {
+      if (--b_.wake_holds_ == 0) b_.release_wakes();
+    }
+    HeldWakes(const HeldWakes&) = delete;
+    HeldWakes& operator=(const HeldWakes&) = delete;
+
+   private:
+    Broker& b_;
+  };
 
   Result<storage::ReadResult> read(const TopicName& topic, PartitionId partition, Offset from,
                                    uint64_t max_bytes);
@@ -238,7 +254,8 @@ class Broker {
   void schedule_flush(const std::shared_ptr<Partition>& p, storage::FlushJob job);
   void request_flush(const std::shared_ptr<Partition>& p, Offset upto,
                      storage::GroupCommit::Callback done);
-  void wake(Partition& p);
+  void wake(const std::shared_ptr<Partition>& p);
+  void release_wakes();
   // Idempotent producers (broker_producers.cc).
   void load_producers(Partition& p);
   void save_producers(Partition& p, int64_t offset, bool durable);
@@ -266,6 +283,8 @@ class Broker {
   uint64_t next_watch_ = 1;
   int flushes_in_flight_ = 0;
   int64_t last_retention_ms_ = 0;
+  int wake_holds_ = 0;  // HeldWakes alive
+  std::vector<std::shared_ptr<Partition>> held_wakes_;  // partitions to wake when the last goes
 };
 
 }  // namespace ks::server

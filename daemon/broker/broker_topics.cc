@@ -91,7 +91,7 @@ Status Broker::delete_topic(const TopicName& topic) {
                    [gone](Status s) {
                      if (!s.ok()) log_warn("removing %s: %s", gone.c_str(), s.to_string().c_str());
                    });
-    wake(*p);  // long polls on it answer now
+    wake(p);  // long polls on it answer now
   }
   meta_sync_->add_dir(data_dir());  // the renames, so a restart finishes the removal
   topics_.erase(it);

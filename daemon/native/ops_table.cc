@@ -5,6 +5,7 @@ namespace ks::native {
 
 void op_hello(Session&);
 void op_produce(Session&);
+void op_produce_many(Session&);
 void op_fetch(Session&);
 void op_topics(Session&);
 void op_create_topic(Session&);
@@ -29,6 +30,7 @@ namespace {
 constexpr Op kOps[] = {
     {"hello", op_hello},
     {"produce", op_produce},
+    {"produce_many", op_produce_many},
     {"fetch", op_fetch},
     {"topics", op_topics},
     {"create_topic", op_create_topic},

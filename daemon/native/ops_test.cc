@@ -7,7 +7,7 @@
 using namespace ks::native;
 
 TEST_CASE("every op the CLI sends has a row, an unknown one has none") {
-  for (const char* op : {"hello", "produce", "fetch", "topics", "create_topic", "delete_topic", "alter_topic",
+  for (const char* op : {"hello", "produce", "produce_many", "fetch", "topics", "create_topic", "delete_topic", "alter_topic",
                          "list_offsets", "join_group", "heartbeat", "commit_offsets", "leave_group",
                          "reset_offsets", "delete_group", "describe_group", "list_groups", "adopt_topic",
                          "remove_orphans", "status", "shutdown"}) {

@@ -133,9 +133,9 @@ class Client {
   }
   bool ok() const { return ok_; }
 
-  bool send(const std::string& header) {
+  bool send(const std::string& header, std::string_view payload = {}) {
     std::string frame;
-    protocol::append_frame(&frame, header, {});
+    protocol::append_frame(&frame, header, payload);
     size_t at = 0;
     while (at < frame.size()) {
       ssize_t n = ::write(fd_, frame.data() + at, frame.size() - at);
@@ -370,4 +370,57 @@ TEST_CASE("records no longer in the page cache are read off the loop and answere
   CHECK(warm_records.size() > 500000);
   CHECK(cold_records == warm_records);
   CHECK(d.server->held_bytes() == 0);
+}
+
+namespace {
+
+std::string batch_of(int records) {
+  batch::BatchBuilder b;
+  for (int r = 0; r < records; ++r) b.add(std::nullopt, std::string_view("value"), 1000 + r);
+  return b.take();
+}
+
+}  // namespace
+
+TEST_CASE("produce_many appends each partition's batches with one answer, an entry fails alone") {
+  Daemon d;
+  REQUIRE(d.broker->create_topic(tn("m"), 3, {}).ok());
+  const std::string a = batch_of(2), b = batch_of(3), c = batch_of(1), bad = batch_of(1);
+  json answer, parked, short_payload, after;
+  d.run([&] {
+    Client reader(d.sock), writer(d.sock);
+    // A long poll parked on partition 1 is woken by the request.
+    REQUIRE(reader.send(json{{"op", "fetch"}, {"id", 1}, {"topic", "m"},
+                             {"partitions", {{{"partition", 1}, {"offset", 0}}}}, {"max_wait_ms", 120000},
+                             {"min_bytes", 1}}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    json req{{"op", "produce_many"}, {"id", 7}, {"topic", "m"}, {"acks", 1},
+             {"batches", {{0, a.size()}, {1, b.size()}, {0, c.size()}, {7, bad.size()}}}};
+    REQUIRE(writer.send(req.dump(), a + b + c + bad));
+    answer = writer.receive();
+    parked = reader.receive();
+    // Entries that name more bytes than the payload holds: refused whole.
+    json wrong{{"op", "produce_many"}, {"id", 8}, {"topic", "m"}, {"acks", 1},
+               {"batches", {{2, a.size()}, {2, b.size() + 1}}}};
+    REQUIRE(writer.send(wrong.dump(), a + b));
+    short_payload = writer.receive();
+    after = writer.call({{"op", "topics"}, {"id", 9}, {"topics", {"m"}}, {"detail", true}});
+  });
+  REQUIRE(answer.is_object());
+  CHECK(answer.value("id", 0) == 7);
+  CHECK(answer["offsets"] == json::parse("[[0, 1], [0, 2], [2, 2], [-1, -1]]"));
+  REQUIRE(answer["errors"].size() == 1);
+  CHECK(answer["errors"][0]["index"] == 3);
+  CHECK(answer["errors"][0]["partition"] == 7);
+  CHECK(answer["errors"][0]["code"] == "not_found");
+  REQUIRE(parked.is_object());
+  CHECK(parked["partitions"][0].value("bytes", 0) == static_cast<int64_t>(b.size()));
+  CHECK(error_code(short_payload) == "invalid_argument");
+  CHECK(error_message(short_payload).find("payload") != std::string::npos);
+  REQUIRE(after.is_object());
+  const json& parts = after["topics"][0]["partition_info"];
+  REQUIRE(parts.size() == 3);
+  CHECK(parts[0]["end"] == 3);
+  CHECK(parts[1]["end"] == 3);
+  CHECK(parts[2]["end"] == 0);  // nothing of the refused request was appended
 }
