@@ -7,7 +7,7 @@
 # listener (Kafka's own Java perf tools and kcat), and Redis Streams and NATS
 # JetStream (../shared/peers/peers.sh).
 #
-#   scripts/bench.sh                          # 5 rounds of everything (~40 min on 2 cores)
+#   scripts/bench.sh                          # 5 rounds of everything (~40 min on 2 cores, more under load)
 #   scripts/bench.sh --quick --runs 1         # smoke run, a few minutes
 #   scripts/bench.sh --only kafka --runs 3    # one group again, table only
 #
@@ -22,6 +22,9 @@
 #                   concurrency sizes scale e2eload file
 #   --no-peers      skip peers.sh (no Redis/NATS columns)
 #   --no-kafka      skip Apache Kafka (no Kafka columns; no java needed)
+#   --startup-rounds K  measure stop and start-up with 10,000 partitions in
+#                   the first K rounds only (default 1: on a loaded 2-core
+#                   machine one stop and start took 5 minutes)
 #   --out FILE      the Markdown report (default docs/BENCHMARKS.md for a
 #                   full run)
 #   --build-dir DIR build and use ks there (default $KS_BUILD_DIR, else
@@ -39,10 +42,10 @@ root=$PWD
 bench_dir=$root/scripts/bench
 
 all_groups=(core idle lag peers kafka keyed startup concurrency sizes scale e2eload file)
-runs=5 records= quick=0 peers=1 kafka=1 out= out_given=0 only=
+runs=5 records= quick=0 peers=1 kafka=1 out= out_given=0 only= startup_rounds=1
 build=${KS_BUILD_DIR:-build-bench}
 cmdline="scripts/bench.sh${*:+ $*}"
-usage() { sed -n '14,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '14,33p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case $1 in
     --runs) runs=${2:?}; shift 2 ;;
@@ -51,6 +54,7 @@ while [[ $# -gt 0 ]]; do
     --only) only=${2:?}; shift 2 ;;
     --no-peers) peers=0; shift ;;
     --no-kafka) kafka=0; shift ;;
+    --startup-rounds) startup_rounds=${2:?}; shift 2 ;;
     --out) out=${2:?}; out_given=1; shift 2 ;;
     --build-dir) build=${2:?}; shift 2 ;;
     -h|--help) usage ;;
@@ -58,7 +62,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ -n $records ]] || { records=2000000; [[ $quick == 1 ]] && records=200000; }
-[[ $runs =~ ^[1-9][0-9]*$ && $records =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --runs and --records take positive integers" >&2; exit 2; }
+[[ $runs =~ ^[1-9][0-9]*$ && $records =~ ^[1-9][0-9]*$ && $startup_rounds =~ ^[0-9]+$ ]] ||
+  { echo "bench.sh: --runs, --records and --startup-rounds take positive integers" >&2; exit 2; }
 groups=()
 for g in "${all_groups[@]}"; do
   [[ -z $only || ",$only," == *",$g,"* ]] || continue
@@ -73,6 +78,7 @@ if [[ -n $only ]]; then
 fi
 [[ ${#groups[@]} -gt 0 ]] || { echo "bench.sh: no workload group left to run" >&2; exit 2; }
 has() { [[ " ${groups[*]} " == *" $1 "* ]]; }
+startup_this_round() { has startup && ((round <= startup_rounds)); }
 if [[ $out_given == 0 && $quick == 0 && -z $only ]]; then out=docs/BENCHMARKS.md; fi
 
 # Workload sizes: a full run of 5 rounds stays near 40 minutes on 2 cores.
@@ -187,7 +193,7 @@ rows_round() {
   daemon_restart
   if has file; then say "  ks produce < file, cat file > file"; fig_file; fi
   if has keyed; then say "  keyed produce and consume, partitions ${keyed_partitions[*]}"; fig_keyed; fi
-  if has startup; then say "  stop and start-up with $startup_partitions partitions"; fig_startup; fi
+  if startup_this_round; then say "  stop and start-up with $startup_partitions partitions"; fig_startup; fi
   if has concurrency; then say "  concurrent producers, consumers ${concurrency_levels[*]}"; fig_concurrency; fi
   if has sizes; then say "  value sizes ${value_sizes[*]}"; fig_sizes; fi
   if has scale; then say "  $scale_small against $scale_big records"; fig_scale; fi
@@ -270,6 +276,7 @@ meta=$work/meta.tsv
   printf 'keyed_keys\t%s\n' "$keyed_keys"
   printf 'keyed_partitions\t%s\n' "${keyed_partitions[*]}"
   printf 'startup_partitions\t%s\n' "$startup_partitions"
+  printf 'startup_rounds\t%s\n' "$((startup_rounds < runs ? startup_rounds : runs))"
   printf 'concurrency_levels\t%s\n' "${concurrency_levels[*]}"
   printf 'value_sizes\t%s\n' "${value_sizes[*]}"
   printf 'size_bytes\t%s\n' "$size_bytes"

@@ -21,7 +21,7 @@ fig_keyed() {
     run_timed eval 'ks consume "$t" -e >/dev/null'
     put_timed "keyed_consume_$p" "$keyed_records"
     # The largest stays for the start-up figure when it runs this round.
-    [[ $p == "$startup_partitions" ]] && has startup || ks topic delete -y "$t" >/dev/null
+    [[ $p == "$startup_partitions" ]] && startup_this_round || ks topic delete -y "$t" >/dev/null
   done
 }
 

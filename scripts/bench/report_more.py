@@ -246,7 +246,8 @@ def write_markdown(w, vals, meta):
               f"{int(meta['keyed_keys']):,} distinct keys, `ks produce T -K : < file` into a topic of P "
               "partitions (murmur2 of the key picks the partition); then `ks consume T -e > /dev/null`. "
               "Creating the topic is not timed.")
-        w(f"- Stop and start-up with {sp} partitions: the {sp}-partition keyed topic kept, the time from "
+        w(f"- Stop and start-up with {sp} partitions (measured in the first {meta.get('startup_rounds', '1')} "
+          f"round(s) only: `--startup-rounds`): the {sp}-partition keyed topic kept, the time from "
           "`ks daemon stop` until the daemon's process is gone, then the time from `ks daemon start` to the "
           "first `ks offsets T` that succeeds.")
         w("- Concurrent clients: the input split into C pieces, C `ks produce T < piece` at once into one "
