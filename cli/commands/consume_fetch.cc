@@ -31,8 +31,14 @@ int signal_exit_code(int signal) { return signal == SIGINT ? 130 : 128 + signal;
 // empty list, so the daemon can tell it of a rebalance).
 Result<bool> Fetcher::send_fetch(const std::vector<PartState>& parts, const std::vector<Offset>& next, bool follow,
                                  const MemberIdentity* member) {
+  // Reading a bounded range, a fetch names the first kMaxListed partitions
+  // not yet at their stop: an answer fills from the first ones anyway, and
+  // naming all of a 10,000-partition topic every time cost more than the
+  // records (both sides encode and decode every entry). A long poll names
+  // them all, since records may come to any.
+  constexpr size_t kMaxListed = 1024;
   nlohmann::json list = nlohmann::json::array();
-  for (size_t i = 0; i < parts.size(); ++i)
+  for (size_t i = 0; i < parts.size() && (follow || list.size() < kMaxListed); ++i)
     if (next[i] < parts[i].stop)
       list.push_back({{"partition", parts[i].partition.value()}, {"offset", next[i].value()}});
   if (list.empty() && (member == nullptr || !follow)) return false;
@@ -107,20 +113,28 @@ bool Fetcher::ahead(const std::vector<PartState>& parts, const Response& r, std:
     auto bytes = entry.value("bytes", uint64_t{0});
     std::string_view data(r.payload.data() + pos, std::min<size_t>(bytes, r.payload.size() - pos));
     pos += data.size();
-    PartitionId partition(entry.value("partition", -1));
-    for (size_t i = 0; i < parts.size(); ++i) {
-      if (parts[i].partition != partition) continue;
-      batch::BatchCursor cursor(data);
-      std::string_view b;
-      while (cursor.next(&b)) {
-        auto h = batch::read_header(b);
-        if (!h.ok()) return false;
-        (*next)[i] = std::max((*next)[i], Offset(std::min(h->next_offset(), parts[i].stop.value())));
-      }
-      if (!cursor.status().ok()) return false;
+    const int64_t at = slot(PartitionId(entry.value("partition", -1)));
+    if (at < 0) continue;
+    const auto i = static_cast<size_t>(at);
+    batch::BatchCursor cursor(data);
+    std::string_view b;
+    while (cursor.next(&b)) {
+      auto h = batch::read_header(b);
+      if (!h.ok()) return false;
+      (*next)[i] = std::max((*next)[i], Offset(std::min(h->next_offset(), parts[i].stop.value())));
     }
+    if (!cursor.status().ok()) return false;
   }
   return true;
+}
+
+void Fetcher::index(const std::vector<PartState>& parts) {
+  slot_.clear();
+  for (size_t i = 0; i < parts.size(); ++i) {
+    auto p = static_cast<size_t>(parts[i].partition.value());
+    if (p >= slot_.size()) slot_.resize(p + 1, -1);
+    slot_[p] = static_cast<int64_t>(i);
+  }
 }
 
 }  // namespace ks::cli

@@ -84,7 +84,14 @@ class Fetcher {
   // other error is reported into *exit_code (false).
   bool partition_error(const nlohmann::json& entry, PartState* st, int* exit_code);
   int corrupt(PartitionId partition, const PartState& st, const Status& s);
-  static bool ahead(const std::vector<PartState>& parts, const Response& r, std::vector<Offset>* next);
+  bool ahead(const std::vector<PartState>& parts, const Response& r, std::vector<Offset>* next);
+  // Where each partition is in `parts` (slot_[partition], -1 when absent):
+  // an answer names thousands of partitions, so no linear search per entry.
+  void index(const std::vector<PartState>& parts);
+  int64_t slot(PartitionId partition) const {
+    auto p = static_cast<size_t>(partition.value());
+    return partition.value() >= 0 && p < slot_.size() ? slot_[p] : -1;
+  }
   FetchResult exit(int code) const { return {FetchEnd::kExit, code}; }
 
   template <typename Sink>
@@ -95,6 +102,7 @@ class Fetcher {
   int64_t max_bytes_;
   const volatile int* signal_;
   batch::Record rec_;
+  std::vector<int64_t> slot_;
 };
 
 // ------------------------------------------------------------------ templates
@@ -135,6 +143,7 @@ FetchResult Fetcher::run(std::vector<PartState>& parts, bool follow, Sink&& sink
   const bool prefetch = !follow && member == nullptr;
   bool sent_ahead = false;
   std::vector<Offset> next(parts.size());
+  index(parts);
   for (;;) {
     if (*signal_) return exit(signal_exit_code(*signal_));
     if (!sent_ahead) {
@@ -160,8 +169,9 @@ FetchResult Fetcher::run(std::vector<PartState>& parts, bool follow, Sink&& sink
       auto bytes = entry.value("bytes", uint64_t{0});
       std::string_view data(r.payload.data() + pos, std::min<size_t>(bytes, r.payload.size() - pos));
       pos += data.size();
-      auto st = std::find_if(parts.begin(), parts.end(), [&](const PartState& p) { return p.partition == partition; });
-      if (st == parts.end()) continue;
+      const int64_t at = slot(partition);
+      if (at < 0) continue;
+      auto st = parts.begin() + at;
       if (entry.contains("error")) {
         if (partition_error(entry, &*st, &code)) continue;
         return exit(code);

@@ -82,6 +82,12 @@ class NativeFetch final : public net::FetchPlan {
 net::FetchPlan::Planned NativeFetch::plan(uint64_t limit) {
   reads_.clear();
   Planned out;
+  // Once a partition's records did not fit what is left of the answer, the
+  // answer is full: the partitions after it are not read (only their
+  // offsets are reported), so a fetch naming 10,000 partitions plans a few
+  // hundred reads, not 10,000 header scans. They come first in a later
+  // fetch; the first partition with records always gets them.
+  bool full = false;
   for (size_t i = 0; i < parts_.size(); ++i) {
     Part& p = parts_[i];
     p.error = Status::OK();
@@ -101,7 +107,7 @@ net::FetchPlan::Planned NativeFetch::plan(uint64_t limit) {
                                    std::to_string(p.partition) + " [" + std::to_string(p.start) + ", " +
                                    std::to_string(p.end) + "]");
       out.any_error = true;
-    } else if (p.offset < p.end && (budget > 0 || out.total == 0)) {
+    } else if (p.offset < p.end && !full && (budget > 0 || out.total == 0)) {
       auto r = broker_->read(*name_, PartitionId(p.partition), Offset(p.offset), budget);
       if (!r.ok()) {
         p.error = r.status();
@@ -109,6 +115,8 @@ net::FetchPlan::Planned NativeFetch::plan(uint64_t limit) {
       } else if (r->size > 0 && (out.total == 0 || r->size <= budget)) {
         out.total += r->size;
         add_read(i, std::move(*r));
+      } else if (r->size > budget) {
+        full = true;
       }
     }
   }

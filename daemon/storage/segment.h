@@ -198,6 +198,11 @@ class Segment {
   std::optional<int64_t> max_timestamp_;
   int64_t offset_of_max_timestamp_ = 0;
   std::optional<uint64_t> last_batch_pos_;  // the last valid batch's position
+  // Where the last read stopped: the batch starting at offset
+  // resume_offset_ is at byte resume_position_ (-1: unknown). A read that
+  // goes on from there (a consumer, a follower at the end) needs no scan.
+  mutable int64_t resume_offset_ = -1;
+  mutable uint64_t resume_position_ = 0;
   std::optional<int64_t> roll_reference_ms_;
   std::vector<Damage> damage_;
   mutable bool indexes_saved_ = false;

@@ -47,6 +47,7 @@ Status Segment::scan_all(RecoveryReport* report) {
   bytes_since_index_ = 0;
   max_timestamp_.reset();
   last_batch_pos_.reset();
+  resume_offset_ = -1;
   roll_reference_ms_.reset();
   damage_.clear();
   next_offset_ = base_offset_;
@@ -77,6 +78,7 @@ Status Segment::truncate_torn_tail(const ScanFault& torn, RecoveryReport* report
   KS_RETURN_IF_ERROR(log_->truncate(pos));
   size_ = pos;
   synced_size_ = std::min(synced_size_, pos);
+  resume_offset_ = -1;
   return Status::OK();
 }
 
