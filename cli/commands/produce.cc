@@ -287,7 +287,7 @@ void set_produce_command(CLI::App& app, Runner* run) {
   cmd->add_option("-p,--partition", o->partition, "Write every record to partition N")->check(CLI::NonNegativeNumber);
   cmd->add_option("--acks", o->acks, "0: no answer; 1: written to the log (default); all (or -1): fsynced")
       ->check(CLI::IsMember({"0", "1", "all", "-1"}));
-  cmd->add_option("--linger-ms", o->linger_ms, "No record waits in a batch longer than this many ms (default 5)")
+  cmd->add_option("--linger-ms", o->linger_ms, "A partition's batch waits at most this many ms for more input (default 5)")
       ->check(CLI::Range(0, 60000));
   cmd->add_option("--batch-bytes", o->batch_bytes,
                   "Send a batch once its records reach this size, before compression (default 262144)")

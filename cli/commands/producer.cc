@@ -21,6 +21,8 @@ Producer::Producer(const ProduceOptions& o, Client* client, int32_t partitions, 
                    Compression codec)
     : o_(o), client_(client), partitions_(partitions), max_message_(max_message_bytes), acks_(acks),
       sticky_(random_start_partition(partitions)) {
+  first_buffer_ = std::clamp<size_t>(kMaxPendingBytes / static_cast<size_t>(std::max(partitions, 1)) / 2, 4096,
+                                     static_cast<size_t>(o.batch_bytes));
   builders_.reserve(static_cast<size_t>(partitions));
   for (int32_t p = 0; p < partitions; ++p) builders_.push_back(Pending{batch::BatchBuilder(codec)});
 }
@@ -61,6 +63,11 @@ bool Producer::add(const InputRecord& r, Status* error) {
     if (!spare_.empty()) {
       b->builder.adopt_buffer(std::move(spare_.back()));
       spare_.pop_back();
+    } else if (partitions_ > 1) {
+      // A fresh batch starts with room for its share of kMaxPendingBytes
+      // rather than growing from a header's size by doubling (with 10,000
+      // partitions the reallocations were a tenth of `ks produce`'s time).
+      b->builder.adopt_buffer(std::string(first_buffer_, '\0'));
     }
   }
   const size_t before = b->builder.empty() ? 0 : b->builder.size();  // stage() takes size() off, header and all
@@ -101,11 +108,14 @@ bool Producer::flush_due(bool idle, Status* error) {
     *error = lost_;
     return false;
   }
-  // Batches that lingered go when the daemon has answered everything sent
-  // before (or the input is idle): while it works, they grow, so a topic
-  // with many partitions gets fewer, larger batches instead of a request
-  // stream of one-record batches. Full batches do not wait for this (add()).
-  if (!idle && !in_flight_.empty()) return true;
+  // Linger bounds how long a record waits for more input. While more input
+  // is already waiting (a file, a pipe ks is behind on), records are not
+  // waiting for input but for ks; then lingered batches stay and grow until
+  // they fill up or kMaxPendingBytes sends the oldest (at ~500 MB/s of
+  // input that is ~60 ms), so keyed records over 10,000 partitions become
+  // batches of tens of records instead of one or two (measured: ~6 records
+  // a batch when lingered batches went whenever the daemon had answered).
+  if (!idle) return true;
   const int64_t now = steady_ms();
   while (auto p = oldest()) {
     if (builders_[static_cast<size_t>(*p)].first_ms + o_.linger_ms > now) break;

@@ -66,10 +66,9 @@ class Producer {
   int64_t oldest_pending_ms();
 
   // Sends the batches whose linger has run out, as few requests as they
-  // fit in. While the daemon still works on earlier requests they stay
-  // and grow instead, as a Kafka producer's do while its requests are in
-  // flight, unless `idle` (the input has nothing for now, so waiting would
-  // only delay them); kMaxPendingBytes bounds how much they grow.
+  // fit in, when `idle` (the input has nothing more for now). While input
+  // is waiting to be read they stay and grow instead: kMaxPendingBytes
+  // bounds that (producer.cc says why).
   bool flush_due(bool idle, Status* error);
   // Sends every batch with records.
   bool flush_all(Status* error);
@@ -136,6 +135,7 @@ class Producer {
   std::vector<std::string_view> staged_bytes_;
   size_t staged_size_ = 0;
   std::vector<std::string> spare_;  // released batch buffers, reused by the next batch
+  size_t first_buffer_ = 0;  // bytes a batch's buffer starts with when no spare is left
   std::deque<Sent> in_flight_;
   int32_t sticky_;
   int64_t seen_ = 0, records_ = 0, acked_ = 0, failed_ = 0;
