@@ -24,11 +24,6 @@ void append_be64(std::string* out, uint64_t v) {
   out->append(buf, 8);
 }
 
-bool Reader::read_u8(uint8_t* v) {
-  if (remaining() < 1) return false;
-  *v = static_cast<uint8_t>(*p_++);
-  return true;
-}
 bool Reader::read_be16(uint16_t* v) {
   if (remaining() < 2) return false;
   *v = get_be16(p_);
@@ -48,7 +43,7 @@ bool Reader::read_be64(uint64_t* v) {
   return true;
 }
 
-bool Reader::read_uvarint64(uint64_t* v) {
+bool Reader::read_uvarint64_long(uint64_t* v) {
   uint64_t result = 0;
   const char* p = p_;
   for (int i = 0; i < kMaxVarint64Bytes; ++i) {
@@ -66,12 +61,7 @@ bool Reader::read_uvarint64(uint64_t* v) {
   return false;
 }
 
-bool Reader::read_uvarint32(uint32_t* v) {
-  // Fast path: a one-byte varint is by far the most common.
-  if (p_ != end_ && (static_cast<uint8_t>(*p_) & 0x80) == 0) {
-    *v = static_cast<uint8_t>(*p_++);
-    return true;
-  }
+bool Reader::read_uvarint32_long(uint32_t* v) {
   uint32_t result = 0;
   const char* p = p_;
   for (int i = 0; i < kMaxVarint32Bytes; ++i) {
@@ -87,33 +77,6 @@ bool Reader::read_uvarint32(uint32_t* v) {
     }
   }
   return false;
-}
-
-bool Reader::read_varint32(int32_t* v) {
-  uint32_t u;
-  if (!read_uvarint32(&u)) return false;
-  *v = unzigzag32(u);
-  return true;
-}
-
-bool Reader::read_varint64(int64_t* v) {
-  uint64_t u;
-  if (!read_uvarint64(&u)) return false;
-  *v = unzigzag64(u);
-  return true;
-}
-
-bool Reader::read_bytes(size_t n, std::string_view* v) {
-  if (remaining() < n) return false;
-  *v = std::string_view(p_, n);
-  p_ += n;
-  return true;
-}
-
-bool Reader::skip(size_t n) {
-  if (remaining() < n) return false;
-  p_ += n;
-  return true;
 }
 
 }  // namespace ks

@@ -97,6 +97,10 @@ void append_be64(std::string* out, uint64_t v);
 // A cursor over a byte range that never reads past its end. Each read either
 // succeeds and advances, or fails and leaves the cursor where it was; the
 // caller turns a failure into a Status with its own context.
+//
+// The reads are inline: the record decoders call several per record, and a
+// short varint (by far the most common) then costs a few instructions
+// instead of a call; longer varints take the out-of-line path.
 class Reader {
  public:
   Reader(const char* data, size_t size) : p_(data), end_(data + size) {}
@@ -106,22 +110,71 @@ class Reader {
   const char* position() const { return p_; }
   bool empty() const { return p_ == end_; }
 
-  bool read_u8(uint8_t* v);
+  bool read_u8(uint8_t* v) {
+    if (p_ == end_) return false;
+    *v = static_cast<uint8_t>(*p_++);
+    return true;
+  }
   bool read_be16(uint16_t* v);
   bool read_be32(uint32_t* v);
   bool read_be64(uint64_t* v);
   // Unsigned varints of at most 5 (32-bit) or 10 (64-bit) bytes whose value
   // fits the type; longer or overflowing encodings are refused.
-  bool read_uvarint32(uint32_t* v);
-  bool read_uvarint64(uint64_t* v);
+  bool read_uvarint32(uint32_t* v) {
+    // One and two bytes inline: record lengths and 100-byte values take two.
+    if (p_ != end_) {
+      const uint32_t b0 = static_cast<uint8_t>(p_[0]);
+      if (b0 < 0x80) {
+        *v = b0;
+        p_ += 1;
+        return true;
+      }
+      if (end_ - p_ >= 2 && static_cast<uint8_t>(p_[1]) < 0x80) {
+        *v = (b0 & 0x7f) | static_cast<uint32_t>(static_cast<uint8_t>(p_[1])) << 7;
+        p_ += 2;
+        return true;
+      }
+    }
+    return read_uvarint32_long(v);
+  }
+  bool read_uvarint64(uint64_t* v) {
+    if (p_ != end_ && (static_cast<uint8_t>(*p_) & 0x80) == 0) {
+      *v = static_cast<uint8_t>(*p_++);
+      return true;
+    }
+    return read_uvarint64_long(v);
+  }
   // Zigzag signed varints (Kafka's "varint" and "varlong").
-  bool read_varint32(int32_t* v);
-  bool read_varint64(int64_t* v);
+  bool read_varint32(int32_t* v) {
+    uint32_t u;
+    if (!read_uvarint32(&u)) return false;
+    *v = unzigzag32(u);
+    return true;
+  }
+  bool read_varint64(int64_t* v) {
+    uint64_t u;
+    if (!read_uvarint64(&u)) return false;
+    *v = unzigzag64(u);
+    return true;
+  }
   // n raw bytes as a view into the buffer.
-  bool read_bytes(size_t n, std::string_view* v);
-  bool skip(size_t n);
+  bool read_bytes(size_t n, std::string_view* v) {
+    if (remaining() < n) return false;
+    *v = std::string_view(p_, n);
+    p_ += n;
+    return true;
+  }
+  bool skip(size_t n) {
+    if (remaining() < n) return false;
+    p_ += n;
+    return true;
+  }
 
  private:
+  // Any length, including one byte: what the inline reads fall back to.
+  bool read_uvarint32_long(uint32_t* v);
+  bool read_uvarint64_long(uint64_t* v);
+
   const char* p_;
   const char* end_;
 };

@@ -95,10 +95,37 @@ const ShiftTable& short_shift() {
   return s;
 }
 
-__attribute__((target("sse4.2"))) uint64_t crc_u64(uint64_t c, const unsigned char* p) {
+// Inlined into the loops below, which carry the same target: a lambda
+// without it made this a call per 8 bytes (callgrind counted about 8
+// instructions per 8 bytes checked).
+__attribute__((target("sse4.2"), always_inline)) inline uint64_t crc_u64(uint64_t c, const unsigned char* p) {
   uint64_t w;
   std::memcpy(&w, p, 8);
   return __builtin_ia32_crc32di(c, w);
+}
+
+// Three streams over adjacent blocks of kBlock bytes, while 3 * kBlock
+// bytes remain; advances *p and *n past what it checked.
+template <size_t kBlock>
+__attribute__((target("sse4.2"))) uint32_t three_way(uint32_t c, const unsigned char** p, size_t* n,
+                                                     const ShiftTable& table) {
+  const unsigned char* q = *p;
+  size_t left = *n;
+  while (left >= 3 * kBlock) {
+    uint64_t c0 = c, c1 = 0, c2 = 0;
+    for (size_t i = 0; i < kBlock; i += 8) {
+      c0 = crc_u64(c0, q + i);
+      c1 = crc_u64(c1, q + kBlock + i);
+      c2 = crc_u64(c2, q + 2 * kBlock + i);
+    }
+    c = shift(table, static_cast<uint32_t>(c0)) ^ static_cast<uint32_t>(c1);
+    c = shift(table, c) ^ static_cast<uint32_t>(c2);
+    q += 3 * kBlock;
+    left -= 3 * kBlock;
+  }
+  *p = q;
+  *n = left;
+  return c;
 }
 
 __attribute__((target("sse4.2"))) uint32_t raw_hardware(uint32_t c, const unsigned char* p,
@@ -107,22 +134,8 @@ __attribute__((target("sse4.2"))) uint32_t raw_hardware(uint32_t c, const unsign
     c = __builtin_ia32_crc32qi(c, *p++);
     --n;
   }
-  auto three_way = [&](size_t block, const ShiftTable& table) {
-    while (n >= 3 * block) {
-      uint64_t c0 = c, c1 = 0, c2 = 0;
-      for (size_t i = 0; i < block; i += 8) {
-        c0 = crc_u64(c0, p + i);
-        c1 = crc_u64(c1, p + block + i);
-        c2 = crc_u64(c2, p + 2 * block + i);
-      }
-      c = shift(table, static_cast<uint32_t>(c0)) ^ static_cast<uint32_t>(c1);
-      c = shift(table, c) ^ static_cast<uint32_t>(c2);
-      p += 3 * block;
-      n -= 3 * block;
-    }
-  };
-  if (n >= 3 * kLongBlock) three_way(kLongBlock, long_shift());
-  if (n >= 3 * kShortBlock) three_way(kShortBlock, short_shift());
+  if (n >= 3 * kLongBlock) c = three_way<kLongBlock>(c, &p, &n, long_shift());
+  if (n >= 3 * kShortBlock) c = three_way<kShortBlock>(c, &p, &n, short_shift());
   uint64_t c64 = c;
   while (n >= 8) {
     c64 = crc_u64(c64, p);

@@ -15,6 +15,23 @@ int64_t wrapping_add(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
 }
 
+// A varint of one or two bytes for RecordReader::fast_step(), which
+// guarantees that the two bytes at `p` are readable. Returns the byte
+// after it, or null for a longer one (fast_step() then declines the
+// record, and the Reader of slow_step() reads it).
+inline const char* short_varint(const char* p, int64_t* v) {
+  const auto* u = reinterpret_cast<const uint8_t*>(p);
+  if (u[0] < 0x80) {
+    *v = unzigzag32(u[0]);
+    return p + 1;
+  }
+  if (u[1] < 0x80) {
+    *v = unzigzag32((u[0] & 0x7fu) | static_cast<uint32_t>(u[1]) << 7);
+    return p + 2;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 Result<size_t> frame_size(std::string_view bytes) {
@@ -67,7 +84,8 @@ Result<BatchHeader> read_header(std::string_view bytes) {
 
 // --- RecordReader ------------------------------------------------------------
 
-RecordReader::RecordReader(std::string_view batch, size_t max_uncompressed) {
+RecordReader::RecordReader(std::string_view batch, size_t max_uncompressed, Fields fields)
+    : walk_(fields == Fields::kAll ? Walk::kCollect : Walk::kSkip) {
   auto header = read_header(batch);
   if (!header.ok()) {
     status_ = header.take_status();
@@ -75,6 +93,19 @@ RecordReader::RecordReader(std::string_view batch, size_t max_uncompressed) {
     return;
   }
   header_ = *header;
+  start(batch, max_uncompressed);
+}
+
+RecordReader::RecordReader(std::string_view batch, const BatchHeader& header, Fields fields,
+                           size_t max_uncompressed)
+    : RecordReader(batch, header, fields == Fields::kAll ? Walk::kCollect : Walk::kSkip, max_uncompressed) {}
+
+RecordReader::RecordReader(std::string_view batch, const BatchHeader& header, Walk walk, size_t max_uncompressed)
+    : header_(header), walk_(walk) {
+  start(batch, max_uncompressed);
+}
+
+void RecordReader::start(std::string_view batch, size_t max_uncompressed) {
   if (header_.size() > batch.size()) {
     fail("batch truncated: length field says " + std::to_string(header_.size()) +
          " bytes, " + std::to_string(batch.size()) + " present");
@@ -108,33 +139,43 @@ bool RecordReader::fail(std::string msg) {
   return false;
 }
 
-bool RecordReader::next(Record* out) {
-  if (done_) return false;
-  if (index_ == header_.records_count) {
-    done_ = true;
-    if (p_ != end_)
-      return fail(std::to_string(end_ - p_) + " bytes after the last of " +
-                  std::to_string(header_.records_count) + " records");
-    if (header_.records_count > 0 && last_delta_ != header_.last_offset_delta)
-      return fail("last record has offset delta " + std::to_string(last_delta_) +
-                  ", header says " + std::to_string(header_.last_offset_delta));
-    return false;
-  }
+// The failures are out of line and cold: the record walk below stays short.
+__attribute__((cold, noinline)) bool RecordReader::bad(const char* what) {
+  return fail("record " + std::to_string(index_) + ": " + what);
+}
+
+__attribute__((cold, noinline)) bool RecordReader::bad_length(int32_t length, size_t left) {
+  return fail("record " + std::to_string(index_) + ": length " + std::to_string(length) +
+              " does not fit in the " + std::to_string(left) + " bytes left");
+}
+
+__attribute__((noinline)) bool RecordReader::end_of_records() {
+  done_ = true;
+  if (p_ != end_)
+    return fail(std::to_string(end_ - p_) + " bytes after the last of " +
+                std::to_string(header_.records_count) + " records");
+  if (header_.records_count > 0 && last_delta_ != header_.last_offset_delta)
+    return fail("last record has offset delta " + std::to_string(last_delta_) + ", header says " +
+                std::to_string(header_.last_offset_delta));
+  return false;
+}
+
+// One record, read once, front to back. Every read is bounded by the
+// record's length, and the length by the bytes left, whatever kWalk is.
+// The authority on what a record may be: fast_step() accepts only what
+// this accepts, and a record fast_step() declines comes here, which then
+// says exactly what is wrong with it.
+template <RecordReader::Walk kWalk>
+__attribute__((noinline)) bool RecordReader::slow_step(Record* out) {
   Reader outer(p_, static_cast<size_t>(end_ - p_));
   int32_t length;
-  if (!outer.read_varint32(&length))
-    return fail("record " + std::to_string(index_) + ": bad length varint");
-  if (length < static_cast<int32_t>(kMinRecordSize - 1) ||
-      static_cast<size_t>(length) > outer.remaining())
-    return fail("record " + std::to_string(index_) + ": length " + std::to_string(length) +
-                " does not fit in the " + std::to_string(outer.remaining()) + " bytes left");
+  if (!outer.read_varint32(&length)) return bad("bad length varint");
+  if (length < static_cast<int32_t>(kMinRecordSize - 1) || static_cast<size_t>(length) > outer.remaining())
+    return bad_length(length, outer.remaining());
   Reader r(outer.position(), static_cast<size_t>(length));
-  auto bad = [&](const char* what) {
-    return fail("record " + std::to_string(index_) + ": " + what);
-  };
   uint8_t attributes;
   int64_t ts_delta;
-  int32_t offset_delta, key_len, value_len, header_count;
+  int32_t offset_delta, key_len, value_len;
   if (!r.read_u8(&attributes)) return bad("truncated attributes");
   if (!r.read_varint64(&ts_delta)) return bad("bad timestamp delta");
   if (!r.read_varint32(&offset_delta)) return bad("bad offset delta");
@@ -142,32 +183,32 @@ bool RecordReader::next(Record* out) {
     return bad("offset delta out of order or past lastOffsetDelta");
   if (!r.read_varint32(&key_len) || key_len < -1) return bad("bad key length");
   std::string_view key;
-  if (key_len >= 0 && !r.read_bytes(static_cast<size_t>(key_len), &key))
-    return bad("key longer than the record");
+  if (key_len >= 0 && !r.read_bytes(static_cast<size_t>(key_len), &key)) return bad("key longer than the record");
   if (!r.read_varint32(&value_len) || value_len < -1) return bad("bad value length");
   std::string_view value;
   if (value_len >= 0 && !r.read_bytes(static_cast<size_t>(value_len), &value))
     return bad("value longer than the record");
-  if (!r.read_varint32(&header_count) || header_count < 0) return bad("bad header count");
-  // Each header takes at least two bytes (two one-byte lengths).
-  if (static_cast<size_t>(header_count) > r.remaining() / 2)
-    return bad("header count does not fit in the record");
-  out->headers.clear();
-  for (int32_t i = 0; i < header_count; ++i) {
-    int32_t hk_len, hv_len;
-    Header h;
-    if (!r.read_varint32(&hk_len) || hk_len < 0) return bad("bad header key length");
-    if (!r.read_bytes(static_cast<size_t>(hk_len), &h.key)) return bad("header key too long");
-    if (!r.read_varint32(&hv_len) || hv_len < -1) return bad("bad header value length");
-    if (hv_len >= 0) {
-      std::string_view v;
-      if (!r.read_bytes(static_cast<size_t>(hv_len), &v)) return bad("header value too long");
-      h.value = v;
+  if constexpr (kWalk != Walk::kSkip) {
+    int32_t header_count;
+    if (!r.read_varint32(&header_count) || header_count < 0) return bad("bad header count");
+    // Each header takes at least two bytes (two one-byte lengths).
+    if (static_cast<size_t>(header_count) > r.remaining() / 2) return bad("header count does not fit in the record");
+    if constexpr (kWalk == Walk::kCollect) out->headers.clear();
+    for (int32_t i = 0; i < header_count; ++i) {
+      int32_t hk_len, hv_len;
+      Header h;
+      if (!r.read_varint32(&hk_len) || hk_len < 0) return bad("bad header key length");
+      if (!r.read_bytes(static_cast<size_t>(hk_len), &h.key)) return bad("header key too long");
+      if (!r.read_varint32(&hv_len) || hv_len < -1) return bad("bad header value length");
+      if (hv_len >= 0) {
+        std::string_view v;
+        if (!r.read_bytes(static_cast<size_t>(hv_len), &v)) return bad("header value too long");
+        h.value = v;
+      }
+      if constexpr (kWalk == Walk::kCollect) out->headers.push_back(h);
     }
-    out->headers.push_back(h);
+    if (!r.empty()) return bad("length disagrees with its fields");
   }
-  if (!r.empty())
-    return bad("length disagrees with its fields");
   out->offset = header_.base_offset + offset_delta;
   // A LogAppendTime batch's records all carry the time the broker stamped
   // into the header, as Kafka's records report it.
@@ -179,6 +220,95 @@ bool RecordReader::next(Record* out) {
   last_delta_ = offset_delta;
   ++index_;
   return true;
+}
+
+// The common case, with fewer bounds checks: when at least kSlack bytes of
+// the buffer follow the record, a varint of one or two bytes that starts
+// inside the record can be read without looking at the buffer's end, and
+// one check per field (did it end inside the record?) replaces the
+// Reader's checks per byte. A record with a longer varint (a record or
+// value of 8 KiB or more, timestamps 8 s or more apart) goes to
+// slow_step(). Same conditions as slow_step(), in the same
+// order; on any doubt it declines (false, nothing consumed) and
+// slow_step() decides, with its message.
+template <RecordReader::Walk kWalk>
+__attribute__((always_inline)) inline bool RecordReader::fast_step(Record* out) {
+  const char* p = p_;
+  const char* const end = end_;
+  if (end - p < kSlack) return false;
+  int64_t length;
+  p = short_varint(p, &length);
+  if (p == nullptr || length < static_cast<int64_t>(kMinRecordSize - 1) || length > end - p - kSlack) return false;
+  const char* const rec_end = p + length;
+  // Reads the varint at p (at most two bytes), which must end inside the
+  // record.
+  auto field = [&](int64_t* value) {
+    const char* next = short_varint(p, value);
+    if (next == nullptr || next > rec_end) return false;
+    p = next;
+    return true;
+  };
+  ++p;  // attributes: unused
+  int64_t ts_delta, offset_delta, key_len, value_len;
+  if (!field(&ts_delta) || !field(&offset_delta)) return false;
+  if (offset_delta <= last_delta_ || offset_delta > header_.last_offset_delta) return false;
+  if (!field(&key_len) || key_len < -1 || key_len > rec_end - p) return false;
+  const char* const key = p;
+  if (key_len > 0) p += key_len;
+  if (!field(&value_len) || value_len < -1 || value_len > rec_end - p) return false;
+  const char* const value = p;
+  if (value_len > 0) p += value_len;
+  if constexpr (kWalk != Walk::kSkip) {
+    int64_t header_count;
+    if (!field(&header_count) || header_count < 0 || header_count > (rec_end - p) / 2) return false;
+    if constexpr (kWalk == Walk::kCollect) out->headers.clear();
+    for (int64_t i = 0; i < header_count; ++i) {
+      int64_t hk_len, hv_len;
+      if (!field(&hk_len) || hk_len < 0 || hk_len > rec_end - p) return false;
+      Header h{std::string_view(p, static_cast<size_t>(hk_len)), std::nullopt};
+      p += hk_len;
+      if (!field(&hv_len) || hv_len < -1 || hv_len > rec_end - p) return false;
+      if (hv_len >= 0) {
+        h.value = std::string_view(p, static_cast<size_t>(hv_len));
+        p += hv_len;
+      }
+      if constexpr (kWalk == Walk::kCollect) out->headers.push_back(h);
+    }
+    if (p != rec_end) return false;
+  }
+  out->offset = header_.base_offset + offset_delta;
+  out->timestamp = (header_.attributes & kTimestampTypeBit) ? header_.max_timestamp
+                                                            : wrapping_add(header_.base_timestamp, ts_delta);
+  out->key = key_len >= 0 ? std::optional<std::string_view>(std::string_view(key, static_cast<size_t>(key_len)))
+                          : std::nullopt;
+  out->value = value_len >= 0
+                   ? std::optional<std::string_view>(std::string_view(value, static_cast<size_t>(value_len)))
+                   : std::nullopt;
+  p_ = rec_end;
+  last_delta_ = offset_delta;
+  ++index_;
+  return true;
+}
+
+template <RecordReader::Walk kWalk>
+bool RecordReader::step(Record* out) {
+  if (index_ == header_.records_count) return end_of_records();
+  return fast_step<kWalk>(out) || slow_step<kWalk>(out);
+}
+
+// Also called alone by record_walk_test.cc, to compare with fast_step().
+template bool RecordReader::slow_step<RecordReader::Walk::kCollect>(Record*);
+template bool RecordReader::slow_step<RecordReader::Walk::kSkip>(Record*);
+template bool RecordReader::slow_step<RecordReader::Walk::kCheck>(Record*);
+
+bool RecordReader::next(Record* out) {
+  if (done_) return false;
+  switch (walk_) {
+    case Walk::kCollect: return step<Walk::kCollect>(out);
+    case Walk::kSkip: return step<Walk::kSkip>(out);
+    case Walk::kCheck: break;
+  }
+  return step<Walk::kCheck>(out);
 }
 
 // --- validate -----------------------------------------------------------------
@@ -208,10 +338,12 @@ Result<BatchInfo> validate(std::string_view batch, size_t max_uncompressed) {
   if (!checked.ok()) return checked.take_status();
   const BatchHeader& h = *checked;
   BatchInfo info{h, h.max_timestamp, h.base_timestamp};
-  RecordReader reader(batch, max_uncompressed);
+  // One walk over the records, reading every length and keeping nothing
+  // but the timestamp bounds; the header is not parsed a second time.
+  RecordReader reader(batch, h, RecordReader::Walk::kCheck, max_uncompressed);
   Record rec;
   int64_t max_ts = INT64_MIN, min_ts = INT64_MAX;
-  while (reader.next(&rec)) {
+  while (!reader.done_ && reader.step<RecordReader::Walk::kCheck>(&rec)) {
     max_ts = std::max(max_ts, rec.timestamp);
     min_ts = std::min(min_ts, rec.timestamp);
   }

@@ -30,6 +30,7 @@
 // epoch leaves it valid: the log appends the producer's bytes verbatim.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -132,18 +133,38 @@ struct Record {
   std::vector<Header> headers;
 };
 
+struct BatchInfo;
+
+// How much of each record a RecordReader decodes.
+enum class Fields : uint8_t {
+  // Offset, timestamp, key, value and every header (into Record::headers);
+  // every length in the record is checked against the record's own.
+  kAll,
+  // Offset, timestamp, key and value; the headers are stepped over by the
+  // record's length without being read, and Record::headers stays empty.
+  // For a reader that prints no headers (`ks consume` by default): each
+  // length up to the value is still checked, so no view leaves its record
+  // and offsets still must increase, but a malformed header goes unnoticed
+  // (validate() refuses such a batch before the log stores it).
+  kNoHeaders,
+};
+
 // Iterates the records of one batch, checking every length against the
 // bytes that hold it. A compressed batch is first decompressed, whole,
 // into a buffer the reader owns (at most `max_uncompressed` bytes, or it
 // fails), then read exactly like an uncompressed one. Stops (next()
 // returns false) at the end or at the first malformed record; status()
-// then tells which.
+// then tells which. Does not check the CRC (check_crc() does).
 class RecordReader {
  public:
   // `batch` holds one whole batch. The Records yielded point into `batch`
   // (uncompressed) or into the reader (compressed): both must outlive them.
-  explicit RecordReader(std::string_view batch,
-                        size_t max_uncompressed = kMaxUncompressedRecords);
+  explicit RecordReader(std::string_view batch, size_t max_uncompressed = kMaxUncompressedRecords,
+                        Fields fields = Fields::kAll);
+  // The same, for a batch whose header the caller has read already
+  // (read_header() or check_crc() of `batch`): it is not parsed again.
+  RecordReader(std::string_view batch, const BatchHeader& header, Fields fields = Fields::kAll,
+               size_t max_uncompressed = kMaxUncompressedRecords);
   // Not copyable or movable: p_ and end_ may point into records_.
   RecordReader(const RecordReader&) = delete;
   RecordReader& operator=(const RecordReader&) = delete;
@@ -152,9 +173,32 @@ class RecordReader {
   const Status& status() const { return status_; }
 
  private:
+  friend Result<BatchInfo> validate(std::string_view batch, size_t max_uncompressed);
+  friend struct RecordReaderTestAccess;  // record_walk_test.cc: slow_step() alone
+  // What happens to a record's headers: kCollect reads them into the
+  // Record (Fields::kAll), kSkip steps over them (Fields::kNoHeaders),
+  // kCheck reads every length and keeps nothing (validate()).
+  enum class Walk : uint8_t { kCollect, kSkip, kCheck };
+
+  RecordReader(std::string_view batch, const BatchHeader& header, Walk walk, size_t max_uncompressed);
+  void start(std::string_view batch, size_t max_uncompressed);
+  // Bytes of the buffer fast_step() needs after a record: it reads the
+  // first two bytes of a varint unchecked, and a varint may start at the
+  // record's last byte.
+  static constexpr ptrdiff_t kSlack = 2;
+  template <Walk kWalk>
+  bool step(Record* out);
+  template <Walk kWalk>
+  bool fast_step(Record* out);
+  template <Walk kWalk>
+  bool slow_step(Record* out);
+  bool end_of_records();
   bool fail(std::string msg);
+  bool bad(const char* what);
+  bool bad_length(int32_t length, size_t left);
 
   BatchHeader header_;
+  Walk walk_ = Walk::kCollect;
   const char* p_ = nullptr;
   const char* end_ = nullptr;
   int32_t index_ = 0;

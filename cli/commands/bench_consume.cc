@@ -123,7 +123,9 @@ class SpanReader {
       if (!h.ok()) return Status::Corruption(where + ": " + h.status().message());
       if (h->base_offset >= to.value()) break;
       if (h->next_offset() <= from.value() || h->is_control()) continue;
-      batch::RecordReader reader(b);
+      // As `ks consume` reads it by default: the header checked above is
+      // not parsed again, and record headers are not decoded.
+      batch::RecordReader reader(b, *h, batch::Fields::kNoHeaders);
       while (reader.next(&rec_)) {
         if (rec_.offset < from.value() || rec_.offset >= to.value()) continue;
         ++m_->records;

@@ -207,7 +207,7 @@ int run_consume(const ConsumeOptions& o) {
     if (o.tail > 0) next = std::max(range.start, range.end - o.tail);
     parts.push_back({p, next, o.tail > 0 ? range.end : start.until.stop(p, next, range.end)});
   }
-  Fetcher fetcher(client.get(), o.topic, o.max_bytes, signal);
+  Fetcher fetcher(client.get(), o.topic, o.max_bytes, signal, record_fields(o, *printer));
   if (o.tail > 0) {
     int code = print_tail(o, fetcher, *printer, parts);
     if (code >= 0 || !o.follow) return code >= 0 ? code : 0;

@@ -56,9 +56,11 @@ struct FetchResult {
 
 class Fetcher {
  public:
-  // `client` is borrowed; `signal` is install_consume_signals()'s flag.
-  Fetcher(Client* client, std::string topic, int64_t max_bytes, const volatile int* signal)
-      : client_(client), topic_(std::move(topic)), max_bytes_(max_bytes), signal_(signal) {}
+  // `client` is borrowed; `signal` is install_consume_signals()'s flag;
+  // `fields`: what of each record the sink reads (record_fields()).
+  Fetcher(Client* client, std::string topic, int64_t max_bytes, const volatile int* signal,
+          batch::Fields fields = batch::Fields::kAll)
+      : client_(client), topic_(std::move(topic)), max_bytes_(max_bytes), signal_(signal), fields_(fields) {}
 
   // Fetches until every partition in `parts` reaches its stop (or forever
   // when `follow`), calling `sink(PartitionId, const batch::Record&)` for
@@ -101,6 +103,7 @@ class Fetcher {
   std::string topic_;
   int64_t max_bytes_;
   const volatile int* signal_;
+  batch::Fields fields_;
   batch::Record rec_;
   std::vector<int64_t> slot_;
 };
@@ -113,13 +116,17 @@ FetchResult Fetcher::hand_over(PartitionId partition, std::string_view data, Par
   batch::BatchCursor cursor(data);
   std::string_view b;
   while (cursor.next(&b)) {
-    // CRC here; the records are checked as the reader walks them.
+    // The CRC, once per batch; the records are checked as the reader
+    // walks them, which reads only the fields_ the sink needs.
     auto checked = batch::check_crc(b);
     if (!checked.ok()) return exit(corrupt(partition, *st, checked.status()));
     const auto& h = *checked;
-    if (!h.is_control()) {
-      // Decompresses a compressed batch into the reader, bounded.
-      batch::RecordReader reader(b);
+    // A batch wholly before the next offset or from the stop on (the
+    // first and last of a range) hands over nothing: not decoded.
+    if (!h.is_control() && h.next_offset() > st->next.value() && h.base_offset < st->stop.value()) {
+      // Decompresses a compressed batch into the reader, bounded; the
+      // header checked above is not parsed again.
+      batch::RecordReader reader(b, h, fields_);
       while (reader.next(&rec_)) {
         if (rec_.offset < st->next.value() || rec_.offset >= st->stop.value()) continue;
         if (sink(partition, static_cast<const batch::Record&>(rec_)) == SinkAnswer::kStop) {

@@ -150,7 +150,7 @@ class GroupRun {
                 {o.group, o.topic, o.commit != "never", o.session_timeout_ms, host_name(),
                  static_cast<int64_t>(::getpid())},
                 [this](PartitionId p, std::optional<Offset> committed) { return place(p, committed); }, steady_ms),
-        fetcher_(client, o.topic, o.max_bytes, signal),
+        fetcher_(client, o.topic, o.max_bytes, signal, record_fields(o, printer)),
         output_(signal),
         exec_(o, client, &member_, signal),
         warnings_(o.group) {}

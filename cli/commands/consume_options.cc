@@ -22,6 +22,11 @@ Offset Until::stop(PartitionId partition, Offset from, Offset end_at_start) cons
   return Offset(kMax);
 }
 
+batch::Fields record_fields(const ConsumeOptions& o, const Printer& printer) {
+  if (printer.prints_headers() || !o.exec.empty() || !o.dead_letter.empty()) return batch::Fields::kAll;
+  return batch::Fields::kNoHeaders;
+}
+
 Result<Until> parse_until(const ConsumeOptions& o, Client* client) {
   Until u;
   if (o.exit_at_end || o.until == "end") {

@@ -50,6 +50,9 @@ class Printer {
   Printer(const ConsumeOptions& o, std::optional<Format> format, std::string delim)
       : topic_(o.topic), json_(o.json), format_(std::move(format)), delim_(std::move(delim)) {}
 
+  // Whether print() writes record headers (--json, a template with %h).
+  bool prints_headers() const { return json_ || (format_ && format_->uses_headers()); }
+
   // Inline: it runs once per record.
   void print(PartitionId partition, const batch::Record& r, std::string* out) const {
     if (json_) {
@@ -58,7 +61,9 @@ class Printer {
       format_->render(out, topic_, partition.value(), r);
     } else {
       if (r.value) out->append(*r.value);
-      out->append(delim_);
+      // The usual one-byte delimiter without a call to append().
+      if (delim_.size() == 1) out->push_back(delim_[0]);
+      else out->append(delim_);
     }
   }
 
@@ -68,6 +73,11 @@ class Printer {
   std::optional<Format> format_;
   std::string delim_;
 };
+
+// What of each record `ks consume` decodes: headers only when something
+// uses them (the printer, --exec's KS_HEADER_* variables, --dead-letter's
+// copies); offsets, timestamps, keys and values always.
+batch::Fields record_fields(const ConsumeOptions& o, const Printer& printer);
 
 // Where --until (or -e) stops a partition that starts reading at `from`:
 // `end_at_start` for end, from + N for +N, the first offset at or after

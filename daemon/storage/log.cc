@@ -67,6 +67,28 @@ Status Log::roll(int64_t base_offset) {
   return Status::OK();
 }
 
+// What an append checks of each batch, and why. Kafka's LogValidator
+// checks the same of a produced v2 batch; ks refuses with the messages
+// storage_test and record_batch_test pin.
+//  - Framing: every batch's length field fits, the request ends on a batch
+//    boundary (BatchCursor).
+//  - batch::validate(), one walk: the header (magic 2, a known codec,
+//    lengths), the CRC-32C (once: the producer's checksum says the bytes
+//    arrived as written, not that they are well formed), then every record
+//    once, front to back, keeping no copy: lengths and varints inside the
+//    record, offset deltas strictly increasing up to lastOffsetDelta, as
+//    many records as recordsCount, header lengths; a compressed batch is
+//    decompressed (bounded) to walk its records. The same walk yields the
+//    smallest and largest record timestamp. A malformed batch would fail
+//    every consumer that reads it, for as long as it is kept, so it is
+//    refused here rather than trusted for its CRC.
+//  - From the header alone: max.message.bytes, not empty, offsets
+//    contiguous (lastOffsetDelta = count - 1), not a control batch.
+//  - Timestamps (apply_timestamp_policy): LogAppendTime stamps the batch;
+//    CreateTime refuses records outside message.timestamp.before/after.max.ms.
+//  - maxTimestamp is taken from the records, not the header: a wrong one is
+//    rewritten in place, the one case besides LogAppendTime where the CRC
+//    is computed a second time.
 Result<AppendResult> Log::append(char* data, size_t n) {
   if (closed_) return Status::Unavailable(dir_ + ": log is closed");
   if (!failed_.ok())
