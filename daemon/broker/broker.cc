@@ -1,5 +1,9 @@
 #include "daemon/broker/broker.h"
 
+#include <atomic>
+#include <mutex>
+#include <thread>
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -367,14 +371,36 @@ void Broker::tick() {
 }
 
 Status Broker::close() {
+  std::vector<Partition*> all;
+  for (auto& [name, t] : topics_)
+    for (auto& p : t.partitions) all.push_back(p.get());
+  // Closing a partition syncs its files one after another (the log, its
+  // indexes, the clean-stop marker, each with its directory). On one thread
+  // a stop of 10,000 partitions took minutes; several threads let the
+  // filesystem's journal commit many of those syncs at once. Each partition
+  // is closed by one thread, in the same order as before.
+  const size_t threads = std::min<size_t>(kCloseThreads, (all.size() + 15) / 16);
+  std::atomic<size_t> next{0};
+  std::mutex mu;
   Status first;
-  for (auto& [name, t] : topics_) {
-    for (auto& p : t.partitions) {
-      if (!p->deleted) save_producers(*p, p->log->end_offset().value(), /*durable=*/true);
-      Status s = p->log->close();
+  auto work = [&] {
+    for (size_t i = next++; i < all.size(); i = next++) {
+      Partition& p = *all[i];
+      // The producer snapshot at the end spares the next start a scan of
+      // the batch headers. It is checked (CRC, offset) when loaded, and an
+      // older one or the scan stands in for it, so it needs no fsync of its
+      // own, and a partition whose snapshot is already at its end needs none.
+      const int64_t end = p.log->end_offset().value();
+      if (!p.deleted && p.snapshot_offset != end) save_producers(p, end, /*durable=*/false);
+      Status s = p.log->close();
+      std::lock_guard<std::mutex> lock(mu);
       if (!s.ok() && first.ok()) first = s;
     }
-  }
+  };
+  std::vector<std::thread> pool;
+  for (size_t i = 1; i < threads; ++i) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
   return first;
 }
 

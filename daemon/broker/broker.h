@@ -236,6 +236,7 @@ class Broker {
     int64_t last_flush_ms = 0;
     bool deleted = false;
     ProducerState producers;  // idempotent producers (broker_producers.cc)
+    int64_t snapshot_offset = -1;  // offset of the producer snapshot loaded or last written
   };
   struct Topic {
     meta::TopicMeta meta;
@@ -243,6 +244,7 @@ class Broker {
     std::vector<std::shared_ptr<Partition>> partitions;
   };
 
+  static constexpr size_t kCloseThreads = 8;  // close() syncs this many partitions at once
   Broker(BrokerOptions options, Executor* executor) : options_(std::move(options)), executor_(executor) {}
   Status load();
   Result<std::shared_ptr<Partition>> open_partition(const std::string& topic, int32_t id,

@@ -88,6 +88,7 @@ void Broker::load_producers(Partition& p) {
     if (snap.ok() && snap->second == *it) {
       p.producers = std::move(snap->first);
       from = *it;
+      p.snapshot_offset = *it;
       break;
     }
     log_warn("%s: ignoring producer state snapshot at %lld: %s", dir.c_str(), static_cast<long long>(*it),
@@ -105,6 +106,7 @@ void Broker::save_producers(Partition& p, int64_t offset, bool durable) {
     log_warn("%s: producer state snapshot: %s", dir.c_str(), s.to_string().c_str());
     return;
   }
+  p.snapshot_offset = offset;
   std::vector<int64_t> offsets = snapshot_offsets(dir);
   for (size_t i = 0; i + kSnapshotsKept < offsets.size(); ++i) (void)storage::remove_file(snapshot_path(dir, offsets[i]));
 }
