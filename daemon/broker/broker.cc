@@ -98,10 +98,10 @@ Status Broker::load() {
     Topic t;
     t.meta = tm;
     t.policy = policy_for(tm.configs, topic_defaults_);
+    // Opened on first use or by open_some() (broker_open.cc).
     for (int32_t i = 0; i < tm.partitions; ++i) {
-      auto p = open_partition(tm.name, i, t.policy);
-      if (!p.ok()) return Status(p.status()).prepend("topic " + tm.name);
-      t.partitions.push_back(std::move(*p));
+      t.partitions.push_back(partition_stub(tm.name, i));
+      unopened_.push_back(t.partitions.back());
     }
     topics_.emplace(tm.name, std::move(t));
   }
@@ -115,22 +115,10 @@ Status Broker::load() {
     }
   }
   last_retention_ms_ = clock_.now_ms();
+  // A small home opens whole before it serves; a large one goes on in the
+  // background (open_some()).
+  if (options_.open_before_serving_ms > 0) open_some(options_.open_before_serving_ms);
   return Status::OK();
-}
-
-Result<std::shared_ptr<Broker::Partition>> Broker::open_partition(const std::string& topic, int32_t id,
-                                                                   const TopicPolicy& policy) {
-  auto log = storage::Log::Open(partition_dir(topic, id), policy.log, &clock_);
-  if (!log.ok()) return log.status();
-  for (const auto& line : (*log)->recovery_report().messages) log_warn("recovery: %s", line.c_str());
-  auto p = std::make_shared<Partition>();
-  p->topic = topic;
-  p->id = id;
-  p->log = std::move(*log);
-  p->commit = std::make_unique<storage::GroupCommit>(p->log.get());
-  p->last_flush_ms = clock_.now_ms();
-  load_producers(*p);
-  return p;
 }
 
 Result<int32_t> Broker::partition_count(const TopicName& topic, bool auto_create) {
@@ -150,7 +138,9 @@ Result<Broker::Partition*> Broker::find(const TopicName& topic, PartitionId part
   if (id < 0 || id >= it->second.meta.partitions)
     return Status::NotFound("topic '" + topic.str() + "' has no partition " + std::to_string(id) +
                             " (it has " + std::to_string(it->second.meta.partitions) + ")");
-  return it->second.partitions[static_cast<size_t>(id)].get();
+  const std::shared_ptr<Partition>& p = it->second.partitions[static_cast<size_t>(id)];
+  KS_RETURN_IF_ERROR(open_log(p, it->second.policy));
+  return p.get();
 }
 
 void Broker::schedule_flush(const std::shared_ptr<Partition>& p, storage::FlushJob job) {
@@ -194,6 +184,7 @@ void Broker::produce(const TopicName& name, PartitionId partition_id, Acks acks,
                                  " (it has " + std::to_string(*count) + ")"));
   Topic& t = it->second;
   std::shared_ptr<Partition> p = t.partitions[static_cast<size_t>(partition)];
+  if (Status s = open_log(p, t.policy); !s.ok()) return done(s);
   // Checked and recorded around the append with nothing in between: one
   // loop thread owns the partition, so no other produce interleaves.
   auto dup = check_producers(*p, std::string_view(data, n));
@@ -348,16 +339,20 @@ void Broker::tick() {
   consumer_groups_->tick(now);
   for (auto& [name, t] : topics_) {
     for (auto& p : t.partitions) {
+      if (!p->log) continue;  // nothing appended yet; opened soon (open_some)
       expire_producers(*p, now);
       if (t.policy.flush_ms >= 0 && p->log->durable_offset() < p->log->end_offset() &&
           now - p->last_flush_ms >= t.policy.flush_ms && !p->commit->in_flight())
         request_flush(p, p->log->end_offset(), [](const Status&) {});
+      else if (p->log->recovery_point_due() && !p->commit->in_flight())
+        schedule_flush(p, *p->commit->flush_now());
     }
   }
   if (now - last_retention_ms_ < 1000) return;
   last_retention_ms_ = now;
   for (auto& [name, t] : topics_) {
     for (auto& p : t.partitions) {
+      if (!p->log) continue;
       auto deleted = p->log->apply_retention();
       if (!deleted.ok()) {
         log_error("retention on %s: %s", p->log->dir().c_str(), deleted.status().to_string().c_str());
@@ -373,7 +368,8 @@ void Broker::tick() {
 Status Broker::close() {
   std::vector<Partition*> all;
   for (auto& [name, t] : topics_)
-    for (auto& p : t.partitions) all.push_back(p.get());
+    for (auto& p : t.partitions)
+      if (p->log) all.push_back(p.get());  // one never opened is left as it is on disk
   // Closing a partition syncs its files one after another (the log, its
   // indexes, the clean-stop marker, each with its directory). On one thread
   // a stop of 10,000 partitions took minutes; several threads let the
@@ -413,7 +409,7 @@ std::optional<int64_t> Broker::max_message_bytes(const TopicName& topic) const {
 uint64_t Broker::total_bytes() const {
   uint64_t n = 0;
   for (const auto& [name, t] : topics_)
-    for (const auto& p : t.partitions) n += p->log->size_bytes();
+    for (const auto& p : t.partitions) n += p->log ? p->log->size_bytes() : storage::Log::disk_bytes(p->dir);
   return n;
 }
 

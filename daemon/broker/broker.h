@@ -45,6 +45,9 @@ struct BrokerOptions {
   bool auto_create = true;
   int32_t default_partitions = 1;
   int64_t max_partitions = 0;  // of all topics together; 0: no limit
+  // How long Open() spends opening partition logs before it returns (0:
+  // none); the rest open on demand and in the background (Broker::open_some).
+  int64_t open_before_serving_ms = 100;
 };
 
 struct PartitionInfo {
@@ -178,8 +181,16 @@ class Broker {
   uint64_t watch(const TopicName& topic, PartitionId partition, std::function<void()> wake);
   void unwatch(uint64_t id);
 
-  // Periodic work: retention, and flushes due by flush.ms.
+  // Periodic work: retention, flushes due by flush.ms, recovery points
+  // due (storage/recovery_point.h), on the logs open so far.
   void tick();
+  // Opens partition logs not opened yet (Open() opens only what
+  // open_before_serving_ms allows; a request opens what it needs), in
+  // topic order, at least one and then until `budget_ms` have passed.
+  // True while some remain: the daemon calls it between requests until
+  // then (broker_open.cc).
+  bool open_some(int64_t budget_ms);
+  size_t open_partition_count() const;
   // In-flight fsyncs; shutdown waits for zero.
   int flushes_in_flight() const { return flushes_in_flight_; }
   // Flushes and closes every log (marks them clean). Blocking.
@@ -230,6 +241,9 @@ class Broker {
   struct Partition {
     std::string topic;
     int32_t id;
+    std::string dir;
+    // Null until the log is opened (broker_open.cc): every user of `log`
+    // goes through find(), open_log() or ensure_open(), or skips it.
     std::unique_ptr<storage::Log> log;
     std::unique_ptr<storage::GroupCommit> commit;
     std::map<uint64_t, std::function<void()>> watchers;
@@ -247,11 +261,19 @@ class Broker {
   static constexpr size_t kCloseThreads = 8;  // close() syncs this many partitions at once
   Broker(BrokerOptions options, Executor* executor) : options_(std::move(options)), executor_(executor) {}
   Status load();
+  // Opening logs (broker_open.cc). A stub knows its directory, not its log.
+  std::shared_ptr<Partition> partition_stub(const std::string& topic, int32_t id);
+  // A stub whose log is open (a new partition: its directory is made).
   Result<std::shared_ptr<Partition>> open_partition(const std::string& topic, int32_t id,
                                                     const TopicPolicy& policy);
+  // Opens p's log if it is not open yet; OK at once when it is.
+  Status open_log(const std::shared_ptr<Partition>& p, const TopicPolicy& policy);
+  Status ensure_open(const std::shared_ptr<Partition>& p);
+
   std::string partition_dir(const std::string& topic, int32_t id) const;
   // The home's data/ directory (common/layout.h), parent of every partition directory.
   std::string data_dir() const { return layout::in_home(options_.home, layout::kDataDir); }
+  // The partition, its log opened if it was not yet.
   Result<Partition*> find(const TopicName& topic, PartitionId partition);
   void schedule_flush(const std::shared_ptr<Partition>& p, storage::FlushJob job);
   void request_flush(const std::shared_ptr<Partition>& p, Offset upto,
@@ -287,6 +309,9 @@ class Broker {
   int64_t last_retention_ms_ = 0;
   int wake_holds_ = 0;  // HeldWakes alive
   std::vector<std::shared_ptr<Partition>> held_wakes_;  // partitions to wake when the last goes
+  // Partitions loaded from meta.db, in the order open_some() opens them.
+  std::vector<std::weak_ptr<Partition>> unopened_;
+  size_t next_unopened_ = 0;
 };
 
 }  // namespace ks::server

@@ -39,7 +39,8 @@ Status Broker::set_dynamic_configs(bool node, const ConfigMap& layer, bool valid
   topic_defaults_ = topic_defaults(dynamic_);
   for (auto& [name, t] : topics_) {
     t.policy = policy_for(ConfigMap(t.meta.configs.begin(), t.meta.configs.end()), topic_defaults_);
-    for (auto& p : t.partitions) p->log->set_config(t.policy.log);
+    for (auto& p : t.partitions)
+      if (p->log) p->log->set_config(t.policy.log);  // else opened with the policy
   }
   std::string list;
   for (const auto& [k, v] : layer) {

@@ -59,14 +59,14 @@ Status Broker::make_topic(const std::string& name, int32_t partitions, const Con
   for (int32_t i = 0; i < partitions; ++i) {
     auto p = open_partition(name, i, t.policy);
     if (!p.ok()) {
-      for (auto& made : t.partitions) (void)storage::Log::Destroy(made->log->dir());
+      for (auto& made : t.partitions) (void)storage::Log::Destroy(made->dir);
       return p.status();
     }
     t.partitions.push_back(std::move(*p));
   }
   Status s = meta_->create_topic(t.meta);
   if (!s.ok()) {
-    for (auto& made : t.partitions) (void)storage::Log::Destroy(made->log->dir());
+    for (auto& made : t.partitions) (void)storage::Log::Destroy(made->dir);
     return s;
   }
   meta_sync_->add_dir(data_dir());  // the new partition directories' entries
@@ -84,7 +84,7 @@ Status Broker::delete_topic(const TopicName& topic) {
   for (auto& p : it->second.partitions) {
     p->deleted = true;
     // Rename now so the name is free at once; remove the files off the loop.
-    std::string dir = p->log->dir();
+    std::string dir = p->dir;
     std::string gone = dir + "." + std::to_string(stamp) + ".deleted";
     if (std::rename(dir.c_str(), gone.c_str()) != 0) gone = dir;
     executor_->run([gone] { return storage::remove_tree(gone); },
@@ -128,7 +128,8 @@ Status Broker::alter_topic(const TopicName& topic, const ConfigMap& set,
     for (const auto& k : unset) t.meta.configs.erase(k);
     for (const auto& [k, v] : set) t.meta.configs[k] = v;
     t.policy = policy_for(ConfigMap(t.meta.configs.begin(), t.meta.configs.end()), topic_defaults_);
-    for (auto& p : t.partitions) p->log->set_config(t.policy.log);
+    for (auto& p : t.partitions)
+      if (p->log) p->log->set_config(t.policy.log);  // else opened with the policy
   }
   if (partitions && *partitions > t.meta.partitions) return grow_partitions(name, *partitions);
   return Status::OK();
@@ -150,9 +151,9 @@ Status Broker::grow_partitions(const std::string& name, int32_t partitions) {
 }
 
 Result<std::vector<TopicInfo>> Broker::topics(const std::vector<TopicName>& names, bool detail) {
-  std::vector<const Topic*> chosen;
+  std::vector<Topic*> chosen;
   if (names.empty()) {
-    for (const auto& [n, t] : topics_) chosen.push_back(&t);
+    for (auto& [n, t] : topics_) chosen.push_back(&t);
   } else {
     for (const auto& n : names) {
       auto it = topics_.find(n.str());
@@ -161,14 +162,16 @@ Result<std::vector<TopicInfo>> Broker::topics(const std::vector<TopicName>& name
     }
   }
   std::vector<TopicInfo> out;
-  for (const Topic* t : chosen) {
+  for (Topic* t : chosen) {
     // Names in meta.db passed TopicName::Parse when their topic was made.
     TopicInfo info{TopicName::Parse(t->meta.name).value(), t->meta.partitions, t->meta.created_ms,
                    ConfigMap(t->meta.configs.begin(), t->meta.configs.end()), {}};
     if (detail) {
-      for (const auto& p : t->partitions)
+      for (const auto& p : t->partitions) {
+        KS_RETURN_IF_ERROR(open_log(p, t->policy));
         info.partition_info.push_back({PartitionId(p->id), p->log->start_offset(), p->log->end_offset(),
                                        p->log->size_bytes(), p->log->segment_count()});
+      }
     }
     out.push_back(std::move(info));
   }

@@ -1,6 +1,7 @@
 #include "daemon/broker/topic_config.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "common/topic_defaults.h"
 #include "daemon/broker/config_catalog.h"
@@ -61,6 +62,23 @@ Status validate_configs(const ConfigMap& configs) {
   return Status::OK();
 }
 
+namespace {
+
+// How often a log writes its recovery point (storage::LogConfig): Kafka's
+// 60 s, or KS_RECOVERY_POINT_MS, for the power-loss tests, which cannot
+// wait a minute for one.
+int64_t recovery_point_ms() {
+  static const int64_t ms = [] {
+    const char* v = std::getenv("KS_RECOVERY_POINT_MS");
+    char* end = nullptr;
+    long long n = v ? std::strtoll(v, &end, 10) : 0;
+    return v && end && *end == '\0' && n > 0 ? static_cast<int64_t>(n) : storage::LogConfig{}.recovery_point_ms;
+  }();
+  return ms;
+}
+
+}  // namespace
+
 TopicPolicy policy_for(const ConfigMap& configs, const ConfigMap& defaults) {
   ConfigMap all = default_configs();
   for (const auto& [k, v] : defaults) all[k] = v;
@@ -88,6 +106,7 @@ TopicPolicy policy_for(const ConfigMap& configs, const ConfigMap& defaults) {
   }
   p.flush_ms = flush_value(long_of(all, "flush.ms"));
   p.flush_messages = flush_value(long_of(all, "flush.messages"));
+  p.log.recovery_point_ms = recovery_point_ms();
   return p;
 }
 

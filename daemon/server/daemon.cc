@@ -138,10 +138,15 @@ void warn_open_kafka(const std::string& hostport, bool remote) {
   log_warn(msg, hostport.c_str());
 }
 
+// How long the loop spends opening partition logs at a time (see
+// Broker::open_some).
+constexpr int64_t kOpenSliceMs = 10;
+
 struct Daemon {
   uv_loop_t loop;
   uv_signal_t sigterm, sigint;
   uv_timer_t tick;
+  uv_timer_t opener;  // opens partition logs between requests until all are
   std::unique_ptr<UvExecutor> executor;
   std::unique_ptr<Broker> broker;
   std::unique_ptr<Server> server;
@@ -215,6 +220,14 @@ void start_handles(Daemon* d) {
     auto* d = static_cast<Daemon*>(t->data);
     if (!d->stopping) d->broker->tick();
   }, 100, 100);
+  // Slices of kOpenSliceMs with the loop's I/O in between: a request
+  // waits for at most one slice (and opens what it needs itself).
+  uv_timer_init(&d->loop, &d->opener);
+  d->opener.data = d;
+  uv_timer_start(&d->opener, [](uv_timer_t* t) {
+    auto* d = static_cast<Daemon*>(t->data);
+    if (d->stopping || !d->broker->open_some(kOpenSliceMs)) uv_timer_stop(t);
+  }, 0, 1);
 }
 
 // Tells whoever started us (ks daemon start / autostart) that we accept.
@@ -263,6 +276,7 @@ int run_daemon(const DaemonOptions& options) {
   bo.auto_create = options.auto_create;
   bo.default_partitions = options.default_partitions;
   bo.max_partitions = opts.max_partitions;
+  bo.open_before_serving_ms = env_ms("KS_OPEN_BEFORE_SERVING_MS", bo.open_before_serving_ms);
   auto broker = Broker::Open(bo, d.executor.get());
   if (!broker.ok()) {
     log_error("cannot open the data in %s: %s", home.c_str(), broker.status().to_string().c_str());

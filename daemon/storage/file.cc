@@ -111,6 +111,29 @@ Status write_file_atomic(const std::string& path, std::string_view contents, boo
   return Status::OK();
 }
 
+Result<std::shared_ptr<Dir>> Dir::Open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno("open directory " + path, errno);
+  return std::shared_ptr<Dir>(new Dir(fd, path));
+}
+
+Dir::~Dir() { ::close(fd_); }
+
+Status Dir::write_file_atomic(const std::string& name, std::string_view contents) const {
+  const std::string tmp = name + layout::kTmpSuffix;
+  const std::string path = path_ + "/" + name;
+  int fd = ::openat(fd_, tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::FromErrno("open " + path_ + "/" + tmp, errno);
+  File f(fd, path_ + "/" + tmp);
+  KS_RETURN_IF_ERROR(f.write_at(0, contents.data(), contents.size()));
+  KS_RETURN_IF_ERROR(f.sync());
+  if (::renameat(fd_, tmp.c_str(), fd_, name.c_str()) != 0) return Status::FromErrno("rename " + f.path(), errno);
+  report(FileOp::kRename, path);
+  if (::fsync(fd_) != 0) return Status::FromErrno("fsync directory " + path_, errno);
+  report(FileOp::kSyncDir, path_);
+  return Status::OK();
+}
+
 Result<std::string> read_file(const std::string& path) {
   auto f = File::Open(path, File::Mode::kRead);
   if (!f.ok()) return f.status();
@@ -169,6 +192,12 @@ Result<std::vector<std::string>> list_dir(const std::string& dir) {
 bool path_exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
+}
+
+std::optional<uint64_t> file_size(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return static_cast<uint64_t>(st.st_size);
 }
 
 Status remove_file(const std::string& path) {

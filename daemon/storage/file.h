@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,8 @@ namespace ks::storage {
 // An open file descriptor. Shared (std::shared_ptr<File>) between a segment
 // and the reads it handed out, so a read in flight keeps the file open even
 // after retention unlinks it.
+class Dir;
+
 class File {
  public:
   enum class Mode { kRead, kReadWrite, kCreate };
@@ -41,7 +44,28 @@ class File {
   Status sync();
 
  private:
+  friend class Dir;
   File(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  int fd_;
+  std::string path_;
+};
+
+// An open directory. A file written through it lands in that directory
+// even if the directory is renamed meanwhile (a topic deleted while a
+// write for it was queued on the thread pool), never in a new directory
+// that took its name.
+class Dir {
+ public:
+  static Result<std::shared_ptr<Dir>> Open(const std::string& path);
+  ~Dir();
+  Dir(const Dir&) = delete;
+  Dir& operator=(const Dir&) = delete;
+  const std::string& path() const { return path_; }
+  // write_file_atomic(path/name, contents, durable=true) through the fd.
+  Status write_file_atomic(const std::string& name, std::string_view contents) const;
+
+ private:
+  Dir(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
   int fd_;
   std::string path_;
 };
@@ -56,6 +80,7 @@ Status sync_dir(const std::string& dir);
 Status make_dir(const std::string& dir);  // one level; fine if it exists
 Result<std::vector<std::string>> list_dir(const std::string& dir);  // names, unsorted
 bool path_exists(const std::string& path);
+std::optional<uint64_t> file_size(const std::string& path);  // nullopt: cannot stat it
 Status remove_file(const std::string& path);  // fine if it does not exist
 // The directory and its files; the removal is durable (the parent
 // directory is fsynced) when it returns OK.

@@ -13,6 +13,12 @@ std::optional<FlushJob> GroupCommit::request(Offset upto, Callback done) {
   return log_->prepare_flush();
 }
 
+std::optional<FlushJob> GroupCommit::flush_now() {
+  if (in_flight_) return std::nullopt;
+  in_flight_ = true;
+  return log_->prepare_flush();
+}
+
 std::optional<FlushJob> GroupCommit::complete(const FlushJob& job, const Status& status) {
   log_->flush_done(job, status);
   in_flight_ = false;

@@ -35,6 +35,10 @@ class GroupCommit {
   // returns the next job when requests are still waiting.
   [[nodiscard]] std::optional<FlushJob> complete(const FlushJob& job, const Status& status);
 
+  // A flush with no one waiting (to sync what recovery left unsynced, or
+  // to write a recovery point that is due); nullopt when one is in flight.
+  [[nodiscard]] std::optional<FlushJob> flush_now();
+
   bool in_flight() const { return in_flight_; }
   size_t waiting() const { return waiters_.size(); }
 

@@ -13,6 +13,8 @@ namespace ks::storage {
 Status FlushJob::run() const {
   for (const Item& item : items) KS_RETURN_IF_ERROR(item.file->sync());
   if (!dir_to_sync.empty()) KS_RETURN_IF_ERROR(sync_dir(dir_to_sync));
+  // Only now: the recovery point must never claim bytes not yet synced.
+  if (recovery_point) KS_RETURN_IF_ERROR(dir->write_file_atomic(kRecoveryPointFile, recovery_point->encode()));
   return Status::OK();
 }
 
@@ -205,8 +207,26 @@ FlushJob Log::prepare_flush() {
     dir_dirty_ = false;
   }
   job.upto = end_offset();
+  if (rp_forced_ || recovery_point_due_at(job.upto)) {
+    // The active segment's size now: every byte below it is in this job
+    // or synced before, as is every segment before it.
+    auto d = Dir::Open(dir_);
+    if (d.ok()) {
+      job.dir = std::move(*d);
+      job.recovery_point = RecoveryPoint{job.upto.value(), active()->base_offset(), active()->size()};
+      rp_written_ms_ = clock_->now_ms();
+      rp_forced_ = false;
+    }
+  }
   return job;
 }
+
+bool Log::recovery_point_due_at(Offset upto) const {
+  if (upto.value() <= (rp_ ? rp_->offset : 0)) return false;
+  return clock_->now_ms() - rp_written_ms_ >= config_.recovery_point_ms;
+}
+
+bool Log::recovery_point_due() const { return failed_.ok() && recovery_point_due_at(durable_); }
 
 void Log::flush_done(const FlushJob& job, const Status& status) {
   if (!status.ok()) {
@@ -220,6 +240,7 @@ void Log::flush_done(const FlushJob& job, const Status& status) {
     if (s.base_offset() == item.segment_base && item.size > s.synced_size()) s.set_synced_size(item.size);
   }
   durable_ = std::max(durable_, job.upto);
+  if (job.recovery_point && (!rp_ || job.recovery_point->offset >= rp_->offset)) rp_ = job.recovery_point;
 }
 
 Status Log::flush() {
@@ -265,6 +286,10 @@ Result<int> Log::apply_retention() {
 
 Status Log::close() {
   if (closed_) return Status::OK();
+  // A crash after the next open then syncs only what was written after it.
+  rp_forced_ = rp_ ? rp_->offset < end_offset().value() || rp_->segment_base != active()->base_offset() ||
+                         rp_->position != active()->size()
+                   : end_offset().value() > 0;
   KS_RETURN_IF_ERROR(flush());
   // Indexes fsynced too, so a power cut after the marker does not cost a
   // rebuild (a damaged one would fail its seal check all the same).
@@ -274,6 +299,16 @@ Status Log::close() {
   KS_RETURN_IF_ERROR(write_file_atomic(dir_ + "/" + kCleanShutdownFile, "", true));
   closed_ = true;
   return Status::OK();
+}
+
+uint64_t Log::disk_bytes(const std::string& dir) {
+  auto names = list_dir(dir);
+  if (!names.ok()) return 0;
+  uint64_t n = 0;
+  for (const std::string& name : *names) {
+    if (name.ends_with(kLogSuffix)) n += file_size(dir + "/" + name).value_or(0);
+  }
+  return n;
 }
 
 Status Log::Destroy(const std::string& dir) { return remove_tree(dir); }

@@ -11,8 +11,12 @@
 //    last flush, and of the directory when segments were created).
 //  - close(): everything flushed, indexes written and fsynced, then marked
 //    clean (durably, last) so the next open skips the recovery scan.
-//  - open() of a new directory, or after an unclean stop: the directory's
-//    entry in its parent is on disk before it returns.
+//  - open() of a new directory, or after an unclean stop of a log without
+//    a recovery point: everything in the log, and the directory's entry in
+//    its parent, is on disk before it returns. After an unclean stop of a
+//    log with a recovery point, only what lies past it is unsynced:
+//    durable_offset() says how far the log is durable, and the first
+//    flush syncs the rest (the caller should ask for one at once).
 //  - apply_retention(): each deleted segment is gone durably before the
 //    next one is deleted and before it returns.
 //  - advance_start() returning OK: the new start offset is on disk (it
@@ -22,6 +26,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +36,7 @@
 #include "common/types.h"
 #include "daemon/storage/clock.h"
 #include "daemon/storage/format.h"
+#include "daemon/storage/recovery_point.h"
 #include "daemon/storage/segment.h"
 
 namespace ks::storage {
@@ -53,6 +59,10 @@ struct LogConfig {
   // defaults (topic_defaults.h).
   int64_t timestamp_before_max_ms = INT64_MAX;
   int64_t timestamp_after_max_ms = INT64_MAX;
+  // How often a flush also writes the recovery point (recovery_point.h),
+  // when offsets past it became durable: Kafka's
+  // log.flush.offset.checkpoint.interval.ms. Each write costs two fsyncs.
+  int64_t recovery_point_ms = 60000;
 };
 
 struct AppendResult {
@@ -86,8 +96,13 @@ struct FlushJob {
   std::vector<Item> items;
   std::string dir_to_sync;  // empty: no new files since the last flush
   Offset upto;              // offsets below this are durable when it succeeds
+  // Written, durably, after the syncs above succeeded; `dir` is the
+  // partition directory, open.
+  std::optional<RecoveryPoint> recovery_point;
+  std::shared_ptr<Dir> dir;
 
-  // Blocking: syncs the files, then the directory.
+  // Blocking: syncs the files, then the directory, then writes the
+  // recovery point.
   Status run() const;
 };
 
@@ -154,6 +169,11 @@ class Log {
   void flush_done(const FlushJob& job, const Status& status);
   Status flush();  // all three, on the calling thread
   Offset durable_offset() const { return durable_; }
+  // True when offsets past the recovery point on disk are durable and the
+  // last write of it is recovery_point_ms old: a flush now (even with
+  // nothing to sync) would move it.
+  bool recovery_point_due() const;
+  const std::optional<RecoveryPoint>& recovery_point() const { return rp_; }
 
   // Deletes closed segments past retention.ms (by their largest
   // timestamp) and, oldest first, while the log exceeds retention.bytes.
@@ -175,6 +195,10 @@ class Log {
   // corrupt batches), one line each.
   const RecoveryReport& recovery_report() const { return report_; }
 
+  // The bytes of the .log files in `dir`, without opening the log (what
+  // size_bytes() would say of it, before recovery).
+  static uint64_t disk_bytes(const std::string& dir);
+
   // Removes a partition's directory and everything in it.
   static Status Destroy(const std::string& dir);
 
@@ -184,6 +208,10 @@ class Log {
 
   // Opening (log_recovery.cc).
   Status load();
+  // Reads the recovery point and decides how each segment opens.
+  Status load_segments(const std::vector<int64_t>& bases, bool clean);
+  // After an unclean stop: which bytes are durable already (recovery_point.h).
+  Status mark_unsynced_past_recovery_point();
   // The base offsets of the directory's segments, in order, after removing
   // what interrupted writes and deletions left.
   Result<std::vector<int64_t>> list_segments();
@@ -200,6 +228,7 @@ class Log {
   Status drop_oldest();
   Segment* active() const { return segments_.back().get(); }
   bool should_roll(size_t incoming) const;
+  bool recovery_point_due_at(Offset upto) const;
   // Index of the segment that may hold `offset` (largest base <= offset).
   size_t segment_for(int64_t offset) const;
 
@@ -211,6 +240,9 @@ class Log {
   std::vector<std::unique_ptr<Segment>> segments_;
   int64_t start_ = 0;  // from kLogStartFile; start_offset() is at least this
   Offset durable_{0};
+  std::optional<RecoveryPoint> rp_;  // as on disk
+  int64_t rp_written_ms_ = 0;        // when a job last carried it
+  bool rp_forced_ = false;           // close(): the next job writes it whatever the time
   bool dir_dirty_ = false;
   bool closed_ = false;
   Status failed_;  // set by a failed fsync; appends refuse while set

@@ -18,15 +18,7 @@ Status Log::load() {
   KS_RETURN_IF_ERROR(load_start());
   const std::string marker = dir_ + "/" + kCleanShutdownFile;
   const bool clean = path_exists(marker);
-  if (!clean && !bases->empty())
-    report_.messages.push_back(dir_ + ": no clean-shutdown marker; validating the last segment");
-  for (size_t i = 0; i < bases->size(); ++i) {
-    bool last = i + 1 == bases->size();
-    auto mode = (clean || !last) ? Segment::Open::kTrustIndexes : Segment::Open::kRecover;
-    auto seg = Segment::Load(dir_, (*bases)[i], config_.index_interval_bytes, mode, &report_);
-    if (!seg.ok()) return seg.status();
-    segments_.push_back(std::move(*seg));
-  }
+  KS_RETURN_IF_ERROR(load_segments(*bases, clean));
   report_offset_gaps();
   if (!clean) KS_RETURN_IF_ERROR(drop_empty_tail_past_gap());
   if (!segments_.empty() && active()->damaged_to_end()) KS_RETURN_IF_ERROR(roll_past_damage());
@@ -44,6 +36,7 @@ Status Log::load() {
                                std::to_string(end_offset().value()) + "; rolling a segment at the start");
     KS_RETURN_IF_ERROR(roll(start_));
   }
+  rp_written_ms_ = clock_->now_ms();
   if (clean) {
     // From here on a crash must lead to recovery, even after power loss.
     KS_RETURN_IF_ERROR(remove_file(marker));
@@ -51,6 +44,7 @@ Status Log::load() {
     durable_ = end_offset();
     return Status::OK();
   }
+  if (rp_) return mark_unsynced_past_recovery_point();
   // What survived in the page cache is on its way to disk; make it so
   // before anything new is acknowledged on top of it.
   for (auto& s : segments_) s->set_synced_size(0);
@@ -60,6 +54,67 @@ Status Log::load() {
   // after its mkdir: its entry in the parent must be on disk before a
   // record in it is acknowledged.
   return sync_dir(parent_dir(dir_));
+}
+
+Status Log::load_segments(const std::vector<int64_t>& bases, bool clean) {
+  std::string why;
+  rp_ = read_recovery_point(dir_, &why);
+  if (!why.empty()) report_.messages.push_back(why + "; ignored");
+  if (!clean && !bases.empty())
+    report_.messages.push_back(
+        dir_ + ": no clean-shutdown marker; " +
+        (rp_ ? "recovering what lies past the recovery point (offset " + std::to_string(rp_->offset) + ")"
+             : std::string("validating the last segment")));
+  for (size_t i = 0; i < bases.size(); ++i) {
+    const int64_t base = bases[i];
+    auto mode = Segment::Open::kTrustIndexes;
+    // The last segment may end in a torn write, unless all of it was
+    // synced when the recovery point was taken.
+    bool covered = false;
+    if (!clean && i + 1 == bases.size()) {
+      covered = rp_ && base == rp_->segment_base &&
+                file_size(dir_ + "/" + segment_name(base) + kLogSuffix) == rp_->position;
+      if (!covered) mode = Segment::Open::kRecover;
+    }
+    auto seg = Segment::Load(dir_, base, config_.index_interval_bytes, mode, &report_);
+    if (seg.ok() && covered && (*seg)->next_offset() != rp_->offset) {
+      report_.messages.push_back((*seg)->log_path() + ": ends at offset " + std::to_string((*seg)->next_offset()) +
+                                 ", not at the recovery point; validating it");
+      seg = Segment::Load(dir_, base, config_.index_interval_bytes, Segment::Open::kRecover, &report_);
+    }
+    if (!seg.ok()) return seg.status();
+    segments_.push_back(std::move(*seg));
+  }
+  return Status::OK();
+}
+
+// Segments below the recovery point's were synced whole, its own up to
+// the position it names; everything else may hold bytes that only the
+// page cache had. They are left for the first flush, which the owner asks
+// for at once; until it completes durable_offset() stays at the point.
+Status Log::mark_unsynced_past_recovery_point() {
+  const RecoveryPoint rp = *rp_;
+  if (rp.offset > end_offset().value()) {
+    // The disk lost bytes the point says were synced (or the files were
+    // changed by hand): it is not to be believed again.
+    report_.messages.push_back(dir_ + ": the recovery point (offset " + std::to_string(rp.offset) +
+                               ") is past the end of the log (" + std::to_string(end_offset().value()) +
+                               "); syncing the whole log");
+    KS_RETURN_IF_ERROR(remove_file(dir_ + "/" + kRecoveryPointFile));
+    rp_.reset();
+    for (auto& s : segments_) s->set_synced_size(0);
+    dir_dirty_ = true;
+    KS_RETURN_IF_ERROR(flush());
+    return sync_dir(parent_dir(dir_));
+  }
+  for (auto& s : segments_) {
+    if (s->base_offset() > rp.segment_base) s->set_synced_size(0);
+    else if (s->base_offset() == rp.segment_base) s->set_synced_size(std::min<uint64_t>(rp.position, s->size()));
+  }
+  // Segments made past the point, truncations, removed empty segments.
+  dir_dirty_ = true;
+  durable_ = Offset(rp.offset);
+  return Status::OK();
 }
 
 Result<std::vector<int64_t>> Log::list_segments() {

@@ -377,6 +377,43 @@ case_kill9_recovery() {
   assert_exit 0 ks log verify "$h/data"
 }
 
+# Partitions opened lazily (KS_OPEN_BEFORE_SERVING_MS=0: none before the
+# daemon serves; the rest on first use and in the background) answer as
+# when they were all opened at start: describe, offsets and records, after
+# a clean stop and after kill -9, and the log verifies clean.
+case_lazy_open() {
+  local h=$T/home pid
+  start_daemon --home "$h"
+  assert_exit 0 ks --home "$h" topic create lazy -p 64
+  seq 1 3000 | sed 's/.*/k&:&/' | assert_exit 0 ks --home "$h" produce lazy -K: --acks all
+  assert_exit 0 ks --home "$h" topic describe lazy -o json
+  cp "$OUT" "$T/describe.want"
+  assert_exit 0 ks --home "$h" offsets lazy
+  cp "$OUT" "$T/offsets.want"
+  stop_daemon --home "$h"
+  local round
+  for round in clean kill9; do
+    KS_OPEN_BEFORE_SERVING_MS=0 start_daemon --home "$h"
+    assert_exit 0 ks --home "$h" offsets lazy
+    assert_file_eq "$T/offsets.want" "$OUT" "offsets after a $round restart, partitions opened lazily"
+    assert_exit 0 ks --home "$h" topic describe lazy -o json
+    assert_file_eq "$T/describe.want" "$OUT" "topic describe after a $round restart, partitions opened lazily"
+    assert_exit 0 timeout 20 "$KS" --home "$h" consume lazy -e -f '%v\n'
+    assert_eq 3000 "$(sort -u "$OUT" | count_lines /dev/stdin)" "records after a $round restart"
+    if ! wait_until 20 grep -q "opened all 64 partition logs" "$h/daemon.log"; then
+      fail "the daemon did not open every partition in the background: $(tail -3 "$h/daemon.log")"
+    fi
+    if [[ $round == clean ]]; then
+      pid=$(tr -dc 0-9 <"$h/daemon.pid")
+      kill -9 "$pid"
+      if ! wait_until 30 not_alive "$pid"; then fail "daemon $pid survived kill -9 for 30 s"; fi
+      : >"$h/daemon.log"
+    fi
+  done
+  stop_daemon --home "$h"
+  assert_exit 0 ks log verify "$h/data"
+}
+
 # A graceful stop does not wait for clients parked in a long poll: stop
 # returns promptly and the follower ends instead of hanging.
 case_stop_with_follower_connected() {
@@ -606,6 +643,7 @@ run_cases \
   log_verify_after_clean_stop \
   tcp_listener \
   kill9_recovery \
+  lazy_open:90 \
   torn_tail_recovery \
   stop_with_follower_connected \
   stop_with_non_reaping_parent \

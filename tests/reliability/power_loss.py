@@ -3,6 +3,7 @@
 
     power_loss.py records RUNS FOUND CASE ACKS [--expect-loss] [--partitions N]
     power_loss.py commits ACKED FOUND CASE
+    power_loss.py recovery-points DATA CASE
 
 records: RUNS has one line "FIRST LAST RC" per `ks produce` run (records
 FIRST..LAST, numbered, exit status RC; RC 0 = every record acknowledged).
@@ -18,6 +19,12 @@ committed offsets, {partition: offset}, as `ks group describe -o json`
 showed right after `ks consume -g -e` exited 0); FOUND is `ks group
 describe -o json` after the cut. No partition's committed offset may be
 below the highest acknowledged one.
+recovery-points: DATA is a home's data/ as the cut left it, before a
+daemon touched it. Each partition's recovery-point file claims the bytes
+below it were synced (daemon/storage/recovery_point.h): the segment it
+names must hold whole, valid batches (CRC-32C checked) from byte 0 to the
+position it names, the last one ending at the offset before the point.
+A point that claims more than the disk kept is a failure.
 
 Prints one "figures:" line for docs/RELIABILITY.md; exits 1 on a failure.
 """
@@ -139,14 +146,80 @@ def check_commits(argv):
             fail(case, "partition %d: committed offset %d past the log end %d" % (p, have, end))
 
 
+def crc32c(data):
+    table = crc32c.table
+    if table is None:
+        table = crc32c.table = []
+        for i in range(256):
+            c = i
+            for _ in range(8):
+                c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+            table.append(c)
+    c = 0xFFFFFFFF
+    for b in data:
+        c = table[(c ^ b) & 0xFF] ^ (c >> 8)
+    return c ^ 0xFFFFFFFF
+
+
+crc32c.table = None
+
+
+def segment_end(path, position):
+    """The next offset after the batches in bytes [0, position) of a
+    segment, or a string saying why they are not whole valid batches."""
+    with open(path, "rb") as f:
+        data = f.read(position)
+    if len(data) < position:
+        return "the file has %d bytes" % len(data)
+    pos, nxt = 0, None
+    while pos < position:
+        if position - pos < 61:
+            return "a batch header cut at byte %d" % pos
+        base = int.from_bytes(data[pos:pos + 8], "big", signed=True)
+        length = int.from_bytes(data[pos + 8:pos + 12], "big", signed=True)
+        end = pos + 12 + length
+        if data[pos + 16] != 2 or length < 49 or end > position:
+            return "no valid batch at byte %d" % pos
+        if crc32c(data[pos + 21:end]) != int.from_bytes(data[pos + 17:pos + 21], "big"):
+            return "a batch with a bad CRC at byte %d" % pos
+        nxt = base + int.from_bytes(data[pos + 23:pos + 27], "big", signed=True) + 1
+        pos = end
+    return nxt
+
+
+def check_recovery_points(argv):
+    import os
+    data, case = argv[:2]
+    checked = 0
+    for part in sorted(os.listdir(data)):
+        rp_path = os.path.join(data, part, "recovery-point")
+        if not os.path.exists(rp_path):
+            continue
+        with open(rp_path) as f:
+            text = f.read()
+        fields = text.split()
+        if len(fields) != 3:
+            fail(case, "%s: not a recovery point: %r" % (rp_path, text[:80]))
+        offset, base, position = (int(x) for x in fields)
+        seg = os.path.join(data, part, "%020d.log" % base)
+        if not os.path.exists(seg):
+            fail(case, "%s claims %d bytes of %s, which is gone" % (rp_path, position, seg))
+        end = segment_end(seg, position)
+        if position > 0 and end != offset:
+            fail(case, "%s claims offsets below %d in the first %d bytes of %s; the disk has: %s"
+                 % (rp_path, offset, position, seg, end))
+        if position == 0 and offset != base:
+            fail(case, "%s: offset %d in an empty segment at %d" % (rp_path, offset, base))
+        checked += 1
+    print("figures: case=%s recovery_points_checked=%d" % (case, checked))
+
+
 def main():
-    if len(sys.argv) < 2 or sys.argv[1] not in ("records", "commits"):
+    checks = {"records": check_records, "commits": check_commits, "recovery-points": check_recovery_points}
+    if len(sys.argv) < 2 or sys.argv[1] not in checks:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
-    if sys.argv[1] == "records":
-        check_records(sys.argv[2:])
-    else:
-        check_commits(sys.argv[2:])
+    checks[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":
