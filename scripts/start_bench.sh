@@ -23,7 +23,8 @@
 #
 # Two kinds of start, each K rounds: after `ks daemon stop` (clean), and
 # after `kill -9` of a daemon that had just taken 20 records into a
-# partition (crash). Each round prints the start time (`ks daemon start`
+# partition (crash); before either, `ks topic describe` of every topic
+# makes the daemon open every partition, as one that ran a while has. Each round prints the start time (`ks daemon start`
 # returns once the daemon listens), the time to the first answer after
 # that, and their sum; then the medians of the sums and the load average.
 # A clean stop of many partitions takes a while (every log is flushed,
@@ -141,7 +142,15 @@ stop_daemon() {
   "$ks" daemon stop >/dev/null 2>&1 || true
   wait_exit
 }
+# Every partition opened, as a daemon that has run a while has them: a
+# daemon that opens partitions lazily would otherwise leave most of them
+# untouched (clean) between rounds.
+open_all() {
+  local t
+  for ((t = 0; t < topics; t++)); do "$ks" topic describe "bench$t" >/dev/null; done
+}
 crash() {
+  open_all
   seq 1 20 | "$ks" produce bench0 -p 1 >/dev/null
   local pid
   pid=$(cat "$home/daemon.pid")
@@ -163,7 +172,7 @@ for kind in clean crash; do
     read -r s f t < <(timed_start)
     echo "$kind round $r: daemon start ${s} ms, first $first ${f} ms, total ${t} ms (load $(cut -d' ' -f1 /proc/loadavg))" >&2
     echo "$t" >>"/tmp/ks-start-bench.$$.$kind"
-    if [[ $kind == crash ]]; then crash; else stop_daemon; fi
+    if [[ $kind == crash ]]; then crash; else open_all; stop_daemon; fi
   done
   totals[$kind]=$(median <"/tmp/ks-start-bench.$$.$kind")
   rm -f "/tmp/ks-start-bench.$$.$kind"

@@ -166,11 +166,13 @@ TEST_CASE("close: data and indexes are fsynced before the clean-shutdown marker,
   CHECK(ops.find(FileOp::kSync, marker + ".tmp") < marked);
   CHECK(ops.find(FileOp::kSyncDir, tmp.log_dir(), static_cast<size_t>(marked)) > marked);
 
-  // At the next open the marker goes, durably, before anything else.
+  // At the next open the marker goes, durably, before anything else: it
+  // becomes the recovery point (it holds one at the end of the log).
   ops.clear();
   log = open_log(tmp.log_dir(), small_segments(), &clock);
-  long removed = ops.find(FileOp::kRemove, marker);
+  long removed = ops.find(FileOp::kRename, tmp.log_dir() + "/" + kRecoveryPointFile);
   REQUIRE(removed >= 0);
+  CHECK_FALSE(path_exists(marker));
   CHECK(ops.find(FileOp::kSyncDir, tmp.log_dir(), static_cast<size_t>(removed)) > removed);
 }
 

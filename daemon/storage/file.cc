@@ -209,6 +209,12 @@ Status remove_file(const std::string& path) {
   return Status::OK();
 }
 
+Status rename_file(const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) return Status::FromErrno("rename " + from, errno);
+  report(FileOp::kRename, to);
+  return Status::OK();
+}
+
 Status remove_tree(const std::string& dir) {
   auto names = list_dir(dir);
   if (!names.ok()) return names.status().code() == Code::kNotFound ? Status::OK() : names.status();

@@ -82,6 +82,7 @@ Result<std::vector<std::string>> list_dir(const std::string& dir);  // names, un
 bool path_exists(const std::string& path);
 std::optional<uint64_t> file_size(const std::string& path);  // nullopt: cannot stat it
 Status remove_file(const std::string& path);  // fine if it does not exist
+Status rename_file(const std::string& from, const std::string& to);  // not durable: sync the directory
 // The directory and its files; the removal is durable (the parent
 // directory is fsynced) when it returns OK.
 Status remove_tree(const std::string& dir);

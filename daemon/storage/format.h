@@ -27,8 +27,11 @@
 //                                   offset has a larger timestamp.
 //                                   Timestamps strictly increasing; the last
 //                                   entry holds the segment's largest timestamp.
-//   .clean-shutdown                 empty; present only between a clean close
-//                                   and the next open.
+//   .clean-shutdown                 present only between a clean close and
+//                                   the next open, which renames it to
+//                                   recovery-point: it holds the recovery
+//                                   point at the end of the log
+//                                   (recovery_point.h; empty before it did).
 //
 // Both index files end with a kIndexSealSize-byte seal, written with the
 // entries, saying which version of the .log they were built from:

@@ -207,7 +207,7 @@ FlushJob Log::prepare_flush() {
     dir_dirty_ = false;
   }
   job.upto = end_offset();
-  if (rp_forced_ || recovery_point_due_at(job.upto)) {
+  if (recovery_point_due_at(job.upto)) {
     // The active segment's size now: every byte below it is in this job
     // or synced before, as is every segment before it.
     auto d = Dir::Open(dir_);
@@ -215,7 +215,6 @@ FlushJob Log::prepare_flush() {
       job.dir = std::move(*d);
       job.recovery_point = RecoveryPoint{job.upto.value(), active()->base_offset(), active()->size()};
       rp_written_ms_ = clock_->now_ms();
-      rp_forced_ = false;
     }
   }
   return job;
@@ -286,17 +285,16 @@ Result<int> Log::apply_retention() {
 
 Status Log::close() {
   if (closed_) return Status::OK();
-  // A crash after the next open then syncs only what was written after it.
-  rp_forced_ = rp_ ? rp_->offset < end_offset().value() || rp_->segment_base != active()->base_offset() ||
-                         rp_->position != active()->size()
-                   : end_offset().value() > 0;
   KS_RETURN_IF_ERROR(flush());
   // Indexes fsynced too, so a power cut after the marker does not cost a
   // rebuild (a damaged one would fail its seal check all the same).
   for (const auto& s : segments_)
     if (!s->indexes_saved()) KS_RETURN_IF_ERROR(s->write_indexes(/*durable=*/true));
-  // Last, and durable: the marker says everything above is on disk.
-  KS_RETURN_IF_ERROR(write_file_atomic(dir_ + "/" + kCleanShutdownFile, "", true));
+  // Last, and durable: the marker says everything above is on disk. It
+  // holds the recovery point that says so, which the next open renames
+  // into place: a point at the end at no cost of its own.
+  const RecoveryPoint rp{end_offset().value(), active()->base_offset(), active()->size()};
+  KS_RETURN_IF_ERROR(write_file_atomic(dir_ + "/" + kCleanShutdownFile, rp.encode(), true));
   closed_ = true;
   return Status::OK();
 }

@@ -187,8 +187,9 @@ class Log {
   // segment holding `to` is kept) but are never read again. Blocking.
   Status advance_start(Offset to);
 
-  // Flushes, writes indexes and marks the directory clean. The log must
-  // not be used afterwards.
+  // Flushes, writes indexes and marks the directory clean (the marker
+  // holds the recovery point: the end). The log must not be used
+  // afterwards.
   Status close();
 
   // What open() found and did (torn tails truncated, indexes rebuilt,
@@ -210,6 +211,7 @@ class Log {
   Status load();
   // Reads the recovery point and decides how each segment opens.
   Status load_segments(const std::vector<int64_t>& bases, bool clean);
+  Status consume_clean_marker(const std::string& marker);
   // After an unclean stop: which bytes are durable already (recovery_point.h).
   Status mark_unsynced_past_recovery_point();
   // The base offsets of the directory's segments, in order, after removing
@@ -242,7 +244,6 @@ class Log {
   Offset durable_{0};
   std::optional<RecoveryPoint> rp_;  // as on disk
   int64_t rp_written_ms_ = 0;        // when a job last carried it
-  bool rp_forced_ = false;           // close(): the next job writes it whatever the time
   bool dir_dirty_ = false;
   bool closed_ = false;
   Status failed_;  // set by a failed fsync; appends refuse while set

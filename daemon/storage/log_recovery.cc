@@ -37,13 +37,7 @@ Status Log::load() {
     KS_RETURN_IF_ERROR(roll(start_));
   }
   rp_written_ms_ = clock_->now_ms();
-  if (clean) {
-    // From here on a crash must lead to recovery, even after power loss.
-    KS_RETURN_IF_ERROR(remove_file(marker));
-    KS_RETURN_IF_ERROR(sync_dir(dir_));
-    durable_ = end_offset();
-    return Status::OK();
-  }
+  if (clean) return consume_clean_marker(marker);
   if (rp_) return mark_unsynced_past_recovery_point();
   // What survived in the page cache is on its way to disk; make it so
   // before anything new is acknowledged on top of it.
@@ -54,6 +48,24 @@ Status Log::load() {
   // after its mkdir: its entry in the parent must be on disk before a
   // record in it is acknowledged.
   return sync_dir(parent_dir(dir_));
+}
+
+// From here on a crash must lead to recovery, even after power loss: the
+// marker goes, durably, before the log answers. A marker holding a
+// recovery point (close() writes the end into it) becomes the recovery
+// point with the same rename; an empty one (older versions) is removed.
+Status Log::consume_clean_marker(const std::string& marker) {
+  auto text = read_file(marker);
+  std::optional<RecoveryPoint> rp = text.ok() ? RecoveryPoint::Parse(*text) : std::nullopt;
+  if (rp && rp->offset == end_offset().value()) {
+    KS_RETURN_IF_ERROR(rename_file(marker, dir_ + "/" + kRecoveryPointFile));
+    rp_ = rp;
+  } else {
+    KS_RETURN_IF_ERROR(remove_file(marker));
+  }
+  KS_RETURN_IF_ERROR(sync_dir(dir_));
+  durable_ = end_offset();
+  return Status::OK();
 }
 
 Status Log::load_segments(const std::vector<int64_t>& bases, bool clean) {

@@ -231,3 +231,34 @@ TEST_CASE("a recovery point write goes to the directory it was prepared for, eve
   CHECK_FALSE(path_exists(dir + "/" + kRecoveryPointFile));
   CHECK(path_exists(dir + ".deleted/" + kRecoveryPointFile));
 }
+
+TEST_CASE("a clean close puts the recovery point in the marker; an empty marker of an older version is removed") {
+  TempDir tmp;
+  ManualClock clock(kT0);
+  const std::string dir = tmp.log_dir();
+  const std::string marker = dir + "/" + kCleanShutdownFile;
+  int64_t end = 0;
+  {
+    auto log = open_log(dir, small_segments(), &clock);
+    fill(*log, 2);
+    end = log->end_offset().value();
+    REQUIRE(log->close().ok());
+  }
+  auto text = read_file(marker);
+  REQUIRE(text.ok());
+  REQUIRE(RecoveryPoint::Parse(*text));
+  CHECK(RecoveryPoint::Parse(*text)->offset == end);
+  {
+    auto log = open_log(dir, small_segments(), &clock);
+    CHECK_FALSE(path_exists(marker));
+    REQUIRE(log->recovery_point());
+    CHECK(log->recovery_point()->offset == end);
+    REQUIRE(log->close().ok());
+  }
+  REQUIRE(write_file_atomic(marker, "", true).ok());  // what older versions wrote
+  REQUIRE(remove_file(dir + "/" + kRecoveryPointFile).ok());
+  auto log = open_log(dir, small_segments(), &clock);
+  CHECK_FALSE(path_exists(marker));
+  CHECK_FALSE(path_exists(dir + "/" + kRecoveryPointFile));
+  CHECK(log->durable_offset().value() == end);
+}
