@@ -81,7 +81,8 @@ if [[ $tail_mb -gt 0 ]]; then
   for ((r = 1; r <= runs; r++)); do
     "$ks" daemon start >/dev/null
     # 100-byte records, --acks 1: in the page cache when the daemon dies.
-    yes "$(printf '%099d' "$r")" | head -n $((tail_mb * 10000)) | "$ks" produce tail -p 0 >/dev/null
+    awk -v n=$((tail_mb * 10000)) -v v="$(printf '%099d' "$r")" 'BEGIN { for (i = 0; i < n; i++) print v }' |
+      "$ks" produce tail -p 0 >/dev/null
     pid=$(cat "$home/daemon.pid")
     kill -9 "$pid"
     while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
