@@ -232,7 +232,7 @@ TEST_CASE("a recovery point write goes to the directory it was prepared for, eve
   CHECK(path_exists(dir + ".deleted/" + kRecoveryPointFile));
 }
 
-TEST_CASE("a clean close puts the recovery point in the marker; an empty marker of an older version is removed") {
+TEST_CASE("a clean close puts the recovery point in the marker, an empty marker of an older version is removed") {
   TempDir tmp;
   ManualClock clock(kT0);
   const std::string dir = tmp.log_dir();
